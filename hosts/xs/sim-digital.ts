@@ -1,0 +1,98 @@
+// Simulated ECMA-419 Digital pins, for hosts without GPIO (the Node simulator, xsnap,
+// Moddable's `lin` build). The harness sets input levels; drivers see edges exactly as
+// they would on an ESP32. Plain ECMAScript: runs in XS.
+
+export type Level = 0 | 1;
+
+export const Input = 'input';
+export const InputPullUp = 'input-pull-up';
+export const InputPullDown = 'input-pull-down';
+export const Output = 'output';
+export const Rising = 1;
+export const Falling = 2;
+
+export interface DigitalOptions {
+  pin: number;
+  mode: string;
+  edge?: number;
+  onReadable?: (this: SimDigital) => void;
+}
+
+/** The board: every pin's level, and who listens to it. */
+export class SimBoard {
+  private levels = new Map<number, Level>();
+  private listeners = new Map<number, SimDigital>();
+  /** Every output write, in order: [pin, level]. */
+  readonly writes: Array<[number, Level]> = [];
+
+  level(pin: number): Level { return this.levels.get(pin) ?? 0; }
+
+  /** Drives an input pin from outside (a door opens, a PIR fires). */
+  set(pin: number, level: Level): void {
+    const before = this.level(pin);
+    this.levels.set(pin, level);
+    const listener = this.listeners.get(pin);
+    if (listener && before !== level) listener.edge(level ? Rising : Falling);
+  }
+
+  /** @internal */ attach(pin: number, io: SimDigital, initial?: Level) {
+    if (this.listeners.has(pin)) throw new Error(`GPIO ${pin} is already in use`);
+    this.listeners.set(pin, io);
+    if (initial !== undefined && !this.levels.has(pin)) this.levels.set(pin, initial);
+  }
+  /** @internal */ detach(pin: number) { this.listeners.delete(pin); }
+  /** @internal */ drive(pin: number, level: Level) { this.levels.set(pin, level); this.writes.push([pin, level]); }
+}
+
+export class SimDigital {
+  static readonly Input = Input;
+  static readonly InputPullUp = InputPullUp;
+  static readonly InputPullDown = InputPullDown;
+  static readonly Output = Output;
+  static readonly Rising = Rising;
+  static readonly Falling = Falling;
+
+  private readonly pin: number;
+  private readonly mode: string;
+  private readonly watch: number;
+  private readonly onReadable?: (this: SimDigital) => void;
+  private closed = false;
+
+  constructor(readonly board: SimBoard, options: DigitalOptions) {
+    this.pin = options.pin;
+    this.mode = options.mode;
+    this.watch = options.edge ?? 0;
+    this.onReadable = options.onReadable;
+    // A pull-up reads 1 while nothing drives the pin, like the real input.
+    board.attach(this.pin, this, options.mode === InputPullUp ? 1 : options.mode === Output ? undefined : 0);
+  }
+
+  read(): Level { return this.board.level(this.pin); }
+
+  write(value: Level): void {
+    if (this.mode !== Output) throw new Error(`GPIO ${this.pin} is not an output`);
+    if (this.closed) throw new Error(`GPIO ${this.pin} is closed`);
+    this.board.drive(this.pin, value);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.board.detach(this.pin);
+  }
+
+  /** @internal */ edge(kind: number): void {
+    if (!this.closed && this.watch & kind) this.onReadable?.call(this);
+  }
+}
+
+/** A `device` object shaped like Moddable's embedded:provider/builtin, over one board. */
+export function simDevice(board = new SimBoard()) {
+  class Digital extends SimDigital {
+    constructor(options: DigitalOptions) { super(board, options); }
+  }
+  return { board, io: { Digital } };
+}
+
+/** The default simulated device, for Moddable's `lin` build (no GPIO there). */
+export default simDevice();

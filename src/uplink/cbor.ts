@@ -1,0 +1,38 @@
+// CBOR for every payload the panel sends or reads (cbor-x).
+//
+// One Encoder, set up so that the bytes are the same on Node and on XS and as small
+// as CBOR allows: plain maps (no records, no tag 259), byte strings without tag 64.
+import { Encoder } from 'cbor-x';
+
+const options = {
+  mapsAsObjects: false,
+  useRecords: false,
+  tagUint8Array: false,
+  useTag259ForMaps: false, // honoured by cbor-x, missing from its typings
+  variableMapSize: true,
+};
+const codec = new Encoder(options);
+
+/** A CBOR value as the panel uses it: integer-keyed maps decode to `Map`. */
+export type CborValue = unknown;
+
+export function encodeCbor(value: CborValue): Uint8Array {
+  const out = codec.encode(value);
+  // cbor-x hands back a Buffer where one exists; firmware code deals in plain bytes.
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+export class CborError extends Error {}
+
+/** Decodes exactly one CBOR item; trailing bytes or a truncated item are an error. */
+export function decodeCbor(bytes: Uint8Array): CborValue {
+  if (bytes.length === 0) throw new CborError('empty CBOR');
+  try {
+    const items: unknown[] = codec.decodeMultiple(bytes) as unknown[];
+    if (items.length !== 1) throw new CborError(`expected one CBOR item, found ${items.length}`);
+    return items[0];
+  } catch (err) {
+    if (err instanceof CborError) throw err;
+    throw new CborError(`malformed CBOR: ${(err as Error).message}`);
+  }
+}

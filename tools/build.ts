@@ -1,0 +1,132 @@
+// Builds firmware bundles for XS with esbuild.
+//
+// The same src/ + drivers/ code runs on the ESP32, on Node and inside xsnap. This
+// builder is the gate that keeps it honest: a Node built-in reached from anywhere
+// in a firmware bundle fails the build, naming the file that imported it.
+import * as esbuild from 'esbuild';
+import { builtinModules, createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+
+const nodeBuiltins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+// npm polyfills that stand in for Node built-ins of the same name inside the bundle
+// (mqtt-packet needs them). They are packages, not Node, so they are allowed.
+const polyfilled = new Set(['buffer', 'events']);
+
+/** Fails the build on any Node built-in import, naming the importer. */
+const noNodeBuiltins = (root: string): esbuild.Plugin => ({
+  name: 'no-node-builtins',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const bare = args.path;
+      if (polyfilled.has(bare)) return { path: require.resolve(`${bare}/`) };
+      if (!nodeBuiltins.has(bare) && !bare.startsWith('node:')) return undefined;
+      const from = path.relative(root, args.importer) || args.importer;
+      return { errors: [{ text: `firmware must run on XS: "${bare}" is a Node built-in (imported from ${from})` }] };
+    });
+  },
+});
+
+/** mqtt-packet's helpers that do not fit XS: `debug` is dropped, `bl` loses readable-stream. */
+const xsShims: esbuild.Plugin = {
+  name: 'xs-shims',
+  setup(build) {
+    build.onResolve({ filter: /^debug$/ }, () => ({ path: 'debug', namespace: 'xs-shim' }));
+    build.onLoad({ filter: /^debug$/, namespace: 'xs-shim' }, () => ({
+      contents: 'module.exports = () => Object.assign(() => {}, { enabled: false });',
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^bl$/ }, () => ({ path: require.resolve('bl/BufferList.js') }));
+  },
+};
+
+export interface BundleOptions {
+  /** Entry module (absolute, or relative to root). */
+  entry?: string;
+  /** Source text used as the entry instead of a file; imports resolve from `resolveDir`. */
+  stdin?: { contents: string; resolveDir: string };
+  /** Where the checked tree lives (tests point it at a copy). */
+  root?: string;
+  format?: 'iife' | 'esm';
+  minify?: boolean;
+  outfile?: string;
+}
+
+export interface Bundle {
+  code: string;
+  bytes: number;
+}
+
+/** One firmware bundle; throws esbuild's error (with every message) on failure. */
+export async function bundle(opts: BundleOptions): Promise<Bundle> {
+  const root = opts.root ?? repoRoot;
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: opts.entry ? [path.resolve(root, opts.entry)] : undefined,
+    stdin: opts.stdin ? { ...opts.stdin, loader: 'ts', sourcefile: 'entry.ts' } : undefined,
+    bundle: true,
+    write: false,
+    platform: 'neutral',
+    format: opts.format ?? 'iife',
+    target: 'es2022',
+    mainFields: ['browser', 'module', 'main'],
+    conditions: ['import', 'default'],
+    resolveExtensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
+    inject: [path.join(repoRoot, 'tools/buffer-shim.js')],
+    plugins: [noNodeBuiltins(root), xsShims],
+    minify: opts.minify ?? false,
+    legalComments: 'none',
+    logLevel: 'silent',
+    outfile: opts.outfile,
+  });
+  const code = result.outputFiles[0].text;
+  return { code, bytes: Buffer.byteLength(code) };
+}
+
+/** The firmware bundle: everything the ESP32 runs except the Moddable host modules. */
+export function firmware(root = repoRoot): Promise<Bundle> {
+  return bundle({ root, entry: 'hosts/xs/firmware.ts', format: 'esm', minify: true });
+}
+
+/**
+ * The npm libraries as Moddable modules: each becomes one ES module under build/moddable/,
+ * named in manifest.json by the specifier firmware code imports (`cbor-x`, `mqtt-packet`).
+ */
+export const moddableLibs: Record<string, string> = {
+  'cbor-x': `export { Encoder, decode, encode } from 'cbor-x';`,
+  'mqtt-packet': `import * as m from 'mqtt-packet'; export const { parser, generate, writeToStream } = m;`,
+};
+
+export async function buildModdableLibs(root = repoRoot): Promise<Record<string, number>> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const dir = path.join(root, 'build/moddable');
+  await mkdir(dir, { recursive: true });
+  const sizes: Record<string, number> = {};
+  for (const [name, contents] of Object.entries(moddableLibs)) {
+    const lib = await bundle({ root, stdin: { contents, resolveDir: root }, format: 'esm', minify: true });
+    await writeFile(path.join(dir, `${name}.js`), lib.code);
+    sizes[name] = lib.bytes;
+  }
+  return sizes;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const kib = (n: number) => `${n} bytes (${(n / 1024).toFixed(1)} KiB)`;
+  try {
+    const fw = await firmware();
+    await mkdir(path.join(repoRoot, 'build'), { recursive: true });
+    await writeFile(path.join(repoRoot, 'build/firmware.js'), fw.code);
+    console.log(`build/firmware.js: ${kib(fw.bytes)}, minified, all firmware code and libraries`);
+    for (const [name, bytes] of Object.entries(await buildModdableLibs())) {
+      console.log(`build/moddable/${name}.js: ${kib(bytes)}`);
+    }
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+}
