@@ -1,6 +1,6 @@
 // The firmware bundle: it builds, it is small, and it cannot reach Node.
 import test from 'ava';
-import { cpSync, mkdtempSync, appendFileSync, writeFileSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, appendFileSync, writeFileSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { firmware, repoRoot, buildModdableLibs } from '../tools/build.ts';
@@ -9,6 +9,7 @@ import { firmware, repoRoot, buildModdableLibs } from '../tools/build.ts';
 function copyTree(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'fw-'));
   for (const part of ['src', 'drivers', 'hosts/xs', 'tools', 'package.json']) {
+    if (!existsSync(path.join(repoRoot, part))) continue;
     cpSync(path.join(repoRoot, part), path.join(dir, part), { recursive: true });
   }
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'));
@@ -45,7 +46,7 @@ test('the libraries build as Moddable modules', async (t) => {
 
 const firmwareDirs = ['src', 'drivers', 'hosts/esp32', 'hosts/xs'];
 function firmwareFiles(): string[] {
-  return firmwareDirs.flatMap((d) => (readdirSync(path.join(repoRoot, d), { recursive: true }) as string[])
+  return firmwareDirs.filter((d) => existsSync(path.join(repoRoot, d))).flatMap((d) => (readdirSync(path.join(repoRoot, d), { recursive: true }) as string[])
     .filter((f) => f.endsWith('.ts'))
     .map((f) => path.join(d, f)));
 }

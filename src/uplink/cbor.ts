@@ -2,7 +2,7 @@
 //
 // One Encoder, set up so that the bytes are the same on Node and on XS and as small
 // as CBOR allows: plain maps (no records, no tag 259), byte strings without tag 64.
-import { Encoder } from 'cbor-x';
+import { Decoder, Encoder } from 'cbor-x';
 
 const options = {
   mapsAsObjects: false,
@@ -11,13 +11,16 @@ const options = {
   useTag259ForMaps: false, // honoured by cbor-x, missing from its typings
   variableMapSize: true,
 };
-const codec = new Encoder(options);
+const encoder = new Encoder(options);
+// Decoding goes through a separate Decoder: an Encoder remembers record definitions
+// (tag 105) met in its input, so untrusted bytes could change how later bytes decode.
+const decoder = new Decoder(options);
 
 /** A CBOR value as the panel uses it: integer-keyed maps decode to `Map`. */
 export type CborValue = unknown;
 
 export function encodeCbor(value: CborValue): Uint8Array {
-  const out = codec.encode(value);
+  const out = encoder.encode(value);
   // cbor-x hands back a Buffer where one exists; firmware code deals in plain bytes.
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
@@ -28,7 +31,7 @@ export class CborError extends Error {}
 export function decodeCbor(bytes: Uint8Array): CborValue {
   if (bytes.length === 0) throw new CborError('empty CBOR');
   try {
-    const items: unknown[] = codec.decodeMultiple(bytes) as unknown[];
+    const items: unknown[] = decoder.decodeMultiple(bytes) as unknown[];
     if (items.length !== 1) throw new CborError(`expected one CBOR item, found ${items.length}`);
     return items[0];
   } catch (err) {

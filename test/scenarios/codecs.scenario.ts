@@ -94,6 +94,12 @@ export default defineScenarios('codecs', {
     t.log('event', wire);
     t.is(decodeCbor(wire), event, 'decodes back to the same map');
   },
+  'a record definition in untrusted input does not change later decodes': (t) => {
+    const hexBytes = (s: string) => new Uint8Array(s.match(/../g)!.map((x) => parseInt(x, 16)));
+    decodeCbor(hexBytes('d8698319e00081616101')); // defines record 0xe000 with key "a"
+    const later = decodeCbor(hexBytes('d9e0008105'));
+    t.ok(!(later instanceof Map) && (later as { a?: unknown }).a === undefined, 'the record did not persist');
+  },
   'bad cbor is refused with a clear error': (t) => {
     t.throws(() => decodeCbor(bytes()), /empty CBOR/, 'empty input');
     t.throws(() => decodeCbor(bytes(0xa2, 0x01)), /malformed CBOR/, 'truncated map');
