@@ -24,9 +24,10 @@ export class Panel {
   now: number | undefined;
   readonly keyCalls: number[] = [];
 
-  constructor(now: number | undefined = NOW, counters: Array<[number, number]> = [[1, 4], [2, 10], [7, 0]]) {
-    this.now = now;
-    for (const [user, counter] of counters) this.counters.set(user, counter);
+  /** `{ now: undefined }` is a panel whose clock is not set. */
+  constructor(opts: { now?: number; counters?: Array<[number, number]> } = {}) {
+    this.now = 'now' in opts ? opts.now : NOW;
+    for (const [user, counter] of opts.counters ?? [[1, 4], [2, 10], [7, 0]]) this.counters.set(user, counter);
   }
 
   get options(): AuthOptions {
