@@ -285,15 +285,11 @@ export function decodeReply(bytes: Uint8Array): { reply: Reply } | { error: stri
   if (!(map instanceof Map)) return { error: 'reply: not a CBOR map' };
   for (const key of map.keys()) if (!knownReplyKeys.has(key)) return { error: `reply: unknown field ${String(key)}` };
   if (map.get(ReplyKey.v) !== COMMAND_VERSION) return { error: `v: ${String(map.get(ReplyKey.v))} is not version 1` };
-  const reply: Reply = { ok: false };
   const id = map.get(ReplyKey.id);
-  if (id !== undefined) {
-    if (!isUint(id, MAX_ID)) return { error: 'id: not an unsigned integer below 2^32' };
-    reply.id = id;
-  }
+  if (id !== undefined && !isUint(id, MAX_ID)) return { error: 'id: not an unsigned integer below 2^32' };
   const ok = map.get(ReplyKey.ok);
   if (typeof ok !== 'boolean') return { error: 'ok: missing or not a boolean' };
-  reply.ok = ok;
+  const reply: Reply = id === undefined ? { ok } : { id, ok };
   const reason = map.get(ReplyKey.reason);
   if (ok && reason !== undefined) return { error: 'reason: present on an accepted command' };
   if (!ok) {

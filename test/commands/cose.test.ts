@@ -131,3 +131,10 @@ test('a refusal never reveals the key, only that the MAC failed', (t) => {
   t.false(text.includes(hex(key)));
   t.false(text.includes(Buffer.from(key).toString('base64')));
 });
+
+test('the cose-js command in the XS scenario is what cose-js makes today', async (t) => {
+  const { COSE_JS_COMMAND, SCENARIO_NOW, scenarioKey } = await import('../scenarios/commands-cose.scenario.ts');
+  const payload = encode(new Map<number, unknown>([[0, 1], [1, 300], [2, 'bypass'], [3, 12], [4, SCENARIO_NOW - 5], [5, 4]]));
+  const wire = await cose.mac.create({ p: { alg: 'SHA-256' }, u: { kid: '2' } }, Buffer.from(payload), { key: Buffer.from(scenarioKey(2)) });
+  t.is(hex(wire), COSE_JS_COMMAND);
+});
