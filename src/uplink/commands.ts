@@ -120,7 +120,7 @@ export function decodeCommand(payload: Uint8Array): DecodedCommand {
   try {
     map = decodeCbor(payload);
   } catch (err) {
-    return { ok: false, reason: 'malformed', detail: `payload: not CBOR (${(err as Error).message})` };
+    return { ok: false, reason: 'malformed', detail: `payload: ${(err as Error).message}` };
   }
   if (!(map instanceof Map)) return { ok: false, reason: 'malformed', detail: 'payload: not a CBOR map' };
   const rawId = map.get(CommandKey.id);
@@ -207,16 +207,17 @@ export function authenticateCommand(bytes: Uint8Array, options: AuthOptions): Au
   if (bytes.length > MAX_COMMAND_BYTES) {
     return { ok: false, reason: 'malformed', detail: `command: ${bytes.length} bytes, more than ${MAX_COMMAND_BYTES}` };
   }
-  let unknownKid = '';
   const mac = verifyMac0(bytes, (kid) => {
     const user = userForKid(kid);
-    const key = user === undefined ? undefined : options.keyFor(user);
-    if (key === undefined) unknownKid = user === undefined ? `kid ${showKid(kid)} is not a user number` : `no key for user ${user}`;
-    return key;
+    return user === undefined ? undefined : options.keyFor(user);
   });
   if (!mac.ok) {
     const id = echoId(mac.unverifiedPayload);
-    const detail = mac.reason === 'unknown_key' ? unknownKid : mac.detail;
+    let detail = mac.detail;
+    if (mac.reason === 'unknown_key' && mac.kid) {
+      const user = userForKid(mac.kid);
+      detail = user === undefined ? `kid ${showKid(mac.kid)} is not a user number` : `no key for user ${user}`;
+    }
     return id === undefined ? { ok: false, reason: mac.reason, detail } : { ok: false, reason: mac.reason, detail, id };
   }
   const user = userForKid(mac.kid)!; // the kid named a key, so it is a user number
@@ -280,7 +281,7 @@ export function decodeReply(bytes: Uint8Array): { reply: Reply } | { error: stri
   try {
     map = decodeCbor(bytes);
   } catch (err) {
-    return { error: `reply: not CBOR (${(err as Error).message})` };
+    return { error: `reply: ${(err as Error).message}` };
   }
   if (!(map instanceof Map)) return { error: 'reply: not a CBOR map' };
   for (const key of map.keys()) if (!knownReplyKeys.has(key)) return { error: `reply: unknown field ${String(key)}` };

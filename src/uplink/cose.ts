@@ -34,6 +34,8 @@ export type Mac0Result =
       reason: Mac0Refusal;
       /** What exactly is wrong, for the reply and the local log. Never holds key material. */
       detail: string;
+      /** The kid of a readable envelope (set with `unknown_key` and `bad_mac`). */
+      kid?: Uint8Array;
       /** The payload of a readable envelope whose MAC was not (or could not be) checked. Untrusted. */
       unverifiedPayload?: Uint8Array;
     };
@@ -73,7 +75,7 @@ function readEnvelope(bytes: Uint8Array): Envelope | string {
   try {
     item = decodeCbor(bytes);
   } catch (err) {
-    return `not CBOR (${(err as Error).message})`;
+    return (err as Error).message;
   }
   if (!(item instanceof Tag)) return 'not a tagged COSE_Mac0 (CBOR tag 17 expected)';
   if (item.tag !== COSE_MAC0_TAG) return `CBOR tag ${String(item.tag)}, not 17 (COSE_Mac0)`;
@@ -127,9 +129,9 @@ export function verifyMac0(bytes: Uint8Array, keyFor: (kid: Uint8Array) => Uint8
   const kid = own(env.kid);
   const payload = own(env.payload);
   const key = keyFor(kid);
-  if (key === undefined) return { ok: false, reason: 'unknown_key', detail: 'no key for this kid', unverifiedPayload: payload };
+  if (key === undefined) return { ok: false, reason: 'unknown_key', detail: 'no key for this kid', kid, unverifiedPayload: payload };
   if (!sameBytes(macTag(key, env.protectedHeader, payload), env.tag)) {
-    return { ok: false, reason: 'bad_mac', detail: 'MAC does not match', unverifiedPayload: payload };
+    return { ok: false, reason: 'bad_mac', detail: 'MAC does not match', kid, unverifiedPayload: payload };
   }
   return { ok: true, kid, payload };
 }

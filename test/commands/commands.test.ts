@@ -103,9 +103,9 @@ const refusals: Array<[string, () => Uint8Array, AuthRefusal, RegExp, number | u
   ['stale time (41 s old)', () => signCommand(arm({ time: NOW - 41 }), 1, keyOf(1)), 'stale', /41 s old/, 41],
   ['future time (21 s ahead)', () => signCommand(arm({ time: NOW + 21 }), 1, keyOf(1)), 'future', /21 s ahead/, 41],
   ['unknown action', () => withField(2, 'open_garage'), 'unknown_action', /"open_garage" is not a command/, 41],
-  ['empty bytes', () => new Uint8Array(0), 'malformed', /not CBOR/, undefined],
-  ['garbage CBOR', () => new Uint8Array([0x1c, 0xff, 0x00]), 'malformed', /not CBOR/, undefined],
-  ['truncated', () => signCommand(arm(), 1, keyOf(1)).subarray(0, 50), 'malformed', /not CBOR/, undefined],
+  ['empty bytes', () => new Uint8Array(0), 'malformed', /^empty CBOR/, undefined],
+  ['garbage CBOR', () => new Uint8Array([0x1c, 0xff, 0x00]), 'malformed', /^malformed CBOR/, undefined],
+  ['truncated', () => signCommand(arm(), 1, keyOf(1)).subarray(0, 50), 'malformed', /^malformed CBOR: Unexpected end/, undefined],
   ['too large', () => signMac0(new Uint8Array(300), kidForUser(1), keyOf(1)), 'malformed', new RegExp(`more than ${MAX_COMMAND_BYTES}`), undefined],
   ['wrong tag (18)', () => { const w = signCommand(arm(), 1, keyOf(1)); w[0] = 0xd2; return w; }, 'malformed', /CBOR tag 18, not 17/, undefined],
   ['wrong alg (HMAC 256/64)', () => {
@@ -118,7 +118,7 @@ const refusals: Array<[string, () => Uint8Array, AuthRefusal, RegExp, number | u
     w[7] = 0x05; // unprotected {4: h'31'} → {5: h'31'}: an IV, no kid
     return w;
   }, 'malformed', /kid: missing/, 41],
-  ['payload not CBOR', () => signMac0(new Uint8Array([0xa2, 0x00]), kidForUser(1), keyOf(1)), 'malformed', /payload: not CBOR/, undefined],
+  ['payload not CBOR', () => signMac0(new Uint8Array([0xa2, 0x00]), kidForUser(1), keyOf(1)), 'malformed', /^payload: malformed CBOR/, undefined],
   ['payload an array', () => signMac0(encodeCbor([1, 41, 'disarm']), kidForUser(1), keyOf(1)), 'malformed', /payload: not a CBOR map/, undefined],
   ['v missing', () => without(0), 'malformed', /^v: missing/, 41],
   ['v 2', () => withField(0, 2), 'malformed', /^v: version 2 is not supported/, 41],
@@ -219,7 +219,7 @@ test('decodeReply names what is wrong with a bad reply', (t) => {
     if ('error' in result) t.regex(result.error, error);
   }
   const truncated = decodeReply(new Uint8Array([0xa1]));
-  t.regex('error' in truncated ? truncated.error : '', /^reply: not CBOR/);
+  t.regex('error' in truncated ? truncated.error : '', /^reply: malformed CBOR/);
 });
 
 test('command.cddl documents every action and refusal reason the code knows', (t) => {
