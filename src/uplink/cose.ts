@@ -1,0 +1,137 @@
+// COSE_Mac0 (RFC 9052 §6.2) with HMAC 256/256 (RFC 9053 §3.1, alg 5): the envelope of every
+// remote command. The broker is not trusted; this is what lets the panel tell a command a user
+// signed from one anybody could publish.
+//
+//   COSE_Mac0 = #6.17([ protected: bstr .cbor {1: 5}, unprotected: {4: kid}, payload: bstr, tag: bstr .size 32 ])
+//
+// The MAC covers the protected header bytes exactly as received and the payload, never the
+// unprotected header: that is why the kid only selects a key and proves nothing by itself.
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { Tag } from 'cbor-x';
+import { encodeCbor, decodeCbor } from './cbor';
+
+export const COSE_MAC0_TAG = 17;
+/** COSE algorithm 5: HMAC with SHA-256, full 256-bit tag. */
+export const HMAC_256_256 = 5;
+const TAG_BYTES = 32;
+
+// COSE header labels (RFC 9052 §3.1).
+const ALG = 1;
+const CRIT = 2;
+const KID = 4;
+
+const EMPTY = new Uint8Array(0);
+/** `{1: 5}`: the only protected header this panel writes. */
+const PROTECTED_HMAC_256_256 = encodeCbor(new Map([[ALG, HMAC_256_256]]));
+
+export type Mac0Refusal = 'malformed' | 'unknown_key' | 'bad_mac';
+
+export type Mac0Result =
+  | { ok: true; kid: Uint8Array; payload: Uint8Array }
+  | {
+      ok: false;
+      reason: Mac0Refusal;
+      /** What exactly is wrong, for the reply and the local log. Never holds key material. */
+      detail: string;
+      /** The kid of a readable envelope (set with `unknown_key` and `bad_mac`). */
+      kid?: Uint8Array;
+      /** The payload of a readable envelope whose MAC was not (or could not be) checked. Untrusted. */
+      unverifiedPayload?: Uint8Array;
+    };
+
+/** The bytes the MAC is computed over: MAC_structure (RFC 9052 §6.3), no external AAD. */
+export function macStructure(protectedHeader: Uint8Array, payload: Uint8Array): Uint8Array {
+  return encodeCbor(['MAC0', protectedHeader, EMPTY, payload]);
+}
+
+function macTag(key: Uint8Array, protectedHeader: Uint8Array, payload: Uint8Array): Uint8Array {
+  return hmac(sha256, key, macStructure(protectedHeader, payload));
+}
+
+/** Signs `payload` for the holder of `key`; returns the tagged COSE_Mac0 bytes. */
+export function signMac0(payload: Uint8Array, kid: Uint8Array, key: Uint8Array): Uint8Array {
+  const tag = macTag(key, PROTECTED_HMAC_256_256, payload);
+  return encodeCbor(new Tag([PROTECTED_HMAC_256_256, new Map([[KID, kid]]), payload, tag], COSE_MAC0_TAG));
+}
+
+// Every byte is compared, whatever the first difference: the time taken says nothing about the tag.
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
+const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
+// cbor-x may hand back a Buffer view into the input; callers get plain bytes of their own.
+const own = (v: Uint8Array): Uint8Array => new Uint8Array(v);
+
+interface Envelope { protectedHeader: Uint8Array; alg: unknown; kid: unknown; payload: unknown; tag: unknown }
+
+/** Reads the envelope's shape; a string is the reason it is not a COSE_Mac0. */
+function readEnvelope(bytes: Uint8Array): Envelope | string {
+  let item: unknown;
+  try {
+    item = decodeCbor(bytes);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  if (!(item instanceof Tag)) return 'not a tagged COSE_Mac0 (CBOR tag 17 expected)';
+  if (item.tag !== COSE_MAC0_TAG) return `CBOR tag ${String(item.tag)}, not 17 (COSE_Mac0)`;
+  const parts = item.value as unknown;
+  if (!Array.isArray(parts) || parts.length !== 4) return 'COSE_Mac0 must be an array of 4 items';
+  const [protectedHeader, unprotected, payload, tag] = parts as unknown[];
+
+  if (!isBytes(protectedHeader)) return 'protected header is not a byte string';
+  let prot: unknown = new Map();
+  if (protectedHeader.length > 0) {
+    try {
+      prot = decodeCbor(protectedHeader);
+    } catch {
+      prot = undefined;
+    }
+  }
+  if (!(prot instanceof Map)) return 'protected header is not a CBOR map';
+  if (!(unprotected instanceof Map)) return 'unprotected header is not a map';
+  for (const label of prot.keys()) {
+    if (unprotected.has(label)) return `header parameter ${String(label)} is both protected and unprotected`;
+  }
+  if (prot.has(CRIT)) return 'critical header parameters (crit) are not supported';
+  return {
+    protectedHeader,
+    alg: prot.get(ALG),
+    kid: prot.has(KID) ? prot.get(KID) : unprotected.get(KID),
+    payload,
+    tag,
+  };
+}
+
+/**
+ * Checks a COSE_Mac0 made with HMAC 256/256. `keyFor` returns the key a kid names, or
+ * undefined when there is none. Shape, then key, then MAC: a refusal says which failed first.
+ */
+export function verifyMac0(bytes: Uint8Array, keyFor: (kid: Uint8Array) => Uint8Array | undefined): Mac0Result {
+  const env = readEnvelope(bytes);
+  if (typeof env === 'string') return { ok: false, reason: 'malformed', detail: env };
+  const malformed = (detail: string): Mac0Result => ({
+    ok: false, reason: 'malformed', detail, ...(isBytes(env.payload) ? { unverifiedPayload: own(env.payload) } : {}),
+  });
+  if (env.alg === undefined) return malformed('alg: missing from the protected header');
+  if (env.alg !== HMAC_256_256) return malformed(`alg: ${String(env.alg)} is not 5 (HMAC 256/256)`);
+  if (env.kid === undefined) return malformed('kid: missing');
+  if (!isBytes(env.kid)) return malformed('kid: not a byte string');
+  if (env.payload === null) return malformed('payload: detached payloads are not supported');
+  if (!isBytes(env.payload)) return malformed('payload: not a byte string');
+  if (!isBytes(env.tag)) return malformed('tag: not a byte string');
+  if (env.tag.length !== TAG_BYTES) return malformed(`tag: ${env.tag.length} bytes, HMAC 256/256 needs 32`);
+
+  const kid = own(env.kid);
+  const payload = own(env.payload);
+  const key = keyFor(kid);
+  if (key === undefined) return { ok: false, reason: 'unknown_key', detail: 'no key for this kid', kid, unverifiedPayload: payload };
+  if (!sameBytes(macTag(key, env.protectedHeader, payload), env.tag)) {
+    return { ok: false, reason: 'bad_mac', detail: 'MAC does not match', kid, unverifiedPayload: payload };
+  }
+  return { ok: true, kid, payload };
+}
