@@ -59,3 +59,16 @@ test('platforms: esp32 for hardware, lin with simulated pins, nothing else', (t)
 test('typescript options make the build strict', (t) => {
   t.true(manifest.typescript.tsconfig.compilerOptions.strict);
 });
+
+test('every library the firmware imports is a Moddable module of the manifest', (t) => {
+  const files = ['src', 'drivers', 'hosts/esp32'].filter((d) => existsSync(path.join(repoRoot, d))).flatMap((d) =>
+    (readdirSync(path.join(repoRoot, d), { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts')).map((f) => path.join(repoRoot, d, f)));
+  const bare = new Set<string>();
+  for (const f of files) {
+    for (const m of readFileSync(f, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'".][^'"]*)['"]/gm)) bare.add(m[1]);
+  }
+  const provided = (name: string) => name in manifest.modules || name.startsWith('embedded:') || name.startsWith('mc/') ||
+    ['timer', 'file', 'flash', 'preference', 'wifi', 'net', 'dns/server', 'http', 'socket', 'securesocket', 'time', 'sntp'].includes(name);
+  t.deepEqual([...bare].filter((n) => !provided(n)), []);
+});

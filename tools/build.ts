@@ -96,9 +96,15 @@ export function firmware(root = repoRoot): Promise<Bundle> {
  * The npm libraries as Moddable modules: each becomes one ES module under build/moddable/,
  * named in manifest.json by the specifier firmware code imports (`cbor-x`, `mqtt-packet`).
  */
-export const moddableLibs: Record<string, string> = {
-  'cbor-x': `export { Encoder, decode, encode } from 'cbor-x';`,
-  'mqtt-packet': `import * as m from 'mqtt-packet'; export const { parser, generate, writeToStream } = m;`,
+export const moddableLibs: Record<string, { file: string; source: string }> = {
+  'cbor-x': { file: 'cbor-x', source: `export { Encoder, Decoder, Tag, decode, encode } from 'cbor-x';` },
+  'mqtt-packet': {
+    file: 'mqtt-packet',
+    source: `import * as m from 'mqtt-packet'; export const { parser, generate, writeToStream } = m;`,
+  },
+  '@noble/hashes/hmac.js': { file: 'noble-hmac', source: `export * from '@noble/hashes/hmac.js';` },
+  '@noble/hashes/sha2.js': { file: 'noble-sha2', source: `export * from '@noble/hashes/sha2.js';` },
+  '@noble/hashes/utils.js': { file: 'noble-utils', source: `export * from '@noble/hashes/utils.js';` },
 };
 
 export async function buildModdableLibs(root = repoRoot): Promise<Record<string, number>> {
@@ -106,9 +112,9 @@ export async function buildModdableLibs(root = repoRoot): Promise<Record<string,
   const dir = path.join(root, 'build/moddable');
   await mkdir(dir, { recursive: true });
   const sizes: Record<string, number> = {};
-  for (const [name, contents] of Object.entries(moddableLibs)) {
-    const lib = await bundle({ root, stdin: { contents, resolveDir: root }, format: 'esm', minify: true });
-    await writeFile(path.join(dir, `${name}.js`), lib.code);
+  for (const [name, { file, source }] of Object.entries(moddableLibs)) {
+    const lib = await bundle({ root, stdin: { contents: source, resolveDir: root }, format: 'esm', minify: true });
+    await writeFile(path.join(dir, `${file}.js`), lib.code);
     sizes[name] = lib.bytes;
   }
   return sizes;
