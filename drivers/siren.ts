@@ -18,14 +18,14 @@ import { assertNoProblems, isIntegerIn, isNumberIn, optional } from './input';
 
 export type SirenPattern = 'alarm' | 'chirp_arm' | 'chirp_disarm' | 'chime' | 'exit_beep' | 'entry_beep';
 
-/** Durations in ms, alternately on and off, starting on; `repeat` loops until stopped. */
+/** Durations in ms, alternately on and off, starting on; `repeat`: loops until stopped. */
 export interface Schedule {
   steps: readonly number[];
   repeat: boolean;
 }
 
 export const sirenPatterns: Readonly<Record<SirenPattern, Schedule>> = {
-  alarm: { steps: [Infinity], repeat: false },      // continuous, until stop() or the cap
+  alarm: { steps: [Infinity], repeat: true },       // continuous, until stop() or the cap
   chirp_arm: { steps: [150], repeat: false },       // one short chirp
   chirp_disarm: { steps: [150, 150, 150], repeat: false }, // two short chirps
   chime: { steps: [400], repeat: false },           // one short tone: a door opened while disarmed
