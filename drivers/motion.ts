@@ -9,8 +9,9 @@
 //   far apart): one stray pulse — a draught, a sunbeam — is not an alarm.
 // - Hold-off: after a detection, pulses are ignored for `holdOffS`.
 // - Motion is a momentary opening of the zone: `onChange(zone, true)` at the detection;
-//   the zone closes once the PIR output has dropped and at least `minOpenS` has passed
-//   since the detection, whichever is later. A detection while still open keeps it open.
+//   the zone closes once the PIR output is idle and at least `minOpenS` has passed since
+//   the detection, whichever is later. Pulses that are not a detection (warm-up, hold-off,
+//   too few) never open the zone, but an output still active keeps an open zone open.
 import type { Clock } from '../src/core/clock';
 import type { PinFactory } from './pin';
 import {
@@ -70,7 +71,6 @@ export class Motion {
   private holdOffUntil = -Infinity;
   private isOpen = false;
   private openUntil = 0;
-  private outputDropped = false;
 
   constructor(pins: PinFactory, clock: Pick<Clock, 'uptime'>, config: MotionConfig, private readonly events: MotionEvents) {
     assertNoProblems(motionProblems(config));
@@ -108,7 +108,7 @@ export class Motion {
   nextDeadline(): number | undefined {
     return earliest(
       this.warm ? undefined : this.readyAt,
-      this.isOpen && this.outputDropped ? this.openUntil : undefined,
+      this.isOpen && !this.pir.active ? this.openUntil : undefined,
       this.pir.nextDeadline(),
       this.loop?.nextDeadline(),
     );
@@ -130,10 +130,7 @@ export class Motion {
   }
 
   private settled(active: boolean, now: number): void {
-    if (!active) {
-      if (this.isOpen) this.outputDropped = true;
-      return this.closeIfDue(now);
-    }
+    if (!active) return this.closeIfDue(now);
     if (now < this.readyAt || now < this.holdOffUntil) return;
     const pulses = this.pulseTimes.filter((t) => now - t <= this.windowMs);
     pulses.push(now);
@@ -144,14 +141,13 @@ export class Motion {
     this.pulseTimes = [];
     this.holdOffUntil = now + this.holdOffMs;
     this.openUntil = now + this.minOpenMs;
-    this.outputDropped = false;
     if (this.isOpen) return;
     this.isOpen = true;
     this.events.onChange(this.zone, true, now);
   }
 
   private closeIfDue(now: number): void {
-    if (!this.isOpen || !this.outputDropped || now < this.openUntil) return;
+    if (!this.isOpen || this.pir.active || now < this.openUntil) return;
     this.isOpen = false;
     this.events.onChange(this.zone, false, now);
   }

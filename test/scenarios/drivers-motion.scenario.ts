@@ -80,6 +80,17 @@ export default defineScenarios('drivers: motion', {
     t.is(bench.take(), ['1050 zone 2 open', '8050 zone 2 closed'], 'open until 5 s after the second detection');
   },
 
+  'a pulse in the hold-off keeps an open zone open while active, but never opens a closed one': (t) => {
+    const bench = new Bench();
+    pir(bench, { warmUpS: 0, holdOffS: 20, minOpenS: 5 });
+    bench.take();
+    pulse(bench, 1 * s, 1 * s); // detection at 1.05 s, output idle at 2.05 s
+    pulse(bench, 4 * s, 4 * s); // in the hold-off, active 4–8 s: the zone is still open then
+    pulse(bench, 12 * s, 1 * s); // in the hold-off, the zone closed
+    bench.runTo(19 * s);
+    t.is(bench.take(), ['1050 zone 2 open', '8050 zone 2 closed'], 'open until that output drops; the later pulse is ignored');
+  },
+
   'pulse counting: n pulses within t seconds are one detection': (t) => {
     const bench = new Bench();
     pir(bench, { warmUpS: 0, pulses: 3, pulseWindowS: 10, holdOffS: 0, minOpenS: 0 });
