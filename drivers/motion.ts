@@ -74,15 +74,16 @@ export class Motion {
 
   constructor(pins: PinFactory, clock: Pick<Clock, 'uptime'>, config: MotionConfig, private readonly events: MotionEvents) {
     assertNoProblems(motionProblems(config));
-    const c = { ...motionDefaults, ...config };
+    const c = config;
+    const d = motionDefaults; // `??`, not a spread: a field given as undefined takes its default too
     const { zone } = c;
     this.zone = zone;
     const now = clock.uptime();
-    this.readyAt = now + c.warmUpS * 1000;
-    this.holdOffMs = c.holdOffS * 1000;
-    this.pulsesNeeded = c.pulses;
-    this.windowMs = c.pulseWindowS * 1000;
-    this.minOpenMs = c.minOpenS * 1000;
+    this.readyAt = now + (c.warmUpS ?? d.warmUpS) * 1000;
+    this.holdOffMs = (c.holdOffS ?? d.holdOffS) * 1000;
+    this.pulsesNeeded = c.pulses ?? d.pulses;
+    this.windowMs = (c.pulseWindowS ?? d.pulseWindowS) * 1000;
+    this.minOpenMs = (c.minOpenS ?? d.minOpenS) * 1000;
     const edge = (at: number) => events.onEdge?.(at);
     this.pir = new DebouncedInput(pins, clock, c, (active, at) => this.settled(active, at), edge);
     if (c.tamperPin !== undefined) {
