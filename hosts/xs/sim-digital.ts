@@ -1,6 +1,7 @@
 // Simulated ECMA-419 Digital pins, for hosts without GPIO (the Node simulator, xsnap,
 // Moddable's `lin` build). The harness sets input levels; drivers see edges exactly as
 // they would on an ESP32. Plain ECMAScript: runs in XS.
+import { digitalPins, type PinFactory } from '../../drivers/pin';
 
 export type Level = 0 | 1;
 
@@ -29,9 +30,10 @@ export class SimBoard {
 
   /** Drives an input pin from outside (a door opens, a PIR fires). */
   set(pin: number, level: Level): void {
+    const listener = this.listeners.get(pin);
+    if (listener?.isOutput) throw new Error(`GPIO ${pin} is an output: the board drives it, not the harness`);
     const before = this.level(pin);
     this.levels.set(pin, level);
-    const listener = this.listeners.get(pin);
     if (listener && before !== level) listener.edge(level ? Rising : Falling);
   }
 
@@ -67,6 +69,8 @@ export class SimDigital {
     board.attach(this.pin, this, options.mode === InputPullUp ? 1 : options.mode === Output ? undefined : 0);
   }
 
+  get isOutput(): boolean { return this.mode === Output; }
+
   read(): Level { return this.board.level(this.pin); }
 
   write(value: Level): void {
@@ -92,6 +96,11 @@ export function simDevice(board = new SimBoard()) {
     constructor(options: DigitalOptions) { super(board, options); }
   }
   return { board, io: { Digital } };
+}
+
+/** The drivers' pin factory over a simulated board: the same adapter the ESP32 host uses. */
+export function simPins(board: SimBoard): PinFactory {
+  return digitalPins(simDevice(board).io.Digital);
 }
 
 /** The default simulated device, for Moddable's `lin` build (no GPIO there). */

@@ -1,0 +1,71 @@
+// A door or window contact (reed switch), with an optional tamper loop on its own pin.
+//
+// Reports the zone open/closed through `onChange` (debounced, see ./input), once at open
+// with the reading at boot and then on every settled change. The tamper loop is always
+// NC: a loop that is cut or opened reads as tamper, which an NO loop could not detect.
+import type { Clock } from '../src/core/clock';
+import type { PinFactory } from './pin';
+import { DebouncedInput, assertNoProblems, earliest, inputProblems, type InputPolarity } from './input';
+
+export interface DoorConfig extends InputPolarity {
+  /** Zone number (1-based), as the core knows it. */
+  zone: number;
+  /** GPIO of the contact. */
+  pin: number;
+  /** A change counts once the level has been stable this long (default 50 ms). */
+  debounceMs?: number;
+  /** GPIO of the tamper loop (NC, same pull and polarity as the contact), if any. */
+  tamperPin?: number;
+}
+
+export interface DoorEvents {
+  onChange(zone: number, open: boolean, now: number): void;
+  onTamper?(zone: number, active: boolean, now: number): void;
+  /** An input edge arrived: `nextDeadline()` has moved (hosts that sleep until it reschedule). */
+  onEdge?(now: number): void;
+}
+
+export const doorProblems = (c: DoorConfig, at = 'door'): string[] => inputProblems(c, at);
+
+export class Door {
+  readonly zone: number;
+  private readonly contact: DebouncedInput;
+  private readonly loop: DebouncedInput | undefined;
+
+  constructor(pins: PinFactory, clock: Pick<Clock, 'uptime'>, config: DoorConfig, events: DoorEvents) {
+    assertNoProblems(doorProblems(config));
+    const { zone } = config;
+    this.zone = zone;
+    const now = clock.uptime();
+    const edge = (at: number) => events.onEdge?.(at);
+    this.contact = new DebouncedInput(pins, clock, config, (open, at) => events.onChange(zone, open, at), edge);
+    if (config.tamperPin !== undefined) {
+      try {
+        this.loop = new DebouncedInput(pins, clock, { ...config, wiring: 'NC', pin: config.tamperPin },
+          (active, at) => events.onTamper?.(zone, active, at), edge);
+      } catch (err) {
+        this.contact.close();
+        throw err;
+      }
+    }
+    events.onChange(zone, this.contact.active, now);
+    if (this.loop) events.onTamper?.(zone, this.loop.active, now);
+  }
+
+  /** The settled state of the contact. */
+  get open(): boolean { return this.contact.active; }
+  /** The settled state of the tamper loop; undefined when there is none. */
+  get tamper(): boolean | undefined { return this.loop?.active; }
+
+  nextDeadline(): number | undefined { return earliest(this.contact.nextDeadline(), this.loop?.nextDeadline()); }
+
+  poll(now: number): void {
+    this.contact.poll(now);
+    this.loop?.poll(now);
+  }
+
+  close(): void {
+    this.contact.close();
+    this.loop?.close();
+  }
+}
