@@ -12,7 +12,7 @@
 // them all. An unkeyed chain shows alterations to anyone holding a later hash (the head).
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Storage } from './storage';
-import { concat, encodeRecord, getSeq, getU32, putSeq, putU32, readRecords, type StoredRecord } from './record';
+import { MAX_EVENT_BYTES, concat, encodeRecord, getSeq, getU32, putSeq, putU32, readRecords, scanRecords, type StoredRecord } from './record';
 
 export const HASH_BYTES = 16;
 const SEGMENT_HEADER = 0x01;
@@ -51,6 +51,16 @@ export interface LogRecovery {
   lastSeq: number;
   /** What was wrong, one line per file, for the panel's diagnostics. */
   problems: string[];
+}
+
+interface SegmentFile {
+  data: Uint8Array;
+  header: { no: number; prevHash: Uint8Array } | undefined;
+  events: StoredRecord[];
+  /** Where the last valid record ends. */
+  end: number;
+  /** Bytes of damaged stretches between valid records. */
+  damaged: number;
 }
 
 interface Segment {
@@ -130,52 +140,63 @@ export class EventLog {
     return `${this.prefix}.${slot}`;
   }
 
+  /** A segment file as stored: its header, its event records, and how much of it is unreadable. */
+  private readSegment(slot: number): SegmentFile {
+    const data = this.storage.read(this.file(slot));
+    const { records, end, skipped } = scanRecords(data, EVENT_FIXED + MAX_EVENT_BYTES);
+    const header = records[0]?.start === 0 ? parseSegmentHeader(records[0]) : undefined;
+    const events = records.filter((r) => r.type === EVENT && r.payload.length >= EVENT_FIXED);
+    let damaged = 0;
+    for (const k of skipped) damaged += k.end - k.start;
+    return { data, header, events, end, damaged };
+  }
+
   private recover(): LogRecovery {
     const problems: string[] = [];
     let bytesCut = 0;
-    const found: Array<Segment & { lastHash: Uint8Array; torn: number; end: number }> = [];
+    const found: Array<{ seg: Segment; lastHash: Uint8Array; file: SegmentFile }> = [];
     for (let slot = 0; slot < this.slots; slot++) {
       const name = this.file(slot);
-      const data = this.storage.read(name);
-      if (data.length === 0) continue;
-      const { records, end } = readRecords(data);
-      const header = parseSegmentHeader(records[0]);
-      if (!header) {
+      const file = this.readSegment(slot);
+      if (file.data.length === 0) continue;
+      if (!file.header) {
         // A power cut while the segment was being started, or a foreign file: nothing in it is ours.
         this.storage.remove(name);
-        bytesCut += data.length;
-        problems.push(`${name}: no valid segment header, ${data.length} bytes removed`);
+        bytesCut += file.data.length;
+        problems.push(`${name}: no valid segment header, ${file.data.length} bytes removed`);
         continue;
       }
-      const seg = { slot, no: header.no, prevHash: header.prevHash, count: 0, firstSeq: 0, lastSeq: 0, lastHash: header.prevHash, torn: data.length - end, end };
-      for (let i = 1; i < records.length; i++) {
-        if (records[i].type !== EVENT) continue;
-        const e = parseEvent(records[i].payload);
-        if (!e) continue;
-        if (seg.count === 0) seg.firstSeq = e.seq;
-        seg.count++;
-        seg.lastSeq = e.seq;
-        seg.lastHash = e.hash;
+      const seg: Segment = { slot, no: file.header.no, prevHash: file.header.prevHash, count: 0, firstSeq: 0, lastSeq: 0 };
+      let lastHash = file.header.prevHash;
+      for (const r of file.events) {
+        const seq = getSeq(r.payload, 0);
+        if (seg.count++ === 0) seg.firstSeq = seq;
+        seg.lastSeq = seq;
+        lastHash = r.payload.slice(9, EVENT_FIXED);
       }
-      found.push(seg);
+      if (file.damaged > 0) {
+        bytesCut += file.damaged;
+        problems.push(`${name}: ${file.damaged} damaged bytes between valid records skipped (the chain shows the gap)`);
+      }
+      found.push({ seg, lastHash, file });
     }
-    found.sort((a, b) => a.no - b.no);
+    found.sort((a, b) => a.seg.no - b.seg.no);
     for (let i = 0; i < found.length; i++) {
-      const seg = found[i];
-      if (seg.torn > 0) {
-        bytesCut += seg.torn;
-        problems.push(`${this.file(seg.slot)}: ${seg.torn} bytes after the last valid record cut`);
-        // Only the newest is appended to; older ones are left as they are (their valid part is read).
-        if (i === found.length - 1) this.storage.replace(this.file(seg.slot), this.storage.read(this.file(seg.slot)).subarray(0, seg.end));
+      const { seg, file } = found[i];
+      const name = this.file(seg.slot);
+      const torn = file.data.length - file.end;
+      if (torn > 0) {
+        bytesCut += torn;
+        problems.push(`${name}: ${torn} bytes after the last valid record cut`);
+        // Only the newest is appended to; an older one keeps its tail (nothing reads past `end`).
+        if (i === found.length - 1) this.storage.replace(name, file.data.subarray(0, file.end));
       }
-      if (i > 0 && seg.no !== found[i - 1].no + 1) problems.push(`${this.file(seg.slot)}: segments ${found[i - 1].no + 1}…${seg.no - 1} are missing`);
+      if (i > 0 && seg.no !== found[i - 1].seg.no + 1) problems.push(`${name}: segments ${found[i - 1].seg.no + 1}…${seg.no - 1} are missing`);
     }
-    this.segs = found.map(({ slot, no, prevHash, count, firstSeq, lastSeq }) => ({ slot, no, prevHash, count, firstSeq, lastSeq }));
-    for (const seg of found) {
-      if (seg.count > 0 || seg === found[found.length - 1]) {
-        if (seg.count > 0) this.last = seg.lastSeq;
-        this.lastHash = seg.lastHash;
-      }
+    this.segs = found.map((f) => f.seg);
+    for (const { seg, lastHash } of found) {
+      if (seg.count > 0) this.last = seg.lastSeq;
+      this.lastHash = lastHash;
     }
     return { segments: found.length, records: this.size(), bytesCut, firstSeq: this.firstSeq(), lastSeq: this.last, problems };
   }
@@ -208,9 +229,10 @@ export class EventLog {
    * a throw (storage fault, power cut) leaves the log as it was before the call.
    */
   append(seq: number, bytes: Uint8Array, alarm = false): void {
+    if (this.dirty) this.repair();
     if (!Number.isSafeInteger(seq) || seq < 1) throw new RangeError(`event log: seq ${seq} is not a positive integer`);
     if (seq <= this.last) throw new RangeError(`event log: seq ${seq} is not after ${this.last}`);
-    if (this.dirty) this.repair();
+    if (bytes.length > MAX_EVENT_BYTES) throw new RangeError(`event log: event of ${bytes.length} bytes, at most ${MAX_EVENT_BYTES}`);
     let newest = this.segs[this.segs.length - 1];
     if (!newest || newest.count >= this.perSegment) newest = this.rotate();
     const flags = alarm ? ALARM_FLAG : 0;
@@ -265,19 +287,17 @@ export class EventLog {
     const newest = this.segs[this.segs.length - 1];
     if (!newest) return;
     const name = this.file(newest.slot);
-    const data = this.storage.read(name);
-    const { records, end } = readRecords(data);
-    if (end < data.length) this.storage.replace(name, data.subarray(0, end));
+    const file = this.readSegment(newest.slot);
+    if (file.end < file.data.length) this.storage.replace(name, file.data.subarray(0, file.end));
     newest.count = 0;
     this.lastHash = newest.prevHash;
     const before = this.segs[this.segs.length - 2];
     this.last = before ? before.lastSeq : 0;
-    for (const r of records) {
-      const e = r.type === EVENT ? parseEvent(r.payload) : undefined;
-      if (!e) continue;
-      if (newest.count++ === 0) newest.firstSeq = e.seq;
-      newest.lastSeq = this.last = e.seq;
-      this.lastHash = e.hash;
+    for (const r of file.events) {
+      const seq = getSeq(r.payload, 0);
+      if (newest.count++ === 0) newest.firstSeq = seq;
+      newest.lastSeq = this.last = seq;
+      this.lastHash = r.payload.slice(9, EVENT_FIXED);
     }
   }
 
@@ -286,17 +306,12 @@ export class EventLog {
     const out: LogEntry[] = [];
     for (const seg of this.segs) {
       if (seg.count === 0 || seg.lastSeq < fromSeq) continue;
-      for (const r of this.segmentEvents(seg)) {
+      for (const r of this.readSegment(seg.slot).events) {
         const e = parseEvent(r.payload);
         if (e && e.seq >= fromSeq) out.push(e);
       }
     }
     return out;
-  }
-
-  private segmentEvents(seg: Segment): StoredRecord[] {
-    const { records } = readRecords(this.storage.read(this.file(seg.slot)));
-    return records.filter((r) => r.type === EVENT).slice(0, seg.count);
   }
 
   /**
@@ -313,8 +328,7 @@ export class EventLog {
     const parts = [encodeRecord(EXPORT_HEADER, header)];
     for (const seg of this.segs) {
       if (seg.count === 0) continue;
-      const data = this.storage.read(this.file(seg.slot));
-      const events = readRecords(data).records.filter((r) => r.type === EVENT).slice(0, seg.count);
+      const { data, events } = this.readSegment(seg.slot);
       parts.push(concat(events.map((r) => data.subarray(r.start, r.end))));
     }
     return parts;

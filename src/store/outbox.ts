@@ -11,7 +11,7 @@
 // outbox up to `hardCap`, beyond which push refuses with an OutboxFull error.
 import type { Storage } from './storage';
 import type { Outbox, OutboxEntry } from '../uplink/outbox';
-import { concat, encodeRecord, getSeq, putSeq, readRecords } from './record';
+import { MAX_EVENT_BYTES, concat, encodeRecord, getSeq, putSeq, scanRecords } from './record';
 
 const PUSH = 0x10;
 const ACK = 0x11;
@@ -98,8 +98,12 @@ export class PersistentOutbox implements Outbox {
 
   private recover(): OutboxRecovery {
     const data = this.storage.read(this.name);
-    const { records, end } = readRecords(data);
+    // Damage between valid records is stepped over (its entries are lost, later ones kept).
+    const { records, end, skipped } = scanRecords(data, 9 + MAX_EVENT_BYTES);
     const problems: string[] = [];
+    let damaged = 0;
+    for (const k of skipped) damaged += k.end - k.start;
+    if (damaged > 0) problems.push(`${this.name}: ${damaged} damaged bytes between valid records skipped`);
     for (const r of records) {
       if (r.payload.length < 8) continue;
       const seq = getSeq(r.payload, 0);
@@ -113,11 +117,10 @@ export class PersistentOutbox implements Outbox {
       if (seq > this.highest) this.highest = seq;
     }
     this.fileBytes = end;
-    const bytesCut = data.length - end;
-    if (bytesCut > 0) {
-      problems.push(`${this.name}: ${bytesCut} bytes after the last valid record cut`);
-      this.compact();
-    }
+    const torn = data.length - end;
+    if (torn > 0) problems.push(`${this.name}: ${torn} bytes after the last valid record cut`);
+    const bytesCut = torn + damaged;
+    if (bytesCut > 0) this.compact();
     return { entries: this.waiting.length, bytesCut, highestSeq: this.highest, problems };
   }
 
@@ -150,6 +153,7 @@ export class PersistentOutbox implements Outbox {
   push(seq: number, payload: Uint8Array, alarm: boolean): { dropped: number[] } {
     if (!Number.isSafeInteger(seq) || seq < 1) throw new RangeError(`outbox: seq ${seq} is not a positive integer`);
     if (seq <= this.highest) throw new RangeError(`outbox: seq ${seq} is not after ${this.highest}`);
+    if (payload.length > MAX_EVENT_BYTES) throw new RangeError(`outbox: payload of ${payload.length} bytes, at most ${MAX_EVENT_BYTES}`);
     if (this.waiting.length >= this.capacity) {
       const victim = this.waiting.find((w) => !w.alarm);
       if (victim) {

@@ -9,6 +9,9 @@
 /** Bytes a record adds around its payload: length (4) + type (1) + CRC (4). */
 export const FRAME_BYTES = 9;
 
+/** Largest event the journal takes, in bytes (a CBOR event is well under 100). */
+export const MAX_EVENT_BYTES = 1024;
+
 // CRC-32 (IEEE 802.3, reflected, as zlib and PNG use it), table-driven. Written here
 // because it is a dozen lines and no npm CRC package runs on XS without Node's Buffer;
 // Moddable's own `crc` module has only CRC-8 and CRC-16.
@@ -92,17 +95,53 @@ export interface ReadResult {
   end: number;
 }
 
-/** Walks `bytes` record by record. Never throws: garbage only ends the walk early. */
+/** The record starting at `at`, if a complete one with a good CRC (and at most `maxPayload` bytes) is there. */
+function recordAt(bytes: Uint8Array, at: number, maxPayload: number): StoredRecord | undefined {
+  if (bytes.length - at < FRAME_BYTES) return undefined;
+  const length = getU32(bytes, at);
+  if (length > maxPayload || length > bytes.length - at - FRAME_BYTES) return undefined; // torn, or a garbage length
+  const body = 5 + length;
+  if (crc32(bytes.subarray(at, at + body)) !== getU32(bytes, at + body)) return undefined;
+  return { type: bytes[at + 4], payload: bytes.subarray(at + 5, at + body), start: at, end: at + body + 4 };
+}
+
+/** Walks `bytes` record by record and stops at the first bad one. Never throws. */
 export function readRecords(bytes: Uint8Array): ReadResult {
   const records: StoredRecord[] = [];
   let at = 0;
-  while (bytes.length - at >= FRAME_BYTES) {
-    const length = getU32(bytes, at);
-    if (length > bytes.length - at - FRAME_BYTES) break; // torn, or a garbage length
-    const body = 5 + length;
-    if (crc32(bytes.subarray(at, at + body)) !== getU32(bytes, at + body)) break;
-    records.push({ type: bytes[at + 4], payload: bytes.subarray(at + 5, at + body), start: at, end: at + body + 4 });
-    at += body + 4;
+  for (let r = recordAt(bytes, 0, Infinity); r; r = recordAt(bytes, at, Infinity)) {
+    records.push(r);
+    at = r.end;
   }
   return { records, end: at };
+}
+
+export interface ScanResult extends ReadResult {
+  /** Damaged stretches stepped over, each followed by a valid record. */
+  skipped: Array<{ start: number; end: number }>;
+}
+
+/**
+ * Like `readRecords`, but steps over a damaged stretch to the next valid record instead of
+ * stopping. Appends are sequential, so a power cut only ever tears the last record: damage
+ * with valid records after it is corruption (bit rot, tampering), which must not silently
+ * take the later records with it. `end` is where the last valid record ends; anything after
+ * it is a torn tail. Records longer than `maxPayload` are not looked for when resyncing.
+ */
+export function scanRecords(bytes: Uint8Array, maxPayload = 4096): ScanResult {
+  const { records, end: first } = readRecords(bytes);
+  const skipped: Array<{ start: number; end: number }> = [];
+  let end = first;
+  let at = first;
+  while (at < bytes.length) {
+    const r = recordAt(bytes, at, at === end ? Infinity : maxPayload);
+    if (r) {
+      if (at > end) skipped.push({ start: end, end: at });
+      records.push(r);
+      at = end = r.end;
+    } else {
+      at++;
+    }
+  }
+  return { records, end, skipped };
 }
