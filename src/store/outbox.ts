@@ -107,7 +107,8 @@ export class PersistentOutbox implements Outbox {
     for (const r of records) {
       if (r.payload.length < 8) continue;
       const seq = getSeq(r.payload, 0);
-      if (r.type === PUSH && r.payload.length >= 9 && seq > this.highest) {
+      if (r.type === PUSH && r.payload.length >= 9) {
+        if (this.waiting.some((w) => w.seq === seq)) continue;
         this.waiting.push({ seq, payload: r.payload.slice(9), alarm: (r.payload[8] & ALARM_FLAG) !== 0, cost: r.end - r.start });
       } else if (r.type === ACK || r.type === DROP) {
         this.remove(seq);
