@@ -67,7 +67,7 @@ export class MemoryStorage implements Storage {
     this.tearAppend = false;
   }
 
-  /** A copy of the files (not the fault settings or wear counts), to branch a test from. */
+  /** A copy of the files, to branch a test from: no fault set, wear counted from zero. */
   clone(): MemoryStorage {
     const copy = new MemoryStorage();
     for (const [name, f] of this.files) copy.files.set(name, { bytes: f.bytes.slice(0, f.length), length: f.length });
