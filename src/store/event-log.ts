@@ -45,7 +45,7 @@ export interface LogRecovery {
   segments: number;
   /** Events kept. */
   records: number;
-  /** Bytes discarded: torn tails and unreadable segments. */
+  /** Bytes discarded: torn tails, damaged stretches and unreadable segments. */
   bytesCut: number;
   firstSeq: number;
   lastSeq: number;
@@ -301,12 +301,13 @@ export class EventLog {
     }
   }
 
-  /** Events with seq ≥ `fromSeq`, oldest first (read from storage; nothing is cached). */
-  entries(fromSeq = 0): LogEntry[] {
+  /** Events with seq ≥ `fromSeq`, oldest first, at most `max` (read from storage; nothing is cached). */
+  entries(fromSeq = 0, max = Infinity): LogEntry[] {
     const out: LogEntry[] = [];
     for (const seg of this.segs) {
       if (seg.count === 0 || seg.lastSeq < fromSeq) continue;
       for (const r of this.readSegment(seg.slot).events) {
+        if (out.length >= max) return out;
         const e = parseEvent(r.payload);
         if (e && e.seq >= fromSeq) out.push(e);
       }
@@ -315,28 +316,30 @@ export class EventLog {
   }
 
   /**
-   * The whole log as bytes, in parts (one per segment) so a portal can stream it: an export
-   * header (anchor hash, entry count, head hash), then every event record as stored.
+   * The whole log as bytes, one part at a time so a portal can stream it without holding it
+   * all: an export header (anchor hash, entry count, head hash), then each segment's event
+   * records as stored. The export is of the log as it was when iteration began; if the oldest
+   * segment is dropped before the iteration reaches it, the iteration throws (export again).
    */
-  exportParts(): Uint8Array[] {
+  *exportParts(): Generator<Uint8Array, void, undefined> {
+    const snapshot = this.segs.filter((s) => s.count > 0).map((s) => ({ slot: s.slot, no: s.no, count: s.count }));
     const oldest = this.segs.find((s) => s.count > 0);
     const header = new Uint8Array(1 + HASH_BYTES + 4 + HASH_BYTES);
     header[0] = FORMAT;
     header.set(oldest ? oldest.prevHash : this.lastHash, 1);
     putU32(header, 1 + HASH_BYTES, this.size());
     header.set(this.lastHash, 5 + HASH_BYTES);
-    const parts = [encodeRecord(EXPORT_HEADER, header)];
-    for (const seg of this.segs) {
-      if (seg.count === 0) continue;
-      const { data, events } = this.readSegment(seg.slot);
-      parts.push(concat(events.map((r) => data.subarray(r.start, r.end))));
+    yield encodeRecord(EXPORT_HEADER, header);
+    for (const { slot, no, count } of snapshot) {
+      const file = this.readSegment(slot);
+      if (file.header?.no !== no) throw new Error('event log: a segment was dropped during the export; export again');
+      yield concat(file.events.slice(0, count).map((r) => file.data.subarray(r.start, r.end)));
     }
-    return parts;
   }
 
   /** The whole log with its chain, as one byte string (see `verifyChain`). */
   export(): Uint8Array {
-    return concat(this.exportParts());
+    return concat([...this.exportParts()]);
   }
 }
 

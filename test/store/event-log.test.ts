@@ -254,3 +254,20 @@ test('a segment whose header is unreadable is removed at boot and reported', (t)
   t.false(st.names().includes('log.2'));
   t.is(log.lastSeq(), 4);
 });
+
+test('an export streamed part by part is the log as it was when it began', (t) => {
+  const st = filled(8);
+  const { log } = EventLog.open(st, small);
+  const parts = log.exportParts();
+  const got = [parts.next().value!, parts.next().value!];
+  log.append(9, eventBytes(9)); // fills the newest segment while the export is under way
+  for (const p of parts) got.push(p);
+  t.is(got.length, 1 + 3, 'a header and one part per segment');
+  t.like(verifyChain(concat(got)), { ok: true, count: 8, lastSeq: 8 });
+  t.deepEqual(log.entries(3, 2).map((e) => e.seq), [3, 4], 'entries can be paged');
+
+  const streaming = log.exportParts();
+  streaming.next();
+  for (const s of range(10, 13)) log.append(s, eventBytes(s)); // 13 starts a segment in the oldest one's slot
+  t.throws(() => [...streaming], { message: 'event log: a segment was dropped during the export; export again' });
+});
