@@ -219,8 +219,14 @@ export class PersistentOutbox implements Outbox {
     return n;
   }
 
+  /** After a write that reached storage: a failed compaction must not make it look failed. */
   private maybeCompact(): void {
-    if (this.fileBytes >= this.compactAt && this.fileBytes > 2 * this.liveBytes()) this.compact();
+    if (this.fileBytes < this.compactAt || this.fileBytes <= 2 * this.liveBytes()) return;
+    try {
+      this.compact();
+    } catch {
+      // The old file stands (replace is atomic); the next write tries again.
+    }
   }
 
   /** Rewrites the file as the waiting entries alone, in one atomic replace. */
