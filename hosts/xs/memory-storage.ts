@@ -11,17 +11,17 @@ export class PowerCut extends Error {
   }
 }
 
-interface File {
+interface StoredFile {
   bytes: Uint8Array;
   length: number;
 }
 
 export class MemoryStorage implements Storage {
-  private files = new Map<string, File>();
+  private files = new Map<string, StoredFile>();
   /** Bytes that may still be written before the power goes. */
   private budget = Infinity;
-  /** The next append is cut whatever its length. */
-  private tearAppend = false;
+  /** Bytes the next append stores before the power goes, whatever its length. */
+  private tearAt: number | undefined;
   private off = false;
   /** Bytes written to each file since creation of this storage (appends + replaces). */
   readonly written = new Map<string, number>();
@@ -43,8 +43,7 @@ export class MemoryStorage implements Storage {
    * length it completes, and the power goes before the caller hears back).
    */
   tearNextAppend(bytes: number): void {
-    this.budget = bytes;
-    this.tearAppend = true;
+    this.tearAt = bytes;
   }
 
   /**
@@ -64,7 +63,7 @@ export class MemoryStorage implements Storage {
   powerOn(): void {
     this.off = false;
     this.budget = Infinity;
-    this.tearAppend = false;
+    this.tearAt = undefined;
   }
 
   /** A copy of the files, to branch a test from: no fault set, wear counted from zero. */
@@ -95,7 +94,7 @@ export class MemoryStorage implements Storage {
 
   append(name: string, bytes: Uint8Array): void {
     this.check();
-    const room = Math.min(bytes.length, this.budget);
+    const room = Math.min(bytes.length, this.budget, this.tearAt ?? Infinity);
     let f = this.files.get(name);
     if (!f) {
       f = { bytes: new Uint8Array(Math.max(64, room)), length: 0 };
@@ -109,7 +108,7 @@ export class MemoryStorage implements Storage {
     f.bytes.set(bytes.subarray(0, room), f.length);
     f.length += room;
     this.wear(name, room);
-    if (this.tearAppend) this.cut(`append to ${name} torn after ${room} of ${bytes.length} bytes`);
+    if (this.tearAt !== undefined) this.cut(`append to ${name} torn after ${room} of ${bytes.length} bytes`);
     this.spend(room, bytes.length, `append to ${name} torn after ${room} of ${bytes.length} bytes`);
   }
 
@@ -150,7 +149,7 @@ export class MemoryStorage implements Storage {
 
   private cut(what: string): never {
     this.off = true;
-    this.tearAppend = false;
+    this.tearAt = undefined;
     this.budget = Infinity;
     throw new PowerCut(`power cut: ${what}`);
   }
