@@ -1,0 +1,149 @@
+// The persistent outbox: order across reboots, drop policy, compaction, torn writes.
+import test from 'ava';
+import { MemoryStorage, PowerCut } from '../../hosts/xs/memory-storage.ts';
+import { OutboxFull, PersistentOutbox, type OutboxOptions } from '../../src/store/outbox.ts';
+import { eventBytes, range } from './support/events.ts';
+
+const seqs = (o: PersistentOutbox) => o.peek(1000).map((e) => e.seq);
+const reopen = (st: MemoryStorage, options: OutboxOptions = {}) => PersistentOutbox.open(st, options);
+
+test('unacknowledged entries come back after a reopen, oldest first, with their payloads', (t) => {
+  const st = new MemoryStorage();
+  const { outbox } = reopen(st);
+  for (const s of range(1, 6)) outbox.push(s, eventBytes(s), s === 3);
+  outbox.ack(2);
+  outbox.ack(4);
+  outbox.ack(99); // a PUBACK for nothing we hold: no change, no write
+  t.deepEqual(seqs(outbox), [1, 3, 5, 6]);
+  t.deepEqual(outbox.peek(2).map((e) => e.seq), [1, 3]);
+  const { outbox: again, report } = reopen(st);
+  t.deepEqual(report, { entries: 4, bytesCut: 0, highestSeq: 6, problems: [] });
+  t.deepEqual(seqs(again), [1, 3, 5, 6]);
+  t.deepEqual([...again.peek(2)[1].payload], [...eventBytes(3)]);
+  t.is(again.alarms(), 1);
+  t.is(again.size(), 4);
+});
+
+test('seqs must grow; a bad one is refused and changes nothing', (t) => {
+  const st = new MemoryStorage();
+  const { outbox } = reopen(st);
+  outbox.push(5, eventBytes(5), false);
+  const before = st.totalWritten;
+  t.throws(() => outbox.push(5, eventBytes(5), false), { message: 'outbox: seq 5 is not after 5' });
+  t.throws(() => outbox.push(0, eventBytes(5), false), { message: /not a positive integer/ });
+  t.throws(() => outbox.push(6, new Uint8Array(2000), false), { message: /at most 1024/ });
+  outbox.ack(77);
+  t.is(st.totalWritten, before);
+  t.deepEqual(seqs(outbox), [5]);
+});
+
+test('full: the oldest low-priority entry goes first, alarms never; all alarms grow to the hard cap, then refuse', (t) => {
+  const st = new MemoryStorage();
+  const { outbox } = reopen(st, { capacity: 4, hardCap: 6 });
+  const A = true;
+  const L = false;
+  t.deepEqual(outbox.push(1, eventBytes(1), L).dropped, []);
+  outbox.push(2, eventBytes(2), A);
+  outbox.push(3, eventBytes(3), L);
+  outbox.push(4, eventBytes(4), A);
+  t.deepEqual(outbox.push(5, eventBytes(5), L).dropped, [1], 'oldest low-priority');
+  t.deepEqual(outbox.push(6, eventBytes(6), A).dropped, [3], 'an alarm pushes out a low-priority one');
+  t.deepEqual(outbox.push(7, eventBytes(7), A).dropped, [5]);
+  t.deepEqual(seqs(outbox), [2, 4, 6, 7], 'only alarms are left');
+  t.deepEqual(outbox.push(8, eventBytes(8), L).dropped, [8], 'a low-priority newcomer is the one dropped');
+  t.deepEqual(outbox.push(9, eventBytes(9), A).dropped, [], 'alarms grow past capacity');
+  t.deepEqual(outbox.push(10, eventBytes(10), A).dropped, []);
+  t.is(outbox.size(), 6);
+  const err = t.throws(() => outbox.push(11, eventBytes(11), A), { instanceOf: OutboxFull });
+  t.is(err?.message, 'outbox full: 6 alarm entries wait for the broker and none may be dropped; seq 11 refused');
+  t.deepEqual(seqs(outbox), [2, 4, 6, 7, 9, 10], 'the refusal changed nothing');
+  outbox.ack(2);
+  t.deepEqual(outbox.push(11, eventBytes(11), A).dropped, [], 'room again after an ack');
+  const { outbox: again, report } = reopen(st, { capacity: 4, hardCap: 6 });
+  t.deepEqual(seqs(again), [4, 6, 7, 9, 10, 11]);
+  t.is(report.highestSeq, 11);
+  t.throws(() => again.push(8, eventBytes(8), L), { message: /not after 11/ }, 'a dropped seq stays used');
+});
+
+test('the file is compacted once it outgrows what waits: bounded size, same entries, same highest seq', (t) => {
+  const st = new MemoryStorage();
+  const replaces: number[] = [];
+  const spy = Object.assign(Object.create(st) as MemoryStorage, {
+    replace: (n: string, b: Uint8Array) => { replaces.push(b.length); st.replace(n, b); },
+  });
+  const { outbox } = PersistentOutbox.open(spy, { compactAt: 1024 });
+  for (const s of range(1, 500)) {
+    outbox.push(s, eventBytes(s), false);
+    if (s > 3) outbox.ack(s - 3); // three in flight, as on a live link
+    t.true(outbox.fileSize() <= 1024 + 200, `after ${s}: ${outbox.fileSize()} bytes`);
+  }
+  t.true(replaces.length >= 10, `compacted ${replaces.length} times`);
+  t.true(replaces.every((n) => n < 300), 'a compaction writes only what waits');
+  t.deepEqual(seqs(outbox), [498, 499, 500]);
+  t.deepEqual(seqs(reopen(st).outbox), [498, 499, 500], 'a compacted file replays to the same entries');
+  for (const s of [498, 499, 500]) outbox.ack(s);
+  const { outbox: again, report } = reopen(st);
+  t.is(again.size(), 0);
+  t.is(report.highestSeq, 500, 'kept by the compaction mark even with nothing waiting');
+  t.throws(() => again.push(500, eventBytes(500), false), { message: /not after 500/ });
+});
+
+test('a push or an ack torn at every byte offset: every earlier entry and ack holds', (t) => {
+  const base = new MemoryStorage();
+  const { outbox } = reopen(base);
+  for (const s of range(1, 4)) outbox.push(s, eventBytes(s), s === 2);
+  outbox.ack(1);
+  for (const [what, act, done] of [
+    ['push 5', (o: PersistentOutbox) => o.push(5, eventBytes(5), false), [2, 3, 4, 5]],
+    ['ack 3', (o: PersistentOutbox) => o.ack(3), [2, 4]],
+  ] as const) {
+    const probe = base.clone();
+    act(reopen(probe).outbox);
+    const cost = probe.totalWritten;
+    for (let k = 0; k <= cost; k++) {
+      const st = base.clone();
+      const { outbox: o } = reopen(st);
+      st.tearNextAppend(k);
+      t.throws(() => act(o), { instanceOf: PowerCut });
+      st.powerOn();
+      const { outbox: again, report } = reopen(st);
+      // Torn: as before (an ack lost means a resend, which consumers de-duplicate). Complete: done.
+      t.deepEqual(seqs(again), k === cost ? [...done] : [2, 3, 4], `${what} torn at ${k}`);
+      t.is(report.bytesCut, k === cost ? 0 : k, `${what} torn at ${k}: bytes cut`);
+      t.deepEqual([...again.peek(1)[0].payload], [...eventBytes(2)]);
+      again.push(6, eventBytes(6), false);
+      t.is(reopen(st).outbox.peek(10).at(-1)?.seq, 6, 'and it goes on');
+    }
+  }
+});
+
+test('a compaction cut by a power cut at any byte leaves the old file, whole', (t) => {
+  const base = new MemoryStorage();
+  const { outbox } = reopen(base, { compactAt: 1 << 20 }); // no compaction while filling
+  for (const s of range(1, 30)) outbox.push(s, eventBytes(s), s % 4 === 0);
+  for (const s of range(1, 25)) outbox.ack(s);
+  t.deepEqual(seqs(outbox), [26, 27, 28, 29, 30]);
+  const small = { compactAt: 512 };
+  // The next ack is appended, then the file (over 512 bytes, mostly acked) is compacted.
+  const probe = base.clone();
+  reopen(probe, small).outbox.ack(26);
+  const compacted = probe.read('outbox');
+  t.true(compacted.length < 300, `compacted to ${compacted.length} bytes`);
+  const ackBytes = 17;
+  for (let k = ackBytes; k <= ackBytes + compacted.length; k++) {
+    const st = base.clone();
+    const { outbox: o } = reopen(st, small);
+    st.cutPowerAfter(k);
+    try {
+      o.ack(26); // the ack is stored before the compaction starts: a cut there does not fail it
+    } catch (err) {
+      t.true(err instanceof PowerCut && k === ackBytes, `cut at ${k}: only a cut in the ack itself fails the ack`);
+    }
+    t.true(st.isOff, `cut at ${k}: the power went`);
+    st.powerOn();
+    const file = st.read('outbox');
+    const done = k === ackBytes + compacted.length;
+    t.is(file.length, done ? compacted.length : base.size('outbox') + ackBytes, `cut at ${k}: the old file or the new one`);
+    t.deepEqual(seqs(reopen(st, small).outbox), [27, 28, 29, 30], `cut at ${k}`);
+  }
+});
