@@ -68,7 +68,9 @@ test('every library the firmware imports is a Moddable module of the manifest', 
   for (const f of files) {
     for (const m of readFileSync(f, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'".][^'"]*)['"]/gm)) bare.add(m[1]);
   }
-  const provided = (name: string) => name in manifest.modules || name.startsWith('embedded:') || name.startsWith('mc/') ||
+  const byPattern = (name: string) => Object.keys(manifest.modules)
+    .some((k) => k.endsWith('/*') && name.startsWith(k.slice(0, -1)) && !name.slice(k.length - 1).includes('/'));
+  const provided = (name: string) => name in manifest.modules || byPattern(name) || name.startsWith('embedded:') || name.startsWith('mc/') ||
     ['timer', 'file', 'flash', 'preference', 'wifi', 'net', 'dns/server', 'http', 'socket', 'securesocket', 'time', 'sntp'].includes(name);
   t.deepEqual([...bare].filter((n) => !provided(n)), []);
 });
