@@ -113,3 +113,9 @@ export class Panel {
     return new Panel(this.settings, restore(this.settings, saved, this.boot + 1), this.boot + 1);
   }
 }
+
+/** Logs what the last call said (events with seq/code/q/zone/user, siren effects, the result) into a scenario transcript. */
+export function note(t: { log(label: string, value: unknown): void }, p: Panel, what: string): void {
+  const result = p.last.some((e) => e.type === 'result') ? [p.result()] : [];
+  t.log(`${p.t / 1000}s ${what}`, [...p.said(), ...result]);
+}
