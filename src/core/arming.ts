@@ -3,12 +3,17 @@ import { ContactId } from './events';
 import { intrusion, startEntry } from './alarms';
 import { log, ok, refuse, zoneSettings, zoneState, type Draft } from './draft';
 import type { ArmedMode, UserSettings } from './settings';
+import type { ZoneState } from './state';
 import { blockers, watched } from './zones';
 
 const closing = (mode: ArmedMode) => (mode === 'armed_away' ? ContactId.openClose : ContactId.armedStay);
 
+/** Zone numbers whose state matches `test`, ascending. */
+const zonesWhere = (d: Draft, test: (z: ZoneState) => boolean): number[] =>
+  Object.keys(d.s.zones).map(Number).filter((n) => test(d.s.zones[n]));
+
 function resetSwinger(d: Draft): void {
-  for (const key of Object.keys(d.s.zones)) d.s.zones[Number(key)].alarms = 0;
+  for (const n of zonesWhere(d, (z) => z.alarms > 0)) zoneState(d, n).alarms = 0;
 }
 
 export function arm(d: Draft, user: UserSettings, mode: ArmedMode, force: boolean): void {
@@ -64,17 +69,16 @@ export function disarm(d: Draft, user: UserSettings): void {
   const was = s.mode;
   if (was !== 'disarmed' && was !== 'arming') log(d, ContactId.openClose, 1, { user: user.number });
   s.siren = undefined;
-  for (const key of Object.keys(s.zones)) {
-    const st = s.zones[Number(key)];
-    if (st.memory && st.restore !== 0) log(d, st.restore as typeof ContactId.burglary, 3, { zone: Number(key) });
+  for (const n of zonesWhere(d, (z) => z.memory)) {
+    const st = zoneState(d, n);
+    if (st.restore !== 0) log(d, st.restore as typeof ContactId.burglary, 3, { zone: n });
     st.memory = false;
     st.restore = 0;
   }
   if (was !== 'disarmed') {
-    for (const key of Object.keys(s.zones)) {
-      const st = s.zones[Number(key)];
-      if (st.bypassed) log(d, ContactId.bypass, 3, { zone: Number(key) });
-      st.bypassed = false;
+    for (const n of zonesWhere(d, (z) => z.bypassed)) {
+      zoneState(d, n).bypassed = false;
+      log(d, ContactId.bypass, 3, { zone: n });
     }
     resetSwinger(d);
   }

@@ -10,7 +10,7 @@ export type Cue = 'chirp_arm' | 'chirp_disarm' | 'chime' | 'warning';
 
 export interface Draft {
   settings: Settings;
-  /** The new state, a copy: rules change it freely. */
+  /** The new state: a shallow copy; zone states are copied when first written (see `zoneState`). */
   s: State;
   now: Now;
   /** Uptime (ms) of what is being handled: a deadline that fell due, or now. */
@@ -18,30 +18,50 @@ export interface Draft {
   events: Effect[];
   cue?: Cue;
   result?: Result;
-}
-
-function copy(state: State): State {
-  const zones: Record<number, ZoneState> = {};
-  for (const key of Object.keys(state.zones)) zones[Number(key)] = { ...state.zones[Number(key)] };
-  const s: State = { ...state, zones };
-  if (state.siren) s.siren = { ...state.siren };
-  if (state.resume) s.resume = { ...state.resume, events: state.resume.events.slice() };
-  return s;
-}
-
-/** Structural equality of plain data. */
-function same(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  /** Zones whose state this step copied, to write and later compare. */
+  touched: number[];
+  /** The set of zones changed (new settings). */
+  reshaped: boolean;
 }
 
 export function begin(settings: Settings, state: State, now: Now): Draft {
-  return { settings, s: copy(state), now, at: now.uptime, events: [] };
+  return { settings, s: { ...state }, now, at: now.uptime, events: [], touched: [], reshaped: false };
+}
+
+/**
+ * The zone's state, ready to be changed: copied on first write, so that a step costs what it
+ * touches and not what the panel has (a zone added by new settings starts closed).
+ */
+export function zoneState(d: Draft, n: number): ZoneState {
+  if (d.touched.length === 0 && !d.reshaped) d.s.zones = { ...d.s.zones };
+  if (!d.touched.includes(n)) {
+    d.touched.push(n);
+    d.s.zones[n] = { ...(d.s.zones[n] ?? closedZone()) };
+  }
+  return d.s.zones[n];
+}
+
+/** Zone numbers added or removed (new settings). */
+export function reshapeZones(d: Draft, zones: Record<number, ZoneState>): void {
+  d.s.zones = zones;
+  d.reshaped = true;
+}
+
+const fields = ['mode', 'armedMode', 'user', 'deadline', 'entryZone', 'wrongCodes', 'lockedUntil', 'seq', 'boot', 'resume'] as const;
+const zoneFields = ['open', 'fault', 'bypassed', 'memory', 'restore', 'alarms'] as const;
+
+/** Did the step change what is persisted or published? (The uplink flag is neither.) */
+function changed(d: Draft, old: State): boolean {
+  const s = d.s;
+  if (d.reshaped) return true;
+  for (const f of fields) if (old[f] !== s[f]) return true;
+  if (old.siren?.from !== s.siren?.from || old.siren?.until !== s.siren?.until) return true;
+  for (const n of d.touched) {
+    const was = old.zones[n];
+    if (!was) return true;
+    for (const f of zoneFields) if (was[f] !== s.zones[n][f]) return true;
+  }
+  return false;
 }
 
 /** Logs a Contact ID event with the next sequence number. */
@@ -60,11 +80,6 @@ export const refuse = (d: Draft, reason: Reason, zones?: number[]): void => {
 };
 
 export const zoneSettings = (d: Draft, n: number): ZoneSettings | undefined => d.settings.zones.find((z) => z.number === n);
-
-/** The zone's state in the draft (a zone added by new settings starts closed). */
-export function zoneState(d: Draft, n: number): ZoneState {
-  return d.s.zones[n] ?? (d.s.zones[n] = closedZone());
-}
 
 /** What the siren should be doing in a state: the alarm run, exit or entry beeps, or nothing. */
 function sound(s: State): string {
@@ -85,8 +100,7 @@ export function finish(d: Draft, old: State): StepResult<State> {
       : { type: 'siren', on: true, pattern: after.startsWith('alarm') ? 'alarm' : after as 'exit_beep' | 'entry_beep' });
   }
   if (d.result) effects.push(d.result);
-  // The uplink flag is neither persisted nor published: it alone is no change to report.
-  const changed = !same({ ...old, uplink: undefined }, { ...d.s, uplink: undefined });
-  if (changed) effects.push({ type: 'state_changed' });
-  return { state: changed || old.uplink !== d.s.uplink ? d.s : old, effects };
+  const change = changed(d, old);
+  if (change) effects.push({ type: 'state_changed' });
+  return { state: change || old.uplink !== d.s.uplink ? d.s : old, effects };
 }

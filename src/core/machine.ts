@@ -6,10 +6,10 @@
 import { ContactId } from './events';
 import { entryEnd, tamperInput, zoneInput } from './alarms';
 import { exitEnd } from './arming';
-import { begin, finish, log, ok, refuse, type Draft } from './draft';
+import { begin, finish, log, ok, refuse, reshapeZones, type Draft } from './draft';
 import type { Input, Now, StepResult } from './io';
 import { armedModes, lockout, type ArmedMode, type Settings, type ZoneType } from './settings';
-import { closedZone, type Mode, type State } from './state';
+import { closedZone, type Mode, type State, type ZoneState } from './state';
 import { keypad, remote, unlock } from './users';
 import { readiness, type Readiness } from './zones';
 
@@ -79,9 +79,9 @@ export function step(settings: Settings, state: State, input: Input, now: Now): 
 /** New settings: zone state follows the zone list (removed zones go, new ones start closed). */
 function configChanged(d: Draft, user: number | undefined): void {
   log(d, ContactId.configChanged, 1, user === undefined ? {} : { user });
-  const keep = new Set(d.settings.zones.map((z) => z.number));
-  for (const key of Object.keys(d.s.zones)) if (!keep.has(Number(key))) delete d.s.zones[Number(key)];
-  for (const n of keep) if (!d.s.zones[n]) d.s.zones[n] = closedZone();
+  const zones: Record<number, ZoneState> = {};
+  for (const z of d.settings.zones) zones[z.number] = d.s.zones[z.number] ?? closedZone();
+  reshapeZones(d, zones);
   ok(d);
 }
 
