@@ -74,6 +74,7 @@ function tamper(d: Draft, z: ZoneSettings, active: boolean): void {
 }
 
 export function zoneInput(d: Draft, n: number, open: boolean): void {
+  if (!Number.isInteger(n)) return refuse(d, 'invalid_input');
   const z = zoneSettings(d, n);
   if (!z) return refuse(d, 'unknown_zone', [n]);
   const st = zoneState(d, n);
@@ -95,6 +96,7 @@ export function zoneInput(d: Draft, n: number, open: boolean): void {
 }
 
 export function tamperInput(d: Draft, n: number, active: boolean): void {
+  if (!Number.isInteger(n)) return refuse(d, 'invalid_input');
   const z = zoneSettings(d, n);
   if (!z) return refuse(d, 'unknown_zone', [n]);
   const st = zoneState(d, n);

@@ -97,7 +97,7 @@ export function silence(d: Draft): void {
 
 /** Bypass (or unbypass) a zone while disarmed, until the next disarm. Panic buttons cannot be bypassed. */
 export function bypass(d: Draft, user: UserSettings, n: number | undefined, on: boolean): void {
-  if (typeof n !== 'number') return refuse(d, 'invalid_input');
+  if (n === undefined || !Number.isInteger(n)) return refuse(d, 'invalid_input');
   const z = zoneSettings(d, n);
   if (!z) return refuse(d, 'unknown_zone', [n]);
   if (d.s.mode !== 'disarmed') return refuse(d, 'invalid_state');

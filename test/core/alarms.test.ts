@@ -263,6 +263,9 @@ test('zone changes for an unknown zone are refused and change nothing', (t) => {
   t.is(p.state, before);
   p.send({ type: 'tamper', zone: 0, active: true });
   t.is(p.result(), 'refused unknown_zone [0]');
+  p.send({ type: 'zone', zone: '5' as unknown as number, open: true });
+  t.is(p.result(), 'refused invalid_input', 'a zone number must be a number');
+  t.is(p.state, before);
 });
 
 test('a zone reported open twice counts once', (t) => {
