@@ -50,8 +50,8 @@ export function exitEnd(d: Draft): void {
   d.s.user = undefined;
   d.cue = 'chirp_arm';
   const open = d.settings.zones.filter((z) => {
-    const st = zoneState(d, z.number);
-    return st.open && !st.bypassed && watched(z, mode) && z.type !== '24h' && z.type !== 'panic';
+    const st = d.s.zones[z.number];
+    return st && st.open && !st.bypassed && watched(z, mode) && z.type !== '24h' && z.type !== 'panic';
   });
   const delayed = open.filter((z) => z.type === 'delayed');
   for (const z of delayed) log(d, ContactId.exitError, 1, { zone: z.number });
