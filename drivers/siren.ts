@@ -16,7 +16,7 @@ import type { Clock } from '../src/core/clock';
 import type { DigitalLike, Level, PinFactory } from './pin';
 import { assertNoProblems, isIntegerIn, isNumberIn, optional } from './input';
 
-export type SirenPattern = 'alarm' | 'chirp_arm' | 'chirp_disarm' | 'chime' | 'exit_beep' | 'entry_beep';
+export type SirenPattern = 'alarm' | 'chirp_arm' | 'chirp_disarm' | 'chime' | 'exit_beep' | 'entry_beep' | 'warning';
 
 /** Durations in ms, alternately on and off, starting on; `repeat`: loops until stopped. */
 export interface Schedule {
@@ -31,6 +31,7 @@ export const sirenPatterns: Readonly<Record<SirenPattern, Schedule>> = {
   chime: { steps: [400], repeat: false },           // one short tone: a door opened while disarmed
   exit_beep: { steps: [150, 850], repeat: true },   // slow: 1 beep a second while the exit delay runs
   entry_beep: { steps: [150, 350], repeat: true },  // faster: 2 beeps a second while the entry delay runs
+  warning: { steps: [100, 100, 100, 100, 100, 100, 100], repeat: false }, // 4 quick beeps: tamper while disarmed
 };
 
 export const sirenMaxOnS = 900;

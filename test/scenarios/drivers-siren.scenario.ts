@@ -92,6 +92,7 @@ export default defineScenarios('drivers: siren', {
       exit_beep: ['1000 on', '1150 off', '2000 on', '2150 off', '3000 on', '3150 off', '4000 on'],
       entry_beep: ['1000 on', '1150 off', '1500 on', '1650 off', '2000 on', '2150 off', '2500 on', '2650 off',
         '3000 on', '3150 off', '3500 on', '3650 off', '4000 on'],
+      warning: ['1000 on', '1100 off', '1200 on', '1300 off', '1400 on', '1500 off', '1600 on', '1700 off'],
     };
     for (const pattern of Object.keys(sirenPatterns) as SirenPattern[]) {
       const bench = new Bench();
