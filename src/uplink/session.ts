@@ -36,6 +36,8 @@ export interface SessionConfig {
   backoff?: Partial<BackoffRange>;
   /** From opening the socket to CONNACK, ms (default 10 s). */
   connectTimeout?: number;
+  /** A PUBACK or SUBACK overdue by this much (ms, default 30 s) means the link is not working. */
+  ackTimeout?: number;
   /** MQTT 5: seconds the broker waits before publishing the will (default 10). */
   willDelay?: number;
   /** MQTT 5: seconds the broker keeps the session, with its QoS 1 subscription, after a drop (default 1 day). */
@@ -94,7 +96,7 @@ type Happening =
   | { link: number; kind: 'data'; bytes: Uint8Array }
   | { link: number; kind: 'close'; reason: string };
 /** What a packet id stands for while it waits for its acknowledgement. */
-type Awaiting = { kind: 'event'; seq: number } | { kind: 'reply'; bytes: Uint8Array } | { kind: 'message' } | { kind: 'subscribe' };
+type Awaiting = ({ kind: 'event'; seq: number } | { kind: 'reply'; bytes: Uint8Array } | { kind: 'message' } | { kind: 'subscribe' }) & { at: number };
 interface InFlight { id: number; sent: boolean }
 interface Reply { bytes: Uint8Array; id?: number }
 
@@ -102,7 +104,8 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
 
 type Settings = SessionConfig & Required<Pick<SessionConfig,
-  'prefix' | 'version' | 'keepalive' | 'window' | 'connectTimeout' | 'willDelay' | 'sessionExpiry' | 'replyExpiry' | 'maxPacket'>>;
+  'prefix' | 'version' | 'keepalive' | 'window' | 'connectTimeout' | 'ackTimeout' | 'willDelay' | 'sessionExpiry' | 'replyExpiry' |
+  'maxPacket'>>;
 
 export class Session {
   private readonly cfg: Settings;
@@ -154,7 +157,7 @@ export class Session {
     const problem = configProblem(config);
     if (problem) throw new Error(`uplink config: ${problem}`);
     this.cfg = {
-      prefix: 'alarm', version: 'auto', keepalive: 30, window: 8, connectTimeout: 10_000,
+      prefix: 'alarm', version: 'auto', keepalive: 30, window: 8, connectTimeout: 10_000, ackTimeout: 30_000,
       willDelay: 10, sessionExpiry: 86_400, replyExpiry: 60, maxPacket: 16_384,
       ...stripUndefined(config),
     } as Settings;
@@ -207,6 +210,8 @@ export class Session {
       case 'connecting': return this.attemptAt + this.cfg.connectTimeout;
       case 'up': {
         let due = this.attempts > 0 ? this.upSince + STABLE_MS : Infinity;
+        const oldest = this.oldestAwaiting();
+        if (oldest !== undefined) due = Math.min(due, oldest + this.cfg.ackTimeout);
         if (this.stateDirty || this.replies.some((r) => r.id === undefined)) due = this.now;
         if (this.keepaliveMs > 0) {
           due = Math.min(due, this.lastRx + this.keepaliveMs * 1.5);
@@ -323,15 +328,27 @@ export class Session {
           this.drop(`no CONNACK from ${this.cfg.host}:${this.cfg.port} within ${this.cfg.connectTimeout} ms`);
         }
         return;
-      case 'up':
+      case 'up': {
         if (this.attempts > 0 && now - this.upSince >= STABLE_MS) this.attempts = 0;
+        // A lost acknowledgement is never sent again on the same link: start a new one.
+        const oldest = this.oldestAwaiting();
+        if (oldest !== undefined && now - oldest >= this.cfg.ackTimeout) {
+          return this.drop(`no acknowledgement from the broker for ${now - oldest} ms`);
+        }
         if (this.keepaliveMs <= 0) return;
         if (now - this.lastRx >= this.keepaliveMs * 1.5) {
           this.drop(`dead link: nothing from the broker for ${now - this.lastRx} ms`);
         } else if (!this.pingOutstanding && now - Math.min(this.lastTx, this.lastRx) >= this.keepaliveMs) {
           this.pingOutstanding = this.send({ cmd: 'pingreq' });
         }
+      }
     }
+  }
+
+  private oldestAwaiting(): number | undefined {
+    let oldest: number | undefined;
+    for (const a of this.awaiting.values()) if (oldest === undefined || a.at < oldest) oldest = a.at;
+    return oldest;
   }
 
   private sendConnect(): void {
@@ -367,7 +384,7 @@ export class Session {
     if (!this.publish(this.topics.status, encodeStatus('online'), { id: this.allocId(), retain: true, text: true })) return;
     this.stateDirty = this.state !== undefined;
     const id = this.allocId();
-    this.awaiting.set(id, { kind: 'subscribe' });
+    this.awaiting.set(id, { kind: 'subscribe', at: this.now });
     this.send({ cmd: 'subscribe', messageId: id, subscriptions: [{ topic: this.topics.cmd, qos: 1 }] } as Packet);
     if (this.phase !== 'up') return;
 
@@ -444,7 +461,7 @@ export class Session {
         ? { payloadFormatIndicator: true, contentType: 'text/plain' }
         : o.expiry ? { contentType: 'application/cbor', messageExpiryInterval: o.expiry } : { contentType: 'application/cbor' };
     }
-    if (!this.awaiting.has(o.id)) this.awaiting.set(o.id, { kind: 'message' });
+    if (!this.awaiting.has(o.id)) this.awaiting.set(o.id, { kind: 'message', at: this.now });
     return this.send(packet as unknown as Packet);
   }
 
@@ -475,7 +492,7 @@ export class Session {
     while (this.replies.length > 0) {
       const r = this.replies.shift()!;
       const id = r.id ?? this.allocId();
-      this.awaiting.set(id, { kind: 'reply', bytes: r.bytes }); // queued again if the link drops
+      this.awaiting.set(id, { kind: 'reply', bytes: r.bytes, at: this.now }); // queued again if the link drops
       if (!this.publish(this.topics.reply, r.bytes, { id, retain: false, dup: r.id !== undefined, expiry: this.cfg.replyExpiry })) return;
     }
 
@@ -490,7 +507,7 @@ export class Session {
       if (f?.sent) continue;
       const dup = f !== undefined;
       if (!f) { f = { id: this.allocId(), sent: false }; this.inflight.set(entry.seq, f); }
-      this.awaiting.set(f.id, { kind: 'event', seq: entry.seq });
+      this.awaiting.set(f.id, { kind: 'event', seq: entry.seq, at: this.now });
       if (!this.publish(this.topics.event, entry.payload, { id: f.id, retain: false, dup })) return;
       f.sent = true;
       this.sent++;
@@ -521,7 +538,11 @@ export class Session {
       case 'puback': return this.onPuback(p.messageId, (p as { reasonCode?: number }).reasonCode ?? 0);
       case 'suback': return this.onSuback(p.messageId, p.granted as number[]);
       case 'publish': return this.onPublish(p);
-      case 'pingresp': this.pingOutstanding = false; return;
+      case 'pingresp':
+        // mqtt-packet lets a PINGRESP carry a body; the protocol does not, and a body means the stream is out of step.
+        if ((p as { length?: number }).length) return this.drop('malformed packet from the broker: PINGRESP with a body', reason.malformed);
+        this.pingOutstanding = false;
+        return;
       case 'disconnect': {
         const code = (p as { reasonCode?: number }).reasonCode ?? 0;
         return this.drop(`the broker disconnected (${hex(code)})`);

@@ -198,6 +198,23 @@ export default defineScenarios('uplink session', {
     t.is([s.session.info().sent, s.session.info().resent], [10, 4], 'sent / resent counters');
   },
 
+  'a PUBACK that never comes starts a new link, and the event goes again': (t) => {
+    const s = setup({ config: { keepalive: 60 } });
+    t.ok(s.time.run(s.session, s.up), 'up');
+    s.broker.holdAcks = true;
+    s.outbox.addEvent(alarm(4));
+    s.session.tick(s.time.now);
+    s.broker.held.length = 0; // the PUBACK is lost for good
+    t.is(s.session.nextDeadline(), 30_000, 'next deadline: the acknowledgement timeout');
+    s.time.advance(s.session, 29_999);
+    t.ok(s.up(), 'still waiting just before the timeout');
+    s.time.advance(s.session, 1);
+    t.ok(/^no acknowledgement/.test(s.session.info().lastReason ?? ''), 'then the link is dropped');
+    s.broker.holdAcks = false;
+    t.ok(s.time.run(s.session, s.idle), 'a new link delivers it');
+    t.is(s.broker.eventsOn(T.event).map((p) => [p.link, p.dup]), [[1, false], [2, true]], 'sent again with DUP');
+  },
+
   'keepalive: PINGREQ when idle, and a silent broker is a dead link': (t) => {
     const s = setup({ config: { keepalive: 10 } });
     t.ok(s.time.run(s.session, s.up), 'up');
