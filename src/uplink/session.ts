@@ -333,11 +333,11 @@ export class Session {
         // A lost acknowledgement is never sent again on the same link: start a new one.
         const oldest = this.oldestAwaiting();
         if (oldest !== undefined && now - oldest >= this.cfg.ackTimeout) {
-          return this.drop(`no acknowledgement from the broker for ${now - oldest} ms`);
+          return this.drop(`no acknowledgement from the broker for ${Math.round(now - oldest)} ms`);
         }
         if (this.keepaliveMs <= 0) return;
         if (now - this.lastRx >= this.keepaliveMs * 1.5) {
-          this.drop(`dead link: nothing from the broker for ${now - this.lastRx} ms`);
+          this.drop(`dead link: nothing from the broker for ${Math.round(now - this.lastRx)} ms`);
         } else if (!this.pingOutstanding && now - Math.min(this.lastTx, this.lastRx) >= this.keepaliveMs) {
           this.pingOutstanding = this.send({ cmd: 'pingreq' });
         }
@@ -396,17 +396,20 @@ export class Session {
     this.report(true, `connected to ${this.cfg.host}:${this.cfg.port} (MQTT ${this.protocol === 5 ? '5' : '3.1.1'})`);
   }
 
-  /** Closes the link and schedules the next attempt. `code`: MQTT 5 DISCONNECT reason to send first. */
-  private drop(why: string, code?: number, immediate = false): void {
+  /**
+   * Closes the link and schedules the next attempt. `code`: MQTT 5 DISCONNECT reason to send
+   * first. `fallback`: retry at once with 3.1.1, and do not report it as the link going down.
+   */
+  private drop(why: string, code?: number, fallback = false): void {
     if (this.phase === 'stopped') return;
     if (code !== undefined && this.protocol === 5 && this.phase === 'up') {
       this.send({ cmd: 'disconnect', reasonCode: code } as Packet, false);
     }
     this.closeLink();
     this.phase = 'waiting';
-    this.retryAt = this.now + (immediate ? 0 : backoffDelay(this.attempts++, this.backoff, this.random));
+    this.retryAt = this.now + (fallback ? 0 : backoffDelay(this.attempts++, this.backoff, this.random));
     this.lastReason = why;
-    this.report(false, why);
+    if (!fallback) this.report(false, why);
   }
 
   private closeLink(): void {

@@ -125,6 +125,7 @@ export default defineScenarios('uplink session', {
       t.is(s.session.info().protocol, 4, `${refuseV5}: speaking 3.1.1`);
       t.is(s.broker.published.every((p) => p.properties === undefined), true, `${refuseV5}: no MQTT 5 properties`);
       t.is(s.broker.connects[1].will?.retain, true, `${refuseV5}: the will is still retained`);
+      t.is(s.status, ['up: connected to broker.test:1883 (MQTT 3.1.1)'], `${refuseV5}: the fallback is not reported as trouble`);
       s.broker.hangUp();
       t.ok(s.time.run(s.session, () => s.broker.linkCount === 3 && s.up()), `${refuseV5}: reconnected`);
       t.is(s.broker.connects.map((c) => c.protocolVersion), [5, 4, 4], `${refuseV5}: 3.1.1 straight away next time`);
