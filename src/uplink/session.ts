@@ -149,6 +149,8 @@ export class Session {
   private readonly inflight = new Map<number, InFlight>();
   private readonly replies: Reply[] = [];
   private state: Uint8Array | undefined;
+  /** The snapshot has not been published on this link yet. */
+  private stateDirty = false;
   private links = 0;
   private sent = 0;
   private resent = 0;
@@ -167,7 +169,7 @@ export class Session {
     if (this.cfg.version === 4) this.protocol = 4;
   }
 
-  /** The latest state snapshot (CBOR): published retained now if the link is up, and on every connect. */
+  /** The latest state snapshot (CBOR): published retained at the next tick if the link is up, and on every connect. */
   publishState(bytes: Uint8Array): void {
     this.state = bytes;
     this.stateDirty = true;
@@ -212,7 +214,7 @@ export class Session {
         let due = this.attempts > 0 ? this.upSince + STABLE_MS : Infinity;
         const oldest = this.oldestAwaiting();
         if (oldest !== undefined) due = Math.min(due, oldest + this.cfg.ackTimeout);
-        if (this.stateDirty || this.replies.some((r) => r.id === undefined)) due = this.now;
+        if (this.stateDirty || this.replies.length > 0) due = this.now;
         if (this.keepaliveMs > 0) {
           due = Math.min(due, this.lastRx + this.keepaliveMs * 1.5);
           if (!this.pingOutstanding) due = Math.min(due, Math.min(this.lastTx, this.lastRx) + this.keepaliveMs);
@@ -242,8 +244,6 @@ export class Session {
   }
 
   // --- the link --------------------------------------------------------------------------
-
-  private stateDirty = false;
 
   private wakeHost(): void {
     try { this.hooks.wake?.(); } catch { /* the host's problem, not the session's */ }
