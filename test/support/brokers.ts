@@ -10,6 +10,10 @@ import { Aedes } from 'aedes';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 
+// A broker must not outlive its test process, even when a test fails before its teardown.
+const live = new Set<ChildProcess>();
+process.once('exit', () => { for (const child of live) child.kill('SIGKILL'); });
+
 /** A port the OS hands out for 127.0.0.1 (bound once, then released for the broker). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -144,8 +148,13 @@ export class Mosquitto {
     if (this.child) return;
     const child = spawn(MOSQUITTO, ['-c', this.config], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
+    live.add(child);
     child.stderr!.on('data', (d) => { this.stderr += d; });
-    this.exited = new Promise((resolve) => child.once('exit', () => { if (this.child === child) this.child = undefined; resolve(); }));
+    this.exited = new Promise((resolve) => child.once('exit', () => {
+      live.delete(child);
+      if (this.child === child) this.child = undefined;
+      resolve();
+    }));
     const alive = () => this.child === child;
     await waitForPort(this.port, 5_000, alive);
     if (this.tlsPort) await waitForPort(this.tlsPort, 5_000, alive);

@@ -20,11 +20,13 @@ function sniffingConnect(versions: number[]): Connect {
 
 test('aedes (MQTT 3.1.1 only): the panel falls back, remembers it, and delivers every event', async (t) => {
   const broker = await startAedes();
+  t.teardown(() => broker.close());
   const url = `mqtt://127.0.0.1:${broker.port}`;
   const sub = await Subscriber.connect(url, ['alarm/a1/#'], { protocolVersion: 4 });
+  t.teardown(() => sub.close());
   const versions: number[] = [];
   const panel = new TestPanel({ host: '127.0.0.1', port: broker.port, panelId: 'a1' }, sniffingConnect(versions));
-  t.teardown(async () => { await panel.stop(); await sub.close(); await broker.close(); });
+  t.teardown(() => panel.stop());
 
   panel.session.publishState(encodeState({ mode: 'disarmed' }));
   panel.add(40);

@@ -14,10 +14,12 @@ const distinct = (sub: Subscriber) => new Set(sub.messages.filter((m) => m.topic
 
 test('MQTT 5 with a password: birth, retained state and events, checked by an independent subscriber', async (t) => {
   const broker = await Mosquitto.start({ users });
+  t.teardown(() => broker.stop());
   const url = `mqtt://127.0.0.1:${broker.port}`;
   const sub = await Subscriber.connect(url, ['alarm/p1/#'], { username: 'monitor', password: users.monitor });
+  t.teardown(() => sub.close());
   const panel = new TestPanel({ host: '127.0.0.1', port: broker.port, panelId: 'p1', username: 'panel', password: users.panel });
-  t.teardown(async () => { await panel.stop(); await sub.close(); await broker.stop(); });
+  t.teardown(() => panel.stop());
 
   panel.session.publishState(encodeState({ mode: 'armed_away', open: [], bypassed: [2] }));
   const added = panel.add(60, { time: 1_767_225_600 });
@@ -54,8 +56,9 @@ test('MQTT 5 with a password: birth, retained state and events, checked by an in
 
 test('a wrong password is refused, reported, and retried with backoff', async (t) => {
   const broker = await Mosquitto.start({ users });
+  t.teardown(() => broker.stop());
   const panel = new TestPanel({ host: '127.0.0.1', port: broker.port, panelId: 'p2', username: 'panel', password: 'wrong' });
-  t.teardown(async () => { await panel.stop(); await broker.stop(); });
+  t.teardown(() => panel.stop());
   await panel.until(() => panel.session.info().attempts >= 3, 'three refused attempts');
   t.false(panel.up);
   t.deepEqual(panel.statuses.map((s) => s.up), [false], 'down reported once');
@@ -65,8 +68,9 @@ test('a wrong password is refused, reported, and retried with backoff', async (t
 test('TLS with the CA from the config, then with a client certificate as AWS IoT requires', async (t) => {
   const pki = testPki();
   const plain = await Mosquitto.start({ tls: true });
+  t.teardown(() => plain.stop());
   const mutual = await Mosquitto.start({ tls: true, requireClientCert: true });
-  t.teardown(async () => { await plain.stop(); await mutual.stop(); });
+  t.teardown(() => mutual.stop());
 
   for (const [name, broker, tls] of [
     ['CA only', plain, { ca: pki.ca }],
@@ -74,13 +78,13 @@ test('TLS with the CA from the config, then with a client certificate as AWS IoT
   ] as const) {
     const id = name === 'CA only' ? 'tls1' : 'tls2';
     const sub = await Subscriber.connect(`mqtt://127.0.0.1:${broker.port}`, [`alarm/${id}/#`]);
+    t.teardown(() => sub.close());
     const panel = new TestPanel({ host: '127.0.0.1', port: broker.tlsPort!, panelId: id, tls });
+    t.teardown(() => panel.stop());
     panel.add(5);
     await sub.until(() => sub.on(topic(id, 'event')).length >= 5, `${name}: 5 events over TLS`);
     t.deepEqual(sub.on(topic(id, 'event')).map((e) => readEvent(e.payload).seq), range(5), `${name}: delivered`);
     t.regex(panel.statuses[0].reason, /connected .* \(MQTT 5\)/, name);
-    await panel.stop();
-    await sub.close();
   }
 
   // The wrong CA, or no client certificate where one is required: never up, the reason says why.
@@ -97,10 +101,12 @@ test('TLS with the CA from the config, then with a client certificate as AWS IoT
 
 test('the last will: a panel that vanishes is announced offline (MQTT 5, will delay)', async (t) => {
   const broker = await Mosquitto.start();
+  t.teardown(() => broker.stop());
   const sub = await Subscriber.connect(`mqtt://127.0.0.1:${broker.port}`, ['alarm/w1/status']);
+  t.teardown(() => sub.close());
   const { connect, opened } = recordingConnect();
   const panel = new TestPanel({ host: '127.0.0.1', port: broker.port, panelId: 'w1', willDelay: 0 }, connect);
-  t.teardown(async () => { await sub.close(); await broker.stop(); });
+  t.teardown(() => panel.freeze());
   await sub.until(() => sub.messages.some((m) => text(m.payload) === 'online'), 'online');
   panel.freeze();
   opened[opened.length - 1].close(); // the socket dies under the session: no DISCONNECT
@@ -112,13 +118,15 @@ test('the last will: a panel that vanishes is announced offline (MQTT 5, will de
 
 test('mosquitto stopped during a burst and restarted: every event arrives, in order, no gaps', async (t) => {
   const broker = await Mosquitto.start({ persistence: true });
+  t.teardown(() => broker.stop());
   const url = `mqtt://127.0.0.1:${broker.port}`;
   // A monitor with a persistent session, so that it misses nothing published while it reconnects.
   const sub = await Subscriber.connect(url, ['alarm/f1/event'], {
     clientId: 'monitor-f1', clean: false, properties: { sessionExpiryInterval: 600 },
   });
+  t.teardown(() => sub.close());
   const panel = new TestPanel({ host: '127.0.0.1', port: broker.port, panelId: 'f1', window: 8 });
-  t.teardown(async () => { await panel.stop(); await sub.close(); await broker.stop(); });
+  t.teardown(() => panel.stop());
   await panel.until(() => panel.up, 'the panel to connect');
 
   const total = 600;
@@ -148,9 +156,11 @@ test('mosquitto stopped during a burst and restarted: every event arrives, in or
 
 test('a frozen broker (SIGSTOP) is a dead link: closed, then reconnected once it thaws', async (t) => {
   const broker = await Mosquitto.start();
+  t.teardown(async () => { broker.resume(); await broker.stop(); });
   const sub = await Subscriber.connect(`mqtt://127.0.0.1:${broker.port}`, ['alarm/d1/event']);
+  t.teardown(() => sub.close());
   const panel = new TestPanel({ host: '127.0.0.1', port: broker.port, panelId: 'd1', keepalive: 1, connectTimeout: 1_000 });
-  t.teardown(async () => { broker.resume(); await panel.stop(); await sub.close(); await broker.stop(); });
+  t.teardown(() => panel.stop());
   await panel.until(() => panel.up, 'up');
   broker.pause();
   const frozenAt = performance.now();
@@ -167,10 +177,13 @@ test('a frozen broker (SIGSTOP) is a dead link: closed, then reconnected once it
 
 test('bad bytes from the broker (malformed, PUBACK with a wrong id) close the link; the session reconnects', async (t) => {
   const broker = await Mosquitto.start();
+  t.teardown(() => broker.stop());
   const proxy = await FaultyProxy.start(broker.port);
+  t.teardown(() => proxy.close());
   const sub = await Subscriber.connect(`mqtt://127.0.0.1:${broker.port}`, ['alarm/g1/event']);
+  t.teardown(() => sub.close());
   const panel = new TestPanel({ host: '127.0.0.1', port: proxy.port, panelId: 'g1' });
-  t.teardown(async () => { await panel.stop(); await sub.close(); await proxy.close(); await broker.stop(); });
+  t.teardown(() => panel.stop());
   await panel.until(() => panel.up, 'up');
 
   const cases: Array<[string, Uint8Array, RegExp]> = [
