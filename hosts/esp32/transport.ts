@@ -1,0 +1,193 @@
+// The uplink on the ESP32: a `Connect` over ECMA-419 TCP (embedded:io/socket/tcp), or
+// Moddable's ECMA-419 TLS socket for mqtts, and the Timer glue that drives the session.
+//
+// ECMA-419 sockets take an IP address, so a host name is resolved first (lwIP's resolver
+// through Moddable's `net`). Writes are paced by onWritable: the socket refuses more bytes
+// than it can buffer, so what does not fit waits in a small queue here.
+import TCP from "embedded:io/socket/tcp";
+import TLSSocket from "embedded:io/socket/tcp/tls";
+import Net from "net";
+import Timer from "timer";
+import type { Connect, Transport, TransportEvents, TransportTarget } from "../../src/uplink/transport";
+
+/** What this file needs of both socket classes (TCP and Moddable's TLS socket). */
+interface Socket {
+  read(count: number): unknown;
+  write(bytes: Uint8Array): unknown;
+  close(): unknown;
+}
+
+const isIPv4 = (host: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
+
+class Esp32Link implements Transport {
+  private socket: Socket | undefined;
+  private closed = false;
+  private connected = false;
+  private writable = 0;
+  private readonly queue: Uint8Array[] = [];
+
+  constructor(private readonly target: TransportTarget, private readonly events: TransportEvents) {
+    if (isIPv4(target.host)) {
+      this.open(target.host);
+    } else {
+      try {
+        Net.resolve(target.host, (_name, address) => {
+          if (this.closed) return;
+          if (address) this.open(address);
+          else this.finish(`cannot resolve ${target.host}`);
+        });
+      } catch (err) {
+        this.finish(`cannot resolve ${target.host}: ${(err as Error).message}`); // lwIP's lookup queue is full
+      }
+    }
+  }
+
+  write(bytes: Uint8Array): boolean {
+    if (this.closed) return false;
+    this.queue.push(bytes);
+    if (this.connected) this.flush();
+    return !this.closed;
+  }
+
+  close(): void {
+    this.finish("closed by the panel");
+  }
+
+  private open(address: string): void {
+    const options = {
+      address,
+      port: this.target.port,
+      nodelay: true,
+      format: "buffer" as const,
+      onReadable: (count: number) => this.readable(count),
+      onWritable: (count: number) => this.onWritable(count),
+      onError: () => this.finish("connection lost"),
+    };
+    try {
+      const tls = this.target.tls;
+      if (tls) {
+        // Moddable's TLS socket: DER certificates, SNI from `host`, TCP underneath.
+        const secure: Record<string, unknown> = { protocolVersion: 0x303 };
+        if (tls.ca) secure.certificate = pemToDer(tls.ca)[0];
+        if (tls.cert) secure.clientCertificates = pemToDer(tls.cert);
+        if (tls.key) secure.clientKey = pemToDer(tls.key)[0];
+        const tlsOptions = { ...options, host: tls.servername ?? this.target.host, secure, TCP: { io: TCP } };
+        this.socket = new TLSSocket(tlsOptions as unknown as ConstructorParameters<typeof TLSSocket>[0]) as unknown as Socket;
+      } else {
+        this.socket = new TCP(options) as unknown as Socket;
+      }
+    } catch (err) {
+      this.finish(`cannot open ${address}:${this.target.port}: ${(err as Error).message}`);
+    }
+  }
+
+  private onWritable(count: number): void {
+    if (this.closed) return;
+    this.writable = count;
+    if (!this.connected) {
+      this.connected = true; // ECMA-419: the first onWritable means connected (for TLS: handshake done)
+      this.events.onConnect();
+    }
+    this.flush();
+  }
+
+  private readable(count: number): void {
+    if (this.closed || !this.socket) return;
+    try {
+      const data = this.socket.read(count);
+      if (data instanceof ArrayBuffer) this.events.onData(new Uint8Array(data));
+    } catch (err) {
+      this.finish(`read failed: ${(err as Error).message}`);
+    }
+  }
+
+  private flush(): void {
+    while (!this.closed && this.socket && this.queue.length > 0 && this.writable > 0) {
+      const head = this.queue[0];
+      const n = Math.min(head.length, this.writable);
+      try {
+        const left = this.socket.write(n === head.length ? head : head.subarray(0, n));
+        this.writable = typeof left === "number" ? left : this.writable - n;
+      } catch (err) {
+        this.finish(`write failed: ${(err as Error).message}`);
+        return;
+      }
+      if (n === head.length) this.queue.shift();
+      else this.queue[0] = head.subarray(n);
+    }
+  }
+
+  private finish(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    const socket = this.socket;
+    this.socket = undefined;
+    try { socket?.close(); } catch { /* already gone */ }
+    this.events.onClose(reason);
+  }
+}
+
+/** TCP, or TLS when the target has `tls` (CA, optional client certificate and key). */
+export const esp32Connect: Connect = (target, events) => new Esp32Link(target, events);
+
+/** The DER bytes of every PEM block in `pem` (certificates, keys). */
+export function pemToDer(pem: string): Uint8Array[] {
+  const blocks: Uint8Array[] = [];
+  const re = /-----BEGIN [^-]+-----([\s\S]*?)-----END [^-]+-----/g;
+  for (let m = re.exec(pem); m; m = re.exec(pem)) blocks.push(base64(m[1]));
+  return blocks;
+}
+
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+function base64(text: string): Uint8Array {
+  const clean = text.replace(/[^A-Za-z0-9+/]/g, "");
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let at = 0;
+  for (const c of clean) {
+    value = (value << 6) | alphabet.indexOf(c);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (value >> bits) & 0xff;
+    }
+  }
+  return out.subarray(0, at);
+}
+
+export interface Driven {
+  tick(now: number): void;
+  nextDeadline(): number | undefined;
+}
+
+/**
+ * Drives a session with Moddable timers: `tick` at every deadline and right after every
+ * `wake`. `uptime` is the panel's monotonic clock in ms (the core's Clock.uptime).
+ */
+export function runSession(session: Driven, uptime: () => number): { wake(): void; stop(): void } {
+  let stopped = false;
+  let timer: Timer | undefined;
+  const tick = () => {
+    timer = undefined;
+    if (stopped) return;
+    session.tick(uptime());
+    const due = session.nextDeadline();
+    if (due !== undefined) timer = Timer.set(tick, Math.max(0, Math.ceil(due - uptime())));
+  };
+  timer = Timer.set(tick, 0);
+  return {
+    wake() {
+      if (stopped) return;
+      if (timer) Timer.clear(timer);
+      timer = Timer.set(tick, 0);
+    },
+    stop() {
+      stopped = true;
+      if (timer) Timer.clear(timer);
+      timer = undefined;
+    },
+  };
+}

@@ -1,0 +1,213 @@
+// What the panel publishes, byte for byte: the event, the state snapshot and the status.
+// src/uplink/wire.cddl is the contract; these are its only encoders and decoders.
+import { encodeCbor, decodeCbor, CborError } from './cbor';
+import { isContactIdCode, type PanelEvent } from '../core/events';
+
+/** The `v` every CBOR payload carries. A consumer refuses a version it does not know. */
+export const WIRE_VERSION = 1;
+
+/** Integer keys of the event map (small integers: one byte each on the wire). */
+export const EventKey = { v: 0, seq: 1, boot: 2, uptime: 3, time: 4, code: 5, q: 6, zone: 7, user: 8 } as const;
+
+/** A zone alarm (seq, boot, time < 2^32, uptime < 2^53, zone < 256) always fits in this. */
+export const ZONE_ALARM_EVENT_MAX_BYTES = 48;
+
+export class PayloadError extends Error {}
+
+const TWO_32 = 4294967296;
+
+/**
+ * An integer as CBOR's shortest form. cbor-x writes integers of 2^32 and above as
+ * float64; a BigInt makes it write them as the uint64/nint64 the contract promises.
+ */
+function wireInt(n: number): number | bigint {
+  return n >= TWO_32 || n <= -TWO_32 ? BigInt(n) : n;
+}
+
+/** An integer from the wire: cbor-x decodes 64-bit integers as BigInt. */
+function readInt(value: unknown): number | undefined {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : undefined;
+  }
+  return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
+}
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+const isNumber = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 1;
+
+// ---------------------------------------------------------------------------------------
+// Event: {p}/{id}/event, one per message, never retained.
+
+export function encodeEvent(event: PanelEvent): Uint8Array {
+  const { seq, boot, uptime, time, code, q, zone, user } = event;
+  if (!isCount(seq)) throw new PayloadError(`event seq must be an integer ≥ 0, got ${seq}`);
+  if (!isCount(boot)) throw new PayloadError(`event ${seq}: boot must be an integer ≥ 0, got ${boot}`);
+  if (!isCount(uptime)) throw new PayloadError(`event ${seq}: uptime must be an integer ≥ 0, got ${uptime}`);
+  if (time !== undefined && !isCount(time)) throw new PayloadError(`event ${seq}: time must be Unix seconds, got ${time}`);
+  if (!isContactIdCode(code)) throw new PayloadError(`event ${seq}: ${code} is not a Contact ID code of the panel`);
+  if (q !== 1 && q !== 3) throw new PayloadError(`event ${seq}: qualifier must be 1 or 3, got ${q}`);
+  if (zone !== undefined && !isNumber(zone)) throw new PayloadError(`event ${seq}: zone must be an integer ≥ 1, got ${zone}`);
+  if (user !== undefined && !isNumber(user)) throw new PayloadError(`event ${seq}: user must be an integer ≥ 1, got ${user}`);
+
+  const map = new Map<number, number | bigint>([
+    [EventKey.v, WIRE_VERSION],
+    [EventKey.seq, wireInt(seq)],
+    [EventKey.boot, wireInt(boot)],
+    [EventKey.uptime, wireInt(uptime)],
+  ]);
+  if (time !== undefined) map.set(EventKey.time, wireInt(time));
+  map.set(EventKey.code, code);
+  map.set(EventKey.q, q);
+  if (zone !== undefined) map.set(EventKey.zone, wireInt(zone));
+  if (user !== undefined) map.set(EventKey.user, wireInt(user));
+  return encodeCbor(map);
+}
+
+/** Decodes one event; unknown keys are ignored (later additions within version 1). */
+export function decodeEvent(bytes: Uint8Array): PanelEvent {
+  const map = decodeMap(bytes, 'event');
+  checkVersion(map.get(EventKey.v), 'event');
+  const field = (key: number, name: string, valid: (n: number) => boolean, optional: boolean): number | undefined => {
+    const raw = map.get(key);
+    if (raw === undefined && optional) return undefined;
+    const n = readInt(raw);
+    if (n === undefined || !valid(n)) throw new PayloadError(`event ${name} (key ${key}) is missing or invalid`);
+    return n;
+  };
+  const seq = field(EventKey.seq, 'seq', isCount, false)!;
+  const code = field(EventKey.code, 'code', isContactIdCode, false)!;
+  const q = field(EventKey.q, 'q', (n) => n === 1 || n === 3, false)! as 1 | 3;
+  const event: PanelEvent = {
+    seq,
+    boot: field(EventKey.boot, 'boot', isCount, false)!,
+    uptime: field(EventKey.uptime, 'uptime', isCount, false)!,
+    code: code as PanelEvent['code'],
+    q,
+  };
+  const time = field(EventKey.time, 'time', isCount, true);
+  const zone = field(EventKey.zone, 'zone', isNumber, true);
+  const user = field(EventKey.user, 'user', isNumber, true);
+  if (time !== undefined) event.time = time;
+  if (zone !== undefined) event.zone = zone;
+  if (user !== undefined) event.user = user;
+  return event;
+}
+
+// ---------------------------------------------------------------------------------------
+// State snapshot: {p}/{id}/state, retained. The core hands a plain object; it goes on the
+// wire as a text-keyed map, keys in RFC 8949 §4.2.1 order, so equal states give equal bytes.
+
+const MAX_DEPTH = 16;
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** Map entries sorted by the bytes of their encoded keys (deterministic CBOR). */
+function sortedMap(entries: Array<[string | number, unknown]>, path: string, depth: number): Map<unknown, unknown> {
+  const keyed = entries.map(([k, v]) => {
+    const key = typeof k === 'number' ? wireInt(k) : k;
+    return { key, bytes: encodeCbor(key), value: toWire(v, `${path}.${k}`, depth + 1) };
+  });
+  keyed.sort((a, b) => compareBytes(a.bytes, b.bytes));
+  for (let i = 1; i < keyed.length; i++) {
+    if (compareBytes(keyed[i - 1].bytes, keyed[i].bytes) === 0) throw new PayloadError(`${path}: duplicate key ${String(keyed[i].key)}`);
+  }
+  return new Map(keyed.map((e) => [e.key, e.value]));
+}
+
+function toWire(value: unknown, path: string, depth: number): unknown {
+  if (depth > MAX_DEPTH) throw new PayloadError(`${path}: nested deeper than ${MAX_DEPTH}`);
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new PayloadError(`${path}: ${value} is not a finite number`);
+    return Number.isInteger(value) ? wireInt(value) : value;
+  }
+  if (value instanceof Uint8Array) return new Uint8Array(value); // a plain byte string, whatever the subclass
+  if (Array.isArray(value)) return value.map((v, i) => toWire(v, `${path}[${i}]`, depth + 1));
+  if (value instanceof Map) {
+    const entries: Array<[string | number, unknown]> = [];
+    for (const [k, v] of value) {
+      if (typeof k !== 'string' && !(typeof k === 'number' && Number.isSafeInteger(k))) {
+        throw new PayloadError(`${path}: map keys must be text or integers`);
+      }
+      if (v !== undefined) entries.push([k, v]);
+    }
+    return sortedMap(entries, path, depth);
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw new PayloadError(`${path}: only plain objects, arrays and maps go on the wire`);
+    const entries = Object.keys(value).map((k): [string, unknown] => [k, (value as Record<string, unknown>)[k]]);
+    return sortedMap(entries.filter(([, v]) => v !== undefined), path, depth);
+  }
+  throw new PayloadError(`${path}: a ${typeof value} cannot go on the wire`);
+}
+
+export function encodeState(state: Record<string, unknown>): Uint8Array {
+  if (state === null || typeof state !== 'object' || Array.isArray(state)) throw new PayloadError('state must be an object');
+  if ('v' in state) throw new PayloadError('state must not carry its own "v": the wire version is added here');
+  return encodeCbor(toWire({ v: WIRE_VERSION, ...state }, 'state', 0));
+}
+
+function fromWire(value: unknown): unknown {
+  if (typeof value === 'bigint') return readInt(value) ?? value;
+  if (Array.isArray(value)) return value.map(fromWire);
+  if (value instanceof Map) {
+    const textKeys = [...value.keys()].every((k) => typeof k === 'string');
+    if (!textKeys) return new Map([...value].map(([k, v]) => [fromWire(k), fromWire(v)]));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of value) out[k as string] = fromWire(v);
+    return out;
+  }
+  if (value instanceof Uint8Array) return new Uint8Array(value);
+  return value;
+}
+
+/** Decodes a snapshot back to a plain object (text-keyed maps become objects), `v` included. */
+export function decodeState(bytes: Uint8Array): Record<string, unknown> {
+  const map = decodeMap(bytes, 'state');
+  checkVersion(map.get('v'), 'state');
+  return fromWire(map) as Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Status: {p}/{id}/status, retained: the birth message and the last will. Plain UTF-8, not CBOR,
+// so any MQTT tool shows it as it is.
+
+export type Status = 'online' | 'offline';
+
+export function encodeStatus(status: Status): Uint8Array {
+  if (status !== 'online' && status !== 'offline') throw new PayloadError(`status must be online or offline, got ${String(status)}`);
+  const out = new Uint8Array(status.length);
+  for (let i = 0; i < status.length; i++) out[i] = status.charCodeAt(i);
+  return out;
+}
+
+export function decodeStatus(bytes: Uint8Array): Status {
+  let text = '';
+  for (const b of bytes.subarray(0, 8)) text += String.fromCharCode(b);
+  if ((text === 'online' || text === 'offline') && bytes.length === text.length) return text;
+  throw new PayloadError('status must be the text "online" or "offline"');
+}
+
+// ---------------------------------------------------------------------------------------
+
+function decodeMap(bytes: Uint8Array, what: string): Map<unknown, unknown> {
+  let value: unknown;
+  try {
+    value = decodeCbor(bytes);
+  } catch (err) {
+    throw new PayloadError(`${what}: ${err instanceof CborError ? err.message : 'undecodable'}`);
+  }
+  if (!(value instanceof Map)) throw new PayloadError(`${what}: expected a CBOR map`);
+  return value;
+}
+
+function checkVersion(v: unknown, what: string): void {
+  if (v === WIRE_VERSION) return;
+  if (v === undefined) throw new PayloadError(`${what}: no version (v)`);
+  throw new PayloadError(`${what}: unsupported version ${String(v)} (this panel speaks ${WIRE_VERSION})`);
+}

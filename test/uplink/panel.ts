@@ -1,0 +1,78 @@
+// A panel's uplink on the Node host, for the real-broker tests: the session over node:net /
+// node:tls, driven by Node timers (hosts/node/transport.ts), with an in-memory outbox.
+import { Session, type SessionConfig } from '../../src/uplink/session.ts';
+import type { Connect } from '../../src/uplink/transport.ts';
+import { nodeConnect, runSession, type Runner } from '../../hosts/node/transport.ts';
+import { MemoryOutbox } from '../support/memory-outbox.ts';
+import { ContactId, Qualifier, type PanelEvent } from '../../src/core/events.ts';
+
+export interface StatusChange { up: boolean; reason: string; at: number }
+
+export class TestPanel {
+  readonly outbox = new MemoryOutbox();
+  readonly statuses: StatusChange[] = [];
+  readonly session: Session;
+  private readonly runner: Runner;
+  private waiters: Array<() => void> = [];
+
+  constructor(config: Partial<SessionConfig> & Pick<SessionConfig, 'host' | 'port'>, connect: Connect = nodeConnect) {
+    let runner: Runner | undefined;
+    this.session = new Session(
+      { clientId: `panel-${config.panelId ?? 'test'}`, panelId: 'test', keepalive: 5, backoff: { min: 100, max: 1_000 }, ...config },
+      {
+        connect,
+        outbox: this.outbox,
+        onStatus: (up, reason) => {
+          this.statuses.push({ up, reason, at: performance.now() });
+          this.notify();
+        },
+        wake: () => { runner?.wake(); this.notify(); },
+      },
+    );
+    this.runner = runner = runSession(this.session);
+  }
+
+  private notify(): void { for (const w of this.waiters.splice(0)) w(); }
+
+  get up(): boolean { return this.session.info().up; }
+
+  /** Adds `n` zone alarm events to the outbox and wakes the session; returns their seqs. */
+  add(n: number, fields: Partial<PanelEvent> = {}): number[] {
+    const seqs: number[] = [];
+    for (let i = 0; i < n; i++) seqs.push(this.outbox.addEvent({ code: ContactId.burglary, q: Qualifier.new, zone: 1 + (i % 8), ...fields }));
+    this.runner.wake();
+    return seqs;
+  }
+
+  /** Resolves when `done()` holds, checked whenever the session reports or asks to be woken. */
+  async until(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+    const end = performance.now() + timeoutMs;
+    while (!done()) {
+      const left = end - performance.now();
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${this.session.info().lastReason})`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 50)); // also re-checks state that changes without a callback
+        this.waiters.push(() => { clearTimeout(timer); resolve(); });
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.session.stop();
+    this.runner.stop();
+  }
+
+  /** Stops driving the session without a DISCONNECT: as if the panel lost power. */
+  freeze(): void { this.runner.stop(); }
+}
+
+/** A Connect that keeps every transport it opened, so a test can cut them under the session. */
+export function recordingConnect(inner: Connect = nodeConnect) {
+  const opened: Array<ReturnType<Connect>> = [];
+  const connect: Connect = (target, events) => {
+    const t = inner(target, events);
+    opened.push(t);
+    return t;
+  };
+  return { connect, opened };
+}
