@@ -3,8 +3,8 @@
 // The portal edits it, export/import moves it, and the app opens everything from it. Each
 // part is checked by the module that owns it (alarm settings by the core, pins by the
 // drivers); this file adds the rest and the links between parts.
-import { validateSettings, type FieldError, type Settings } from './core/settings';
-import { pinConfigProblems, type PinConfig } from '../drivers/config';
+import { hashCode, validateSettings, type FieldError, type Settings } from './core/settings';
+import { defaultPinConfig, pinConfigProblems, type PinConfig } from '../drivers/config';
 import { decodeKey } from './uplink/keys';
 
 export type { FieldError };
@@ -164,4 +164,53 @@ export function validateConfig(raw: unknown): ConfigCheck {
       homeAssistant,
     },
   };
+}
+
+/** A code of `digits` decimal digits from random bytes (rejection sampling: no bias). */
+export function randomCode(randomBytes: (n: number) => Uint8Array, digits: number): string {
+  let code = '';
+  while (code.length < digits) {
+    for (const b of randomBytes(digits)) if (b < 250 && code.length < digits) code += String(b % 10);
+  }
+  return code;
+}
+
+const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? '0' : '') + b.toString(16)).join('');
+
+export interface FirstBoot {
+  config: PanelConfig;
+  /** Shown once on the console: the installer's portal login and the master user's code. */
+  installerCode: string;
+  masterCode: string;
+}
+
+/**
+ * The config of a panel that has never been set up: the default pins and zones, no broker,
+ * and codes made up for this panel alone (never a factory default anyone could look up).
+ */
+export function firstBootConfig(panelId: string, randomBytes: (n: number) => Uint8Array): FirstBoot {
+  const installerCode = randomCode(randomBytes, 6);
+  const masterCode = randomCode(randomBytes, 6);
+  const installerSalt = toHex(randomBytes(16));
+  const masterSalt = toHex(randomBytes(16));
+  const raw = {
+    v: 1,
+    panel: { id: panelId, name: 'Alarm panel' },
+    wifi: { ssid: '', password: '' },
+    broker: { url: '', prefix: 'alarm', version: 'auto', keepalive: 30 },
+    alarm: {
+      zones: [
+        { number: 1, name: 'Front door', type: 'delayed', chime: true },
+        { number: 2, name: 'Hall motion', type: 'follower' },
+      ],
+      users: [{ number: 1, name: 'Owner', role: 'master', salt: masterSalt, codeHash: hashCode(masterCode, masterSalt) }],
+    },
+    pins: defaultPinConfig,
+    remote: {},
+    installer: { salt: installerSalt, codeHash: hashCode(installerCode, installerSalt) },
+    homeAssistant: { enabled: false },
+  };
+  const checked = validateConfig(raw);
+  if (!checked.ok) throw new Error(`first-boot config is invalid: ${checked.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
+  return { config: checked.config, installerCode, masterCode };
 }

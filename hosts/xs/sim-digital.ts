@@ -28,6 +28,9 @@ export class SimBoard {
 
   level(pin: number): Level { return this.levels.get(pin) ?? 0; }
 
+  /** The pin has a level of its own (set from outside or driven), not just the default. */
+  isSet(pin: number): boolean { return this.levels.has(pin); }
+
   /** Drives an input pin from outside (a door opens, a PIR fires). */
   set(pin: number, level: Level): void {
     const listener = this.listeners.get(pin);

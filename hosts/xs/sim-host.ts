@@ -1,0 +1,104 @@
+// A whole panel on simulated hardware with a hand-driven clock: memory flash, a SimBoard for
+// the pins, and whatever transport the caller gives. Runs inside XS and on Node, so app
+// scenarios and benchmarks drive the real app exactly as a host would, without real time.
+import { Panel, type Host, type PanelOptions } from '../../src/app';
+import type { PanelConfig } from '../../src/config';
+import type { PinConfig } from '../../drivers/config';
+import { openLevel } from '../../drivers/input';
+import type { Connect } from '../../src/uplink/transport';
+import { MemoryStorage } from './memory-storage';
+import { SimBoard, simPins, type Level } from './sim-digital';
+
+/** A small seeded PRNG (xorshift32): deterministic "randomness" for simulations only. */
+export function seeded(seed = 0x9e3779b9): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    return x / 4294967296;
+  };
+}
+
+const offline: Connect = (_target, events) => {
+  events.onClose('no network in this simulation');
+  return { write: () => false, close: () => {} };
+};
+
+export interface SimHostOptions {
+  storage?: MemoryStorage;
+  board?: SimBoard;
+  connect?: Connect;
+  /** Wall time (Unix s) at uptime 0; undefined: the clock was never set. */
+  wallStart?: number;
+  seed?: number;
+}
+
+export class SimHost implements Host {
+  uptimeMs = 0;
+  readonly storage: MemoryStorage;
+  readonly board: SimBoard;
+  readonly connect: Connect;
+  readonly lines: string[] = [];
+  readonly random: () => number;
+  readonly pins;
+  private woken = false;
+  readonly clock;
+
+  constructor(options: SimHostOptions = {}) {
+    this.storage = options.storage ?? new MemoryStorage();
+    this.board = options.board ?? new SimBoard();
+    this.connect = options.connect ?? offline;
+    this.random = seeded(options.seed);
+    this.pins = simPins(this.board);
+    const wallStart = options.wallStart;
+    this.clock = {
+      uptime: () => this.uptimeMs,
+      wallTime: () => (wallStart === undefined ? undefined : wallStart + Math.floor(this.uptimeMs / 1000)),
+    };
+  }
+
+  randomBytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = Math.floor(this.random() * 256);
+    return out;
+  }
+
+  log(line: string): void { this.lines.push(line); }
+  wake(): void { this.woken = true; }
+
+  /** Opens a panel on this host (a boot), its sensors wired and closed unless set otherwise. */
+  open(config: PanelConfig, options?: PanelOptions): Panel {
+    this.wire(config.pins);
+    return Panel.open(this, config, options);
+  }
+
+  /** Every input of `pins` at its closed level, as healthy wiring holds it (pins already set stay). */
+  wire(pins: PinConfig): void {
+    for (const zone of [...(pins.doors ?? []), ...(pins.motion ?? [])]) {
+      if (!this.board.isSet(zone.pin)) this.board.set(zone.pin, openLevel(zone) === 1 ? 0 : 1);
+      // A tamper loop is NC to ground with a pull-up: closed reads 0.
+      if (zone.tamperPin !== undefined && !this.board.isSet(zone.tamperPin)) this.board.set(zone.tamperPin, 0);
+    }
+  }
+
+  /** Advances the clock to `until`, servicing the panel at every deadline (and wake) on the way. */
+  runTo(panel: Panel, until: number): void {
+    for (let guard = 0; guard < 100_000; guard++) {
+      const due = panel.nextDeadline();
+      const woken = this.woken;
+      this.woken = false;
+      if (woken) { panel.service(); continue; }
+      if (due === undefined || due > until) break;
+      if (due > this.uptimeMs) this.uptimeMs = due;
+      panel.service();
+    }
+    this.uptimeMs = Math.max(this.uptimeMs, until);
+    panel.service();
+  }
+
+  /** Drives an input pin, as a door or PIR would. */
+  set(pin: number, level: Level): void {
+    this.board.set(pin, level);
+  }
+}

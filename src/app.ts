@@ -1,0 +1,379 @@
+// The panel: one core wired to one host.
+//
+// Data flows one way: pins → drivers → core → effects (siren, journal, uplink). The core
+// decides everything; this file only carries inputs in and effects out, in an order that
+// survives a power cut: events are in the journal before the state that follows them.
+import * as core from './core/machine';
+import type { Clock } from './core/clock';
+import type { PanelEvent } from './core/events';
+import { isAlarmEvent } from './core/events';
+import type { Input, Result, Snapshot, State } from './core/machine';
+import type { KeypadAction } from './core/io';
+import type { Settings } from './core/settings';
+import type { PanelConfig } from './config';
+import { parseBrokerUrl } from './config';
+import type { Storage } from './store/storage';
+import { Journal, type RecoveryReport } from './store/journal';
+import { OutboxFull } from './store/outbox';
+import { StateStore } from './store/state';
+import type { Connect } from './uplink/transport';
+import { Session, type SessionInfo } from './uplink/session';
+import { decodeEvent, encodeEvent, encodeState } from './uplink/payloads';
+import { authenticateCommand, encodeReply, refusalReply } from './uplink/commands';
+import { decodeKey } from './uplink/keys';
+import { fromUtf8, utf8 } from './text';
+import { openDrivers, type Drivers, type PinConfig } from '../drivers/config';
+import type { PinFactory } from '../drivers/pin';
+import { earliest } from '../drivers/input';
+
+/** What a host provides: time, flash, pins, sockets, randomness and a console. */
+export interface Host {
+  clock: Clock;
+  storage: Storage;
+  pins: PinFactory;
+  /** Extra pin rules of the board (the ESP32's strapping and flash pins). */
+  pinRules?: (config: PinConfig) => string[];
+  connect: Connect;
+  /** Uniform in [0, 1): reconnect jitter only. */
+  random(): number;
+  /** Cryptographic-quality random bytes (salts, keys, portal sessions). */
+  randomBytes(n: number): Uint8Array;
+  /** One line to the console (serial, stdout). Never given a secret. */
+  log(line: string): void;
+  /** Something arrived outside `service()`: call `service()` soon. */
+  wake(): void;
+}
+
+export interface PanelOptions {
+  /** Hours between periodic test reports (602); 0 turns them off. Default 24. */
+  testReportHours?: number;
+}
+
+export interface PanelStatus {
+  boot: number;
+  snapshot: Snapshot;
+  uplink: SessionInfo | undefined;
+  outbox: number;
+  lastSeq: number;
+  recovery: RecoveryReport;
+}
+
+const HOUR = 3_600_000;
+const json = (value: unknown) => utf8(JSON.stringify(value));
+const unjson = (bytes: Uint8Array): unknown => JSON.parse(fromUtf8(bytes));
+
+export class Panel {
+  private settings: Settings;
+  private state: State;
+  private drivers: Drivers | undefined;
+  private session: Session | undefined;
+  private readonly commands: Uint8Array[] = [];
+  private readonly listeners = new Set<(event: PanelEvent) => void>();
+  private counters: Record<string, number>;
+  private nextTestReport: number | undefined;
+  private overflowing = false;
+  /** The siren pattern the core last asked for: re-applied when the drivers reopen. */
+  private siren: core.SirenPattern | undefined;
+
+  private constructor(
+    private readonly host: Host,
+    private cfg: PanelConfig,
+    private readonly journal: Journal,
+    readonly recovery: RecoveryReport,
+    readonly boot: number,
+    private readonly options: Required<PanelOptions>,
+  ) {
+    this.settings = cfg.alarm;
+    this.counters = this.load('counters', {}) as Record<string, number>;
+    this.state = this.restoreState();
+  }
+
+  /**
+   * Opens the journal and the saved state, boots the core, then the drivers and the uplink.
+   * The config is the caller's (see `loadConfig`); it has been validated.
+   */
+  static open(host: Host, config: PanelConfig, options: PanelOptions = {}): Panel {
+    const { journal, report } = Journal.open(host.storage);
+    for (const problem of report.problems) host.log(`journal: ${problem}`);
+    const previous = journal.state.load('boot');
+    const boot = previous.bytes ? Number(unjson(previous.bytes)) + 1 : 1;
+    journal.state.save('boot', json(boot));
+    const panel = new Panel(host, config, journal, report, boot, { testReportHours: options.testReportHours ?? 24 });
+    panel.start();
+    return panel;
+  }
+
+  private load(name: string, fallback: unknown): unknown {
+    const { bytes, problems } = this.journal.state.load(name);
+    for (const p of problems) this.host.log(`state: ${p}`);
+    if (!bytes) return fallback;
+    try {
+      return unjson(bytes);
+    } catch {
+      this.host.log(`state: ${name} is unreadable; starting from defaults`);
+      return fallback;
+    }
+  }
+
+  /** The saved core state, restored (never lower), with the sequence counter past the journal's. */
+  private restoreState(): State {
+    const lastSeq = this.journal.lastSeq();
+    const saved = this.load('core', undefined) as { seq?: number } | undefined;
+    if (saved) {
+      try {
+        return core.restore(this.settings, { ...saved, seq: Math.max(saved.seq ?? 0, lastSeq) }, this.boot);
+      } catch (err) {
+        this.host.log(`state: ${(err as Error).message}; starting disarmed`);
+      }
+    }
+    return { ...core.initialState(this.settings, this.boot), seq: lastSeq };
+  }
+
+  private start(): void {
+    // The boot step comes first (305 and what a restore owes), before anything is saved.
+    this.input({ type: 'boot' });
+    this.openDrivers();
+    this.openSession();
+    const every = this.options.testReportHours * HOUR;
+    this.nextTestReport = every > 0 ? this.host.clock.uptime() + every : undefined;
+  }
+
+  private openDrivers(): void {
+    const held: Input[] = []; // boot readings arrive from the constructors, before `drivers` is set
+    const feed = (input: Input) => (this.drivers ? this.input(input) : held.push(input));
+    this.drivers = undefined;
+    this.drivers = openDrivers(this.host.pins, this.host.clock, this.cfg.pins, {
+      onChange: (zone, open) => feed({ type: 'zone', zone, open }),
+      onTamper: (zone, active) => feed({ type: 'tamper', zone, active }),
+      onCap: () => this.host.log('siren: cut off at its hard cap'),
+      onEdge: () => this.host.wake(),
+    }, this.host.pinRules);
+    if (this.siren) this.drivers.siren.play(this.siren, this.host.clock.uptime());
+    for (const input of held) this.input(input);
+  }
+
+  private openSession(): void {
+    const b = this.cfg.broker;
+    const target = b.url ? parseBrokerUrl(b.url) : undefined;
+    if (!target || typeof target === 'string') return;
+    this.session = new Session({
+      host: target.host, port: target.port,
+      tls: target.tls ? { ca: b.ca, cert: b.cert, key: b.key, servername: target.host } : undefined,
+      username: b.username, password: b.password,
+      clientId: `panel-${this.cfg.panel.id}`, prefix: b.prefix, panelId: this.cfg.panel.id,
+      version: b.version, keepalive: b.keepalive,
+    }, {
+      connect: this.host.connect,
+      outbox: this.journal.outbox,
+      random: this.host.random,
+      onCommand: (bytes) => { this.commands.push(bytes); this.host.wake(); },
+      onStatus: (up, reason) => {
+        this.host.log(`uplink: ${up ? 'connected' : `down (${reason})`}`);
+        this.input({ type: 'uplink', up });
+      },
+      wake: () => this.host.wake(),
+    });
+    this.session.publishState(encodeState(this.snapshot() as unknown as Record<string, unknown>));
+  }
+
+  private now(): core.Now {
+    const time = this.host.clock.wallTime();
+    const uptime = this.host.clock.uptime();
+    return time === undefined ? { uptime } : { uptime, time };
+  }
+
+  /** One input through the core, and its effects carried out. */
+  private input(input: Input): Result | undefined {
+    const now = this.now();
+    const { state, effects } = core.step(this.settings, this.state, input, now);
+    this.state = state;
+    let result: Result | undefined;
+    let changed = false;
+    let overflow = false;
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'event': overflow = this.record(effect.event) || overflow; break;
+        case 'siren': this.sound(effect.on ? effect.pattern : undefined, now.uptime); break;
+        case 'state_changed': changed = true; break;
+        case 'result': result = effect; break;
+      }
+    }
+    if (changed) {
+      // After the events: a power cut between the two leaves the journal ahead, and
+      // restoreState moves the sequence counter past it.
+      this.journal.state.save('core', json(core.persisted(this.state)));
+      this.session?.publishState(encodeState(this.snapshot() as unknown as Record<string, unknown>));
+    }
+    if (overflow && !this.overflowing) {
+      this.overflowing = true; // the 624 itself may push out another low-priority event
+      this.input({ type: 'outbox_overflow' });
+      this.overflowing = false;
+    }
+    if (effects.some((e) => e.type === 'event')) this.host.wake();
+    return result;
+  }
+
+  /** Logs and queues one event; true when the outbox had to drop events for it. */
+  private record(event: PanelEvent): boolean {
+    const bytes = encodeEvent(event);
+    let overflow = false;
+    try {
+      overflow = this.journal.record(event.seq, bytes, isAlarmEvent(event)).dropped.length > 0;
+    } catch (err) {
+      if (!(err instanceof OutboxFull)) throw err;
+      this.host.log(`outbox: ${err.message}; event ${event.seq} is in the log only`);
+      overflow = true;
+    }
+    for (const listener of this.listeners) listener(event);
+    return overflow;
+  }
+
+  private sound(pattern: core.SirenPattern | undefined, now: number): void {
+    this.siren = pattern === 'alarm' || pattern === 'exit_beep' || pattern === 'entry_beep' ? pattern : undefined;
+    if (!this.drivers) return;
+    if (pattern) this.drivers.siren.play(pattern, now);
+    else this.drivers.siren.stop(now);
+  }
+
+  /** Runs everything due: driver debounce, core deadlines, commands, the uplink, test reports. */
+  service(): void {
+    const now = this.host.clock.uptime();
+    this.drivers?.poll(now);
+    const due = core.nextDeadline(this.state);
+    if (due !== undefined && due <= now) this.input({ type: 'tick' });
+    if (this.nextTestReport !== undefined && this.nextTestReport <= now) {
+      this.nextTestReport += this.options.testReportHours * HOUR;
+      this.input({ type: 'test_report' });
+    }
+    this.session?.tick(now);
+    // Commands arrive inside the session's tick; they run after it, so nothing re-enters it.
+    for (let bytes = this.commands.shift(); bytes; bytes = this.commands.shift()) this.command(bytes);
+    if (this.commands.length === 0) this.session?.tick(this.host.clock.uptime());
+  }
+
+  /** When `service()` is due next (uptime ms). */
+  nextDeadline(): number | undefined {
+    return earliest(this.drivers?.nextDeadline(), core.nextDeadline(this.state), this.session?.nextDeadline(), this.nextTestReport);
+  }
+
+  private command(bytes: Uint8Array): void {
+    const auth = authenticateCommand(bytes, {
+      keyFor: (user) => {
+        const text = this.cfg.remote[String(user)];
+        return text === undefined ? undefined : decodeKey(text);
+      },
+      lastCounter: (user) => this.counters[String(user)] ?? 0,
+      now: this.host.clock.wallTime(),
+    });
+    if (!auth.ok) {
+      this.host.log(`command refused: ${auth.reason}${auth.detail ? ` (${auth.detail})` : ''}`);
+      this.session?.reply(encodeReply(refusalReply(auth)));
+      return;
+    }
+    // The counter is spent whatever the core decides: a refused command cannot be replayed later.
+    this.counters[String(auth.user)] = auth.counter;
+    this.journal.state.save('counters', json(this.counters));
+    if (auth.action === 'log_export') {
+      this.session?.reply(encodeReply({ id: auth.id, ok: false, reason: 'not_supported', detail: 'export the log from the portal' }));
+      return;
+    }
+    const result = this.input({ type: 'remote', user: auth.user, action: auth.action, zone: auth.args.zone, force: auth.args.force });
+    if (result && !result.ok) this.host.log(`command from user ${auth.user} refused: ${result.reason}`);
+    this.session?.reply(encodeReply(result?.ok
+      ? { id: auth.id, ok: true, state: this.state.mode }
+      : { id: auth.id, ok: false, reason: result?.reason ?? 'invalid_input', zones: result && !result.ok ? result.zones : undefined, state: this.state.mode }));
+  }
+
+  // ---- what keypads, the portal and hosts use ------------------------------------------------
+
+  /** A code typed on a keypad (the portal's or the simulator's): the lockout applies. */
+  keypad(action: KeypadAction, code: string, options: { zone?: number; force?: boolean } = {}): Result {
+    return this.input({ type: 'keypad', action, code, ...options }) ?? { type: 'result', ok: false, reason: 'invalid_input' };
+  }
+
+  snapshot(): Snapshot {
+    return core.snapshot(this.settings, this.state, this.now());
+  }
+
+  status(): PanelStatus {
+    return {
+      boot: this.boot, snapshot: this.snapshot(), uplink: this.session?.info(), outbox: this.journal.outbox.size(),
+      lastSeq: this.journal.lastSeq(), recovery: this.recovery,
+    };
+  }
+
+  config(): PanelConfig {
+    return this.cfg;
+  }
+
+  /** The newest events of the log, oldest first. */
+  events(max = 100): PanelEvent[] {
+    const first = Math.max(0, this.journal.lastSeq() - max + 1);
+    return this.journal.log.entries(first).map((e) => decodeEvent(e.bytes));
+  }
+
+  /** The whole log with its hash chain, for export and `verifyChain`. */
+  exportLog(): Uint8Array {
+    return this.journal.log.export();
+  }
+
+  onEvent(listener: (event: PanelEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The siren driver's output, for simulators and tests. */
+  sirenState() {
+    return this.drivers?.siren.state();
+  }
+
+  /**
+   * Applies a validated config: saved first (atomically), then the core gets the new settings
+   * (306), and the drivers and uplink reopen when their part changed.
+   */
+  reconfigure(config: PanelConfig, user?: number): void {
+    const before = this.cfg;
+    saveConfig(this.journal.state, config);
+    this.cfg = config;
+    this.settings = config.alarm;
+    this.input({ type: 'config_changed', user });
+    if (JSON.stringify(before.pins) !== JSON.stringify(config.pins)) {
+      this.drivers?.close(this.host.clock.uptime());
+      this.openDrivers();
+    }
+    if (JSON.stringify(before.broker) !== JSON.stringify(config.broker) || before.panel.id !== config.panel.id) {
+      this.session?.stop();
+      this.session = undefined;
+      this.openSession();
+    }
+    this.host.wake();
+  }
+
+  /** Says goodbye to the broker and releases the pins; the journal is already on flash. */
+  close(): void {
+    this.session?.stop();
+    this.drivers?.close(this.host.clock.uptime());
+  }
+}
+
+// ---- the config on flash ---------------------------------------------------------------------
+
+interface StateNames {
+  load(name: string): { bytes: Uint8Array | undefined; problems: string[] };
+  save(name: string, bytes: Uint8Array): number;
+}
+
+export function saveConfig(store: StateNames, config: PanelConfig): void {
+  store.save('config', json(config));
+}
+
+/** The saved config as raw data (validate it before use), or undefined on a first boot. */
+export function loadConfig(storage: Storage): { raw: unknown; problems: string[] } {
+  const { bytes, problems } = new StateStore(storage).load('config');
+  if (!bytes) return { raw: undefined, problems };
+  try {
+    return { raw: unjson(bytes), problems };
+  } catch {
+    return { raw: undefined, problems: [...problems, 'config: saved config is not readable JSON'] };
+  }
+}

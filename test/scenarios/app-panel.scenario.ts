@@ -1,0 +1,75 @@
+// The whole app on simulated hardware: pins → drivers → core → siren pin and journal.
+import { defineScenarios } from '../../hosts/xs/probe';
+import { SimHost } from '../../hosts/xs/sim-host';
+import { firstBootConfig } from '../../src/config';
+
+const DOOR = 32;
+const SIREN = 25;
+const s = 1000;
+
+function boot() {
+  const host = new SimHost({ wallStart: 1_790_000_000 });
+  const first = firstBootConfig('sim1', (n) => host.randomBytes(n));
+  return { host, first, panel: host.open(first.config) };
+}
+
+const codes = (events: Array<{ code: number; q: number; zone?: number; user?: number }>) =>
+  events.map((e) => `${e.code}/${e.q}${e.zone ? ` z${e.zone}` : ''}${e.user ? ` u${e.user}` : ''}`);
+
+export default defineScenarios('app', {
+  'first boot: disarmed, ready, the siren pin held low, 305 logged': (t) => {
+    const { host, panel } = boot();
+    host.runTo(panel, 1 * s);
+    t.is(panel.snapshot().mode, 'disarmed', 'disarmed');
+    t.is(host.board.level(SIREN), 0, 'siren pin low');
+    t.is(codes(panel.events()), ['305/1'], 'panel restart logged');
+    t.is(panel.status().boot, 1, 'boot count 1');
+  },
+  'arm, a door opens, entry delay runs out: the siren pin goes high, and low at its cap': (t) => {
+    const { host, first, panel } = boot();
+    host.runTo(panel, 1 * s);
+    t.is(panel.keypad('arm_away', first.masterCode).ok, true, 'armed with the master code');
+    host.runTo(panel, 40 * s);
+    t.is(panel.snapshot().mode, 'armed_away', 'armed after the exit delay');
+    host.set(DOOR, 1);
+    host.runTo(panel, 45 * s);
+    t.is(panel.snapshot().mode, 'pending', 'entry delay');
+    host.runTo(panel, 72 * s);
+    t.is(panel.snapshot().mode, 'triggered', 'alarm');
+    t.is(host.board.level(SIREN), 1, 'siren pin high');
+    host.runTo(panel, (71 + 179) * s);
+    t.is(host.board.level(SIREN), 1, 'still sounding before the cap');
+    host.runTo(panel, (71 + 181) * s);
+    t.is(host.board.level(SIREN), 0, 'silent after the 180 s cap');
+    t.is(panel.keypad('disarm', first.masterCode).ok, true, 'disarmed');
+    t.log('events', codes(panel.events()));
+  },
+  'a power cut while armed comes back armed, with the log intact': (t) => {
+    const { host, first, panel } = boot();
+    host.runTo(panel, 1 * s);
+    panel.keypad('arm_away', first.masterCode);
+    host.runTo(panel, 40 * s);
+    const before = panel.events();
+    const again = new SimHost({ storage: host.storage, wallStart: 1_790_000_100 }); // power back: a fresh board
+    const rebooted = again.open(first.config);
+    again.runTo(rebooted, 1 * s);
+    t.is(rebooted.snapshot().mode, 'armed_away', 'still armed');
+    t.is(rebooted.status().boot, 2, 'boot count 2');
+    const after = rebooted.events();
+    t.is(codes(after.slice(0, before.length)), codes(before), 'earlier events intact');
+    t.ok(after.every((e, i) => i === 0 || e.seq === after[i - 1].seq + 1), 'sequence numbers continue without a gap');
+    t.log('after', codes(after));
+  },
+  'wrong codes: the tenth locks the keypad': (t) => {
+    const { host, first, panel } = boot();
+    host.runTo(panel, 1 * s);
+    const wrong = first.masterCode === '000000' ? '111111' : '000000';
+    const reasons: string[] = [];
+    for (let i = 0; i < 10; i++) { const r = panel.keypad('arm_away', wrong); reasons.push(r.ok ? 'ok' : r.reason); }
+    t.is(reasons.slice(0, 9).every((r) => r === 'bad_code'), true, 'nine wrong codes are refused as wrong');
+    t.is(reasons[9], 'locked_out', 'the tenth engages the lockout');
+    const locked = panel.keypad('arm_away', first.masterCode);
+    t.is(locked.ok ? 'ok' : locked.reason, 'locked_out', 'even the right code is refused while locked');
+    t.ok(panel.events().some((e) => e.code === 461), '461 reported');
+  },
+});
