@@ -1,0 +1,22 @@
+// The portal's view of HTTP, the same on every host: the ESP32's Moddable server and Node's
+// `http` both translate to and from these plain objects, so the handlers run unchanged.
+
+export interface PortalRequest {
+  method: string;
+  /** Path with the query string, e.g. "/api/log?max=50". */
+  path: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export interface PortalResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+export type PortalHandler = (request: PortalRequest) => PortalResponse;
+
+/** Largest request body any host hands to the portal (a full config import fits easily). */
+export const MAX_BODY_BYTES = 32 * 1024;
