@@ -54,6 +54,8 @@ export interface BundleOptions {
   format?: 'iife' | 'esm';
   minify?: boolean;
   outfile?: string;
+  /** Provide a Buffer (the `buffer` package) to code that names it: mqtt-packet needs one. Default true. */
+  buffer?: boolean;
 }
 
 export interface Bundle {
@@ -76,7 +78,7 @@ export async function bundle(opts: BundleOptions): Promise<Bundle> {
     mainFields: ['browser', 'module', 'main'],
     conditions: ['import', 'default'],
     resolveExtensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
-    inject: [path.join(repoRoot, 'tools/buffer-shim.js')],
+    inject: opts.buffer === false ? [] : [path.join(repoRoot, 'tools/buffer-shim.js')],
     plugins: [noNodeBuiltins(root), xsShims],
     minify: opts.minify ?? false,
     legalComments: 'none',
@@ -96,11 +98,12 @@ export function firmware(root = repoRoot): Promise<Bundle> {
  * The npm libraries as Moddable modules: each becomes one ES module under build/moddable/,
  * named in manifest.json by the specifier firmware code imports (`cbor-x`, `mqtt-packet`).
  */
-export const moddableLibs: Record<string, { file: string; source: string }> = {
-  'cbor-x': { file: 'cbor-x', source: `export { Encoder, Decoder, Tag, decode, encode } from 'cbor-x';` },
+export const moddableLibs: Record<string, { file: string; source: string; buffer?: boolean }> = {
+  'cbor-x': { file: 'cbor-x', source: `export { Encoder, Decoder, Tag, decode, encode } from 'cbor-x';`, buffer: false },
   'mqtt-packet': {
     file: 'mqtt-packet',
     source: `import * as m from 'mqtt-packet'; export const { parser, generate, writeToStream } = m;`,
+    buffer: true,
   },
   '@noble/hashes/hmac.js': { file: 'noble-hmac', source: `export * from '@noble/hashes/hmac.js';` },
   '@noble/hashes/sha2.js': { file: 'noble-sha2', source: `export * from '@noble/hashes/sha2.js';` },
@@ -112,8 +115,8 @@ export async function buildModdableLibs(root = repoRoot): Promise<Record<string,
   const dir = path.join(root, 'build/moddable');
   await mkdir(dir, { recursive: true });
   const sizes: Record<string, number> = {};
-  for (const [name, { file, source }] of Object.entries(moddableLibs)) {
-    const lib = await bundle({ root, stdin: { contents: source, resolveDir: root }, format: 'esm', minify: true });
+  for (const [name, { file, source, buffer }] of Object.entries(moddableLibs)) {
+    const lib = await bundle({ root, stdin: { contents: source, resolveDir: root }, format: 'esm', minify: true, buffer: buffer ?? false });
     await writeFile(path.join(dir, `${file}.js`), lib.code);
     sizes[name] = lib.bytes;
   }
@@ -129,7 +132,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     await writeFile(path.join(repoRoot, 'build/firmware.js'), fw.code);
     console.log(`build/firmware.js: ${kib(fw.bytes)}, minified, all firmware code and libraries`);
     for (const [name, bytes] of Object.entries(await buildModdableLibs())) {
-      console.log(`build/moddable/${name}.js: ${kib(bytes)}`);
+      console.log(`build/moddable/${moddableLibs[name].file}.js (${name}): ${kib(bytes)}`);
     }
   } catch (err) {
     console.error((err as Error).message);
