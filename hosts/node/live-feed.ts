@@ -37,7 +37,12 @@ export class LiveFeed {
     const feed = new LiveFeed(client, options);
     const topics = topicsFor(options.prefix, options.panelId);
     client.on('message', (topic, payload, packet) => feed.message(topic, new Uint8Array(payload), packet.retain));
-    client.on('error', (err) => options.print(`feed    ${err.message}`));
+    let lastError = '';
+    client.on('error', (err) => { // once per new error, not at every retry
+      if (err.message !== lastError) options.print(`feed    ${err.message}`);
+      lastError = err.message;
+    });
+    client.on('connect', () => { lastError = ''; });
     const subscribed = new Promise<void>((resolve) => {
       client.on('connect', () => {
         client.subscribe([topics.event, topics.status, topics.state], { qos: 1 }, () => resolve());
