@@ -2,7 +2,7 @@
 // away, open the door; the entry delay runs out → the siren lamp lights and the alarm is in
 // the feed. A screenshot is kept in test-results/ when it fails.
 import test from 'ava';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { SimProcess, tempDataDir } from './sim-process.ts';
@@ -12,6 +12,7 @@ const results = path.resolve(import.meta.dirname, '../../test-results');
 
 test('headless Chromium: arm away, open the door, the entry delay runs out → siren lamp on, alarm in the feed', async (t) => {
   const data = tempDataDir();
+  t.teardown(() => rmSync(data, { recursive: true, force: true }));
   const sim = await SimProcess.start(data, ['--speed', '30']);
   t.teardown(() => sim.kill());
   const master = readMasterCode(data)!;

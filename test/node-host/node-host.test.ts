@@ -1,7 +1,7 @@
 // The Node host end to end, as `npm start` runs it: a real child process on a data directory,
 // driven through its control API and watched through its event stream, killed for real.
 import test from 'ava';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { SimProcess, tempDataDir, type EventStream } from './sim-process.ts';
 import { Mosquitto } from '../support/brokers.ts';
 import { Subscriber, readEvent, range } from '../uplink/subscriber.ts';
@@ -10,7 +10,11 @@ import { firstBootFile, readMasterCode } from '../../hosts/node/data-dir.ts';
 const SIREN = 25;
 
 /** A simulator on a fresh data directory, stopped (SIGKILL) when the test ends. */
-async function boot(t: { teardown(fn: () => unknown): void }, args: string[] = [], data = tempDataDir()) {
+async function boot(t: { teardown(fn: () => unknown): void }, args: string[] = [], data?: string) {
+  if (!data) {
+    const dir = (data = tempDataDir());
+    t.teardown(() => rmSync(dir, { recursive: true, force: true })); // after the kill: teardowns run last first
+  }
   const sim = await SimProcess.start(data, args);
   t.teardown(() => sim.kill());
   const events = await sim.events();
