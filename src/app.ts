@@ -288,7 +288,9 @@ export class Panel {
 
   /** A code typed on a keypad (the portal's or the simulator's): the lockout applies. */
   keypad(action: KeypadAction, code: string, options: { zone?: number; force?: boolean } = {}): Result {
-    return this.input({ type: 'keypad', action, code, ...options }) ?? { type: 'result', ok: false, reason: 'invalid_input' };
+    const result = this.input({ type: 'keypad', action, code, ...options });
+    this.host.wake(); // it came from outside `service()`: a delay may have started, the host must learn its deadline
+    return result ?? { type: 'result', ok: false, reason: 'invalid_input' };
   }
 
   snapshot(): Snapshot {

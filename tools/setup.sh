@@ -17,8 +17,12 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# npm ci only when the lock changed since the last install (it rebuilds XS, ~1 min).
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm ci only when the lock changed since the last install (it rebuilds XS, ~1 min). Never on a
+# node_modules that is a link to an install shared with other checkouts: npm ci empties the
+# link's target first, under everyone using it.
+if [ -L node_modules ]; then
+  :
+elif [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 node --import tsx tools/xsnap.ts >/dev/null

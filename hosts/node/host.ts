@@ -1,0 +1,150 @@
+// The Node host: the whole panel on a PC. Real time (optionally sped up), files for flash,
+// simulated pins on a SimBoard, real sockets for the uplink. One timer sleeps until the
+// panel's next deadline; `wake` brings the next service forward. There is no polling loop.
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Host, Panel } from '../../src/app.ts';
+import type { Clock } from '../../src/core/clock.ts';
+import type { PinConfig } from '../../drivers/config.ts';
+import { esp32PinProblems } from '../../drivers/esp32-pins.ts';
+import { openLevel } from '../../drivers/input.ts';
+import type { PinFactory } from '../../drivers/pin.ts';
+import { SimBoard, simPins, type Level } from '../xs/sim-digital.ts';
+import { FileStorage } from './file-storage.ts';
+import { nodeConnect } from './transport.ts';
+
+/** Longest a Node timer can sleep (2^31 − 1 ms); a later deadline is slept toward in steps. */
+const MAX_SLEEP_MS = 2 ** 31 - 1;
+/** Output writes the board keeps for inspection (it would otherwise grow with every beep). */
+const KEPT_WRITES = 256;
+
+/** A SimBoard that tells its owner about every output write (the siren lamp follows it). */
+export class WatchedBoard extends SimBoard {
+  onDrive: ((pin: number, level: Level) => void) | undefined;
+
+  override drive(pin: number, level: Level): void {
+    super.drive(pin, level);
+    if (this.writes.length > KEPT_WRITES) this.writes.splice(0, this.writes.length - KEPT_WRITES);
+    this.onDrive?.(pin, level);
+  }
+}
+
+/**
+ * Uptime in ms since `start`, `speed` times faster than real time (whole ms: events carry
+ * integers). The wall clock stays the real one: event times and command freshness are true.
+ */
+export function speedClock(speed = 1, start = performance.now()): Clock {
+  return {
+    uptime: () => Math.floor((performance.now() - start) * speed),
+    wallTime: () => Math.floor(Date.now() / 1000),
+  };
+}
+
+export interface NodeHostOptions {
+  /** Where the panel's flash lives (a directory of files). */
+  flashDir: string;
+  /** The simulated clock runs this many times faster than real time (default 1). */
+  speed?: number;
+  /** One console line (default: stdout). */
+  log?: (line: string) => void;
+  /** The pin config in use: inputs the drivers open are wired closed from it (default: none). */
+  wiring?: () => PinConfig | undefined;
+}
+
+export class NodeHost implements Host {
+  readonly speed: number;
+  readonly clock: Clock;
+  readonly storage: FileStorage;
+  readonly board = new WatchedBoard();
+  readonly pins: PinFactory;
+  readonly pinRules = esp32PinProblems; // the simulator refuses the pins the real panel would
+  readonly connect = nodeConnect;
+  readonly random = Math.random;
+  /** Called after every service (and after the control API moves a pin): viewers refresh. */
+  onService: (() => void) | undefined;
+
+  private readonly logLine: (line: string) => void;
+  private panel: Panel | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private soon = false;
+  private stopped = false;
+  private failed = false;
+
+  constructor(options: NodeHostOptions) {
+    this.speed = options.speed ?? 1;
+    if (!(this.speed > 0) || !Number.isFinite(this.speed)) throw new RangeError(`speed must be a number above 0, got ${options.speed}`);
+    this.clock = speedClock(this.speed);
+    this.storage = new FileStorage(options.flashDir);
+    this.logLine = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+    const open = simPins(this.board);
+    const wiring = options.wiring ?? (() => undefined);
+    // An input nobody has set yet reads as its closed contact, as healthy wiring holds it:
+    // at boot and when the portal moves a zone to a new pin.
+    this.pins = (pin) => {
+      if (pin.mode !== 'output' && !this.board.isSet(pin.pin)) {
+        const pins = wiring();
+        if (pins) this.wire(pins);
+      }
+      return open(pin);
+    };
+  }
+
+  randomBytes(n: number): Uint8Array {
+    return new Uint8Array(randomBytes(n));
+  }
+
+  log(line: string): void {
+    this.logLine(line);
+  }
+
+  wake(): void {
+    if (this.soon || this.stopped || !this.panel) return;
+    this.soon = true;
+    setImmediate(() => this.service());
+  }
+
+  /** Every input of `pins` not yet set, at its closed level (a tamper loop is NC: closed reads 0). */
+  wire(pins: PinConfig): void {
+    for (const zone of [...(pins.doors ?? []), ...(pins.motion ?? [])]) {
+      if (!this.board.isSet(zone.pin)) this.board.set(zone.pin, openLevel(zone) === 1 ? 0 : 1);
+      if (zone.tamperPin !== undefined && !this.board.isSet(zone.tamperPin)) this.board.set(zone.tamperPin, 0);
+    }
+  }
+
+  /** Services the panel now and from then on at its deadlines, until `stop()`. */
+  drive(panel: Panel): void {
+    this.panel = panel;
+    this.service();
+  }
+
+  /** No more services (the panel itself is not closed). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private service(): void {
+    this.soon = false;
+    if (this.stopped || !this.panel) return;
+    try {
+      this.panel.service();
+      this.failed = false;
+    } catch (err) {
+      // Keep protecting: log it and carry on at the next deadline (not at once: no spinning).
+      this.failed = true;
+      this.log(`panel: ${(err as Error).stack ?? err}`);
+    }
+    this.onService?.();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const due = this.panel?.nextDeadline();
+    if (due === undefined || this.stopped) return;
+    const sleep = Math.ceil((due - this.clock.uptime()) / this.speed);
+    this.timer = setTimeout(() => this.service(), Math.min(MAX_SLEEP_MS, Math.max(this.failed ? 1000 : 0, sleep)));
+  }
+}

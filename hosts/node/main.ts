@@ -1,0 +1,177 @@
+// `npm start`: the whole panel on this machine, no hardware. The firmware's app on the Node
+// host (simulated pins, files for flash), an embedded MQTT broker (or --broker URL), the
+// virtual panel page with its control API, and the decoded event stream in the terminal.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Panel, saveConfig } from '../../src/app.ts';
+import { parseBrokerUrl, type PanelConfig } from '../../src/config.ts';
+import { StateStore } from '../../src/store/state.ts';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
+import { firstBootFile, flashDir, loadOrCreateConfig, lockDataDir } from './data-dir.ts';
+import { NodeHost } from './host.ts';
+import { LiveFeed } from './live-feed.ts';
+import { virtualPanel } from './virtual-panel.ts';
+import { requestListener, type RouteHandler } from './web.ts';
+
+const usage = `Usage: npm start -- [options]
+
+  --data DIR     where the panel keeps its flash and first-boot codes (default ./data)
+  --port N       the virtual panel's HTTP port on 127.0.0.1 (default: a free one)
+  --broker URL   a real broker (mqtt://host:1883, mqtts://host:8883) instead of the embedded one
+  --speed N      the panel's clock runs N times faster (default 1): delays pass quickly in demos
+  --help         this text`;
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+function options() {
+  try {
+    const { values } = parseArgs({
+      options: {
+        data: { type: 'string', default: 'data' },
+        port: { type: 'string', default: '0' },
+        broker: { type: 'string' },
+        speed: { type: 'string', default: '1' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+    if (values.help) {
+      process.stdout.write(`${usage}\n`);
+      process.exit(0);
+    }
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number (0: a free one), got ${values.port}`);
+    const speed = Number(values.speed);
+    if (!Number.isFinite(speed) || speed <= 0 || speed > 1000) fail(`--speed must be a number above 0 and at most 1000, got ${values.speed}`);
+    if (values.broker !== undefined && typeof parseBrokerUrl(values.broker) === 'string') {
+      fail(`--broker ${values.broker}: ${parseBrokerUrl(values.broker) as string}`);
+    }
+    return { data: path.resolve(values.data!), port, speed, broker: values.broker };
+  } catch (err) {
+    return fail(`${(err as Error).message}\n\n${usage}`);
+  }
+}
+
+const clockTime = () => new Date().toTimeString().slice(0, 8);
+const print = (line: string) => process.stdout.write(`${line}\n`);
+/** Stream lines wait until the banner is out, so the addresses come first. */
+let held: string[] | undefined = [];
+const stream = (line: string) => (held ? held.push(line) : print(`${clockTime()}  ${line}`));
+
+async function main(): Promise<void> {
+  const opts = options();
+  const relative = path.relative(process.cwd(), opts.data);
+  const shown = relative === '' ? '.' : relative.startsWith('..') ? opts.data : relative;
+  let releaseLock: () => void;
+  try {
+    releaseLock = lockDataDir(opts.data);
+  } catch (err) {
+    return fail((err as Error).message, 1);
+  }
+
+  let panel: Panel | undefined;
+  let config: PanelConfig;
+  const host = new NodeHost({
+    flashDir: flashDir(opts.data), speed: opts.speed,
+    log: (line) => stream(`panel   ${line}`),
+    wiring: () => (panel ? panel.config() : config).pins,
+  });
+
+  const loaded = loadOrCreateConfig(opts.data, host.storage, (n) => host.randomBytes(n));
+  if (!loaded.ok) {
+    releaseLock();
+    return fail(`The saved config in ${flashDir(shown)} cannot be used:\n  ${loaded.errors.join('\n  ')}\n` +
+      `Fix it, or start afresh with another --data directory (or delete ${shown}).`, 1);
+  }
+  for (const problem of loaded.problems) print(`config: ${problem}`);
+  config = loaded.config;
+  if (loaded.firstBoot) {
+    print(`First boot of panel ${config.panel.id}. Its codes were made up just now and are shown this once:`);
+    print(`  installer code  ${loaded.firstBoot.installerCode}   (the portal's installer login)`);
+    print(`  master code     ${loaded.firstBoot.masterCode}   (user 1: arm, disarm, manage users)`);
+    print(`They are also kept in ${firstBootFile(shown)}, readable by you only.\n`);
+  }
+
+  // The broker: embedded unless --broker names one. The config follows it, all else kept.
+  let broker: EmbeddedBroker | undefined;
+  if (!opts.broker) broker = await startEmbeddedBroker();
+  const url = opts.broker ?? broker!.url;
+  if (config.broker.url !== url) {
+    config = { ...config, broker: { ...config.broker, url } };
+    saveConfig(new StateStore(host.storage), config); // before the journal opens its own view of the state
+  }
+
+  const zoneName = (zone: number) => (panel ? panel.config() : config).alarm.zones.find((z) => z.number === zone)?.name;
+  const { username, password, ca, prefix } = config.broker;
+  const feed = await LiveFeed.start({ url, prefix, panelId: config.panel.id, username, password, ca, print: stream, zoneName });
+
+  try {
+    panel = Panel.open(host, config);
+  } catch (err) {
+    await feed.close();
+    await broker?.close();
+    releaseLock();
+    return fail(`The panel cannot start: ${(err as Error).message}`, 1);
+  }
+  host.drive(panel);
+
+  // The web server: handlers in order; the portal mounts in front at /portal/.
+  const sim = virtualPanel(panel, host);
+  const handlers: RouteHandler[] = [sim.handler];
+  const pages: Array<[string, string]> = [['Virtual panel', '/']];
+  const server = http.createServer(requestListener(handlers, (line) => stream(`http    ${line}`)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, '127.0.0.1', () => resolve());
+    });
+  } catch (err) {
+    return fail(`Cannot serve the virtual panel on 127.0.0.1:${opts.port}: ${(err as Error).message}`, 1);
+  }
+  const web = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const topics = `${config.broker.prefix}/${config.panel.id}/#`;
+  print(`Open alarm panel, simulated: the firmware's app on the Node host\n`);
+  for (const [name, at] of pages) print(`  ${name.padEnd(16)}${web}${at}`);
+  print(`  ${'Broker'.padEnd(16)}${url}${broker ? '  (embedded aedes, MQTT 3.1.1)' : ''}`);
+  print(`  ${'Panel id'.padEnd(16)}${config.panel.id}  (topics ${topics})`);
+  print(`  ${'Data'.padEnd(16)}${shown}${loaded.firstBoot ? '' : `  (codes of the first boot: ${firstBootFile(shown)})`}`);
+  if (opts.speed !== 1) print(`  ${'Clock'.padEnd(16)}${opts.speed}× real time`);
+  print(`\nLive events from the broker (Ctrl-C stops the panel):`);
+  const waiting = held ?? [];
+  held = undefined;
+  for (const line of waiting) stream(line);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      print(`${signal} again: stopping now, without waiting`);
+      process.exit(130);
+    }
+    stopping = true;
+    print(`\n${signal}: stopping the panel…`);
+    const force = setTimeout(() => { print('shutdown is taking too long; stopping now'); process.exit(1); }, 8000);
+    force.unref();
+    host.stop();
+    const wasUp = panel!.status().uplink?.up === true;
+    const offline = feed.offline(1500);
+    panel!.close(); // publishes "offline" and disconnects; the journal is already on disk
+    if (wasUp) await offline;
+    sim.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await feed.close();
+    await broker?.close();
+    releaseLock();
+    print(`Stopped. The panel's data is in ${shown}; npm start carries on from it.`);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+await main();

@@ -1,0 +1,174 @@
+// The Node host end to end, as `npm start` runs it: a real child process on a data directory,
+// driven through its control API and watched through its event stream, killed for real.
+import test from 'ava';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { SimProcess, tempDataDir, type EventStream } from './sim-process.ts';
+import { Mosquitto } from '../support/brokers.ts';
+import { Subscriber, readEvent, range } from '../uplink/subscriber.ts';
+import { firstBootFile, readMasterCode } from '../../hosts/node/data-dir.ts';
+
+const SIREN = 25;
+
+/** A simulator on a fresh data directory, stopped (SIGKILL) when the test ends. */
+async function boot(t: { teardown(fn: () => unknown): void }, args: string[] = [], data?: string) {
+  if (!data) {
+    const dir = (data = tempDataDir());
+    t.teardown(() => rmSync(dir, { recursive: true, force: true })); // after the kill: teardowns run last first
+  }
+  const sim = await SimProcess.start(data, args);
+  t.teardown(() => sim.kill());
+  const events = await sim.events();
+  t.teardown(() => events.close());
+  return { sim, events, data, master: readMasterCode(data)! };
+}
+
+async function armAway(sim: SimProcess, events: EventStream, master: string) {
+  const result = await sim.post('/sim/keypad', { action: 'arm_away', code: master });
+  if (!result.ok) throw new Error(`arming refused: ${result.reason}`);
+  await events.mode('armed_away');
+}
+
+const seqs = (log: Array<{ seq: number }>) => log.map((e) => e.seq);
+
+test('npm start boots, prints its addresses and codes once, and serves the virtual panel', async (t) => {
+  const { sim, data, master } = await boot(t);
+  t.regex(sim.stdout, /First boot of panel sim-[0-9a-f]{8}/);
+  t.regex(master, /^\d{6}$/, 'the master code is in FIRST-BOOT.txt');
+  t.is(sim.stdout.split(master).length - 1, 1, 'the master code is printed exactly once');
+  t.is(statSync(firstBootFile(data)).mode & 0o777, 0o600, 'FIRST-BOOT.txt is readable by its owner only');
+  t.regex(sim.broker, /^mqtt:\/\/127\.0\.0\.1:\d+$/, 'an embedded broker on a loopback port');
+  t.regex(sim.panelId, /^sim-[0-9a-f]{8}$/);
+
+  const res = await fetch(`${sim.web}/`);
+  t.is(res.status, 200);
+  t.regex(res.headers.get('content-type') ?? '', /^text\/html/);
+  const html = await res.text();
+  for (const zone of ['Front door', 'Hall motion']) t.true(html.includes(zone), `the page shows zone "${zone}"`);
+  t.true(html.includes('id="siren"') && html.includes('data-action="arm_away"'), 'siren lamp and keypad');
+
+  // The live decoded stream in the terminal: the boot event, through the broker.
+  await sim.waitForOutput(/event {3}#1 E305 panel restart/, 'the boot event in the terminal');
+  // Bad input gets a specific error and changes nothing.
+  const bad = await fetch(`${sim.web}/sim/pin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pin: SIREN, level: 1 }) });
+  t.is(bad.status, 409);
+  t.regex(((await bad.json()) as { error: string }).error, /GPIO 25 is an output/);
+  t.is((await sim.get('/sim/state')).board[SIREN], 0, 'the siren pin is still low');
+});
+
+test('issue 4: a door opens while armed → entry delay → the siren pin goes high → off at its siren time', async (t) => {
+  // At 25× the 180 s siren takes 7 s; a service a few hundred ms late (a loaded machine) stays in bounds.
+  const { sim, events, master } = await boot(t, ['--speed', '25']);
+  await armAway(sim, events, master);
+  await sim.post('/sim/zone', { zone: 1, open: true });
+  await events.mode('pending');
+  // The alarm pattern shows in the state pushed after the service that ran the entry delay out.
+  const alarmState = (m: { name: string; data: any }) => m.name === 'state' && m.data.siren.driver?.pattern === 'alarm';
+  await events.until((s) => s.messages.some(alarmState), 'the alarm siren', 20_000);
+  const at = events.messages.findIndex(alarmState);
+  const sounding = events.messages[at].data;
+  t.is(sounding.snapshot.mode, 'triggered');
+  t.is(sounding.board[SIREN], 1, 'the siren pin went high');
+  const alarm = events.named('event').find((e) => e.code === 134)!;
+  t.like(alarm, { code: 134, q: 1, zone: 1 });
+  const opened = events.named('state').find((st) => st.snapshot.mode === 'pending')!;
+  const entry = alarm.uptime - opened.uptime;
+  t.true(entry > 25_000 && entry <= 30_000, `134 when the 30 s entry delay ran out (${entry} ms after pending was seen)`);
+
+  const during = await sim.get('/sim/state');
+  t.is(during.snapshot.mode, 'triggered');
+  t.is(during.board[SIREN], 1, 'the siren pin is high');
+
+  const stopped = (m: { name: string; data: any }) => m.name === 'siren' && !m.data.on;
+  await events.until((s) => s.messages.slice(at).some(stopped), 'the siren to stop', 20_000);
+  const off = events.messages.slice(at).find(stopped)!.data;
+  const ran = off.at - alarm.uptime;
+  t.true(ran >= 180_000 && ran <= 200_000, `the siren ran its 180 s and stopped (${ran} ms simulated)`);
+  t.log(`entry delay seen ${entry} ms, siren ${ran} ms (simulated, 25×)`);
+  const after = await sim.get('/sim/state');
+  t.is(after.board[SIREN], 0, 'the siren pin is low');
+  t.is(after.snapshot.mode, 'triggered', 'still triggered: the alarm stands until disarmed');
+});
+
+test('SIGKILL while armed: restarted on the same data directory it is still armed, the log intact', async (t) => {
+  const first = await boot(t, ['--speed', '30']);
+  await armAway(first.sim, first.events, first.master);
+  const before = await first.sim.get('/sim/log');
+  t.deepEqual(before.map((e: { code: number }) => e.code), [305, 401]);
+  first.events.close();
+  t.is((await first.sim.kill()).signal, 'SIGKILL');
+
+  const again = await boot(t, ['--speed', '30'], first.data);
+  t.false(again.sim.stdout.includes('First boot'), 'no new codes');
+  t.is(again.sim.panelId, first.sim.panelId, 'the same panel');
+  const state = await again.sim.get('/sim/state');
+  t.is(state.snapshot.mode, 'armed_away', 'still armed');
+  t.is(state.status.boot, 2);
+  const after = await again.sim.get('/sim/log');
+  t.deepEqual(after.slice(0, before.length), before, 'every earlier event, unchanged');
+  t.deepEqual(seqs(after), range(after.length), 'sequence numbers continue without a gap');
+  t.like(after[before.length], { code: 305, boot: 2, seq: before.length + 1 });
+});
+
+test('issue 5: SIGKILL in the middle of a burst → after restart the outbox resends what was not acknowledged', async (t) => {
+  const broker = await Mosquitto.start();
+  t.teardown(() => broker.stop());
+  const url = `mqtt://127.0.0.1:${broker.port}`;
+  const sub = await Subscriber.connect(url, ['alarm/#']);
+  t.teardown(() => sub.close());
+  const seen = () => new Set(sub.messages.filter((m) => m.topic.endsWith('/event')).map((m) => readEvent(m.payload).seq));
+
+  const args = ['--broker', url, '--speed', '5'];
+  const { sim, data, master } = await boot(t, args);
+  await sub.until(() => seen().has(1), 'the boot event');
+  // The burst: zone 2 bypassed and unbypassed, 40 events, each in the journal when the keypad answers.
+  // Mid-burst the broker freezes (SIGSTOP): what the panel sends from then on is never acknowledged.
+  const BURST = 40;
+  for (let i = 0; i < BURST; i++) {
+    if (i === 10) {
+      await sub.until(() => seen().size >= 8, 'the start of the burst at the subscriber');
+      broker.pause();
+    }
+    const result = await sim.post('/sim/keypad', { action: i % 2 === 0 ? 'bypass' : 'unbypass', code: master, zone: 2 });
+    if (!result.ok) throw new Error(`keypad refused: ${result.reason}`);
+  }
+  const before = await sim.get('/sim/state');
+  t.true(before.status.outbox > 0, `unacknowledged events wait in the outbox (${before.status.outbox})`);
+  const last = before.status.lastSeq;
+  t.true(seen().size < last, `the subscriber has not seen them all (${seen().size} of ${last})`);
+  await sim.kill();
+  broker.resume();
+  t.log(`killed at seq ${last}: ${seen().size} seen, ${before.status.outbox} waiting in the outbox`);
+
+  const again = await boot(t, args, data);
+  const restarted = (await again.sim.get('/sim/state')).status.lastSeq;
+  t.true(restarted > last, 'the restart is logged after the burst');
+  await sub.until(() => range(restarted).every((s) => seen().has(s)), `every seq 1..${restarted}`, 20_000);
+  t.deepEqual([...seen()].sort((a, b) => a - b), range(restarted), 'every seq, no gaps, nothing else');
+});
+
+test('SIGINT: exits 0 with the data saved; a restart shows the same config and log', async (t) => {
+  const first = await boot(t, ['--speed', '30']);
+  await armAway(first.sim, first.events, first.master);
+  const config = readFileSync(firstBootFile(first.data), 'utf8');
+  const before = await first.sim.get('/sim/log');
+  first.events.close();
+  first.sim.child.kill('SIGINT');
+  const exit = await first.sim.waitForExit();
+  t.deepEqual(exit, { code: 0, signal: null }, 'exit code 0');
+  t.regex(first.sim.stdout, /status {2}offline/, 'the panel said offline on its way out');
+  t.regex(first.sim.stdout, /Stopped\. The panel's data is in/);
+
+  const again = await boot(t, ['--speed', '30'], first.data);
+  t.is(again.sim.panelId, first.sim.panelId, 'the same panel id');
+  t.is(readFileSync(firstBootFile(first.data), 'utf8'), config, 'the first-boot codes are untouched');
+  t.is(again.master, first.master);
+  const state = await again.sim.get('/sim/state');
+  t.is(state.snapshot.mode, 'armed_away', 'still armed');
+  t.is(state.panel.name, 'Alarm panel');
+  const after = await again.sim.get('/sim/log');
+  t.deepEqual(after.slice(0, before.length), before, 'the log as it was');
+  t.deepEqual(seqs(after), range(after.length), 'no gap');
+  // The master code still works: the users came back with the config.
+  const disarm = await again.sim.post('/sim/keypad', { action: 'disarm', code: first.master });
+  t.true(disarm.ok, 'disarmed with the same master code');
+});
