@@ -20,7 +20,7 @@ import { StateStore } from "../../src/store/state";
 import type { Storage } from "../../src/store/storage";
 import { esp32PinProblems } from "../../drivers/esp32-pins";
 import { buildSettings } from "./settings";
-import { SirenHold, esp32Pins, holdSirenOff } from "./pins";
+import { SirenHold, esp32Pins } from "./pins";
 import { Esp32Clock } from "./clock";
 import { FlashStorage } from "./flash-storage";
 import { hardwareRandomBytes } from "./random";
@@ -101,8 +101,8 @@ if (outcome.ok) {
   } catch (err) {
     problems.push(message(err));
     try {
-      holdSirenOff(outcome.config.pins); // the drivers closed what they opened
-    } catch { /* the build's siren pin is still held */ }
+      siren.hold(outcome.config.pins); // again, if the drivers took the pin and closed it
+    } catch { /* it stays on its gate pull-down */ }
   }
 }
 if (panel) {
