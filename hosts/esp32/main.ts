@@ -135,11 +135,11 @@ const time = new TimeSync(settings.sntp, clock, serial);
 function setupMode(why: string): void {
   if (mode === "setup") return;
   mode = "setup";
-  station?.close();
-  station = undefined;
-  time.stop();
   serial(`set-up mode (${why}): join Wi-Fi "${apSsid}" with the set-up password`);
   try {
+    station?.close();
+    station = undefined;
+    time.stop();
     new AccessPoint(apSsid, apPassword, serial);
   } catch (err) {
     serial(`set-up mode: the access point did not start: ${message(err)}`);

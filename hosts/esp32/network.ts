@@ -103,7 +103,16 @@ export class StationLink {
     }, CONNECT_TIMEOUT_MS);
   }
 
+  /** Wi-Fi notices arrive as callbacks from the SDK: nothing may be thrown back into it. */
   private notify(message: string): void {
+    try {
+      this.handle(message);
+    } catch (err) {
+      this.log(`Wi-Fi: ${(err as Error).message}`);
+    }
+  }
+
+  private handle(message: string): void {
     if (this.state === "idle") return;
     if (message === WiFi.gotIP) {
       this.clearTimer();
@@ -166,6 +175,16 @@ export class TimeSync {
 
   private ask(index: number): void {
     const host = this.servers[index];
+    try {
+      this.request = this.send(host, index);
+    } catch (err) {
+      // e.g. lwIP's lookup queue is full: not worth more than a line and a later try.
+      this.log(`time: cannot ask ${host}: ${(err as Error).message}`);
+      this.later(SNTP_RETRY_MS);
+    }
+  }
+
+  private send(host: string, index: number): SNTP {
     const request: SNTP = new SNTP({ host }, (message, value) => {
       if (this.request !== request) return;
       if (message === SNTP.time && value !== undefined) {
@@ -182,7 +201,7 @@ export class TimeSync {
         }
       }
     });
-    this.request = request;
+    return request;
   }
 
   private later(ms: number): void {

@@ -158,6 +158,21 @@ test('Wi-Fi drops while armed: retried with backoff, the door still sounds the s
   t.true(later.some((e: any) => e.code === 130 || e.code === 134), 'the burglary is logged');
 });
 
+test('SNTP: the first server that answers sets the wall time; a dead one is skipped, an impossible time ignored', async (t) => {
+  const { files } = homePanel();
+  const inputs = { ...base, files, networks: [{ ssid: 'home', password: 'secret-pass' }], script: 'sntp' };
+  const skipped = await run(t, { ...inputs, sntp: { epoch: 1_790_000_000, dead: ['pool.ntp.org'] } });
+  t.deepEqual(skipped.result.asked, [{ at: 1000, host: 'pool.ntp.org' }, { at: 26_000, host: 'time.cloudflare.com' }]);
+  t.deepEqual(skipped.result.clockSets, [1_790_000_026]);
+  t.true(Math.abs(skipped.result.wallTime - 1_790_000_060) <= 1, `wall time ${skipped.result.wallTime}: within the whole second SNTP answers in`);
+  t.deepEqual(skipped.result.serial, ['time: set from time.cloudflare.com']);
+
+  const wrong = await run(t, { ...inputs, sntp: { epoch: 1000 } });
+  t.deepEqual(wrong.result.clockSets, [], 'a clock in 1970 is not believed');
+  t.is(wrong.result.wallTime, null, 'events stay without a wall time');
+  t.deepEqual(wrong.result.serial, ['time: pool.ntp.org answered an impossible time (1001); ignored']);
+});
+
 test('Time.ticks crossing its signed 32-bit wrap does not stretch or cut delays', async (t) => {
   const { masterCode, files } = homePanel((c) => { c.wifi = { ssid: '', password: '' }; });
   const b = await run(t, { ...base, files, ticksAtBoot: 2 ** 31 - 3000, script: 'ticks wrap', params: { masterCode } });

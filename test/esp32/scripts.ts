@@ -107,6 +107,17 @@ export const scripts: Record<string, Script> = {
     return { armed: armed.ok, wrapAt, ticksNow: world.ticks, afterExit, entryMs: sirenAt! - opened, soundedMs: quietAt! - sirenAt! };
   },
 
+  /** A minute on the owner's Wi-Fi: what SNTP was asked, and what the clock became. */
+  'sntp'(world) {
+    world.advance(60 * s);
+    return {
+      asked: world.sntpRequests,
+      clockSets: world.clockSets,
+      wallTime: state(world).panel.wallTime,
+      serial: world.serial.filter((l) => l.startsWith('time:')),
+    };
+  },
+
   /** The set-up button: a short press does nothing; held 3 s it starts set-up mode. */
   'setup button'(world, params) {
     world.advance(1 * s);
