@@ -1,46 +1,163 @@
-// Moddable entry for the ESP32 panel.
+// Moddable entry of the ESP32 panel.
 //
-// First duty at boot: open the drivers, the siren first, which drives its output off
-// before anything else. A panel that resets (brown-out, watchdog) must never leave the
-// siren floating or sounding; until this runs, the gate pull-down holds it off.
+// Boot order, each step before the next:
+//  1. the siren output, held off: before anything else, so a reset (brown-out, watchdog)
+//     never leaves it floating or sounding;
+//  2. flash (littlefs), the radio (its MAC names the panel; with it on, the hardware RNG is
+//     truly random), the config — made up on the first boot, its codes printed once;
+//  3. the panel, driven by one Timer;
+//  4. the network: set-up mode (access point, captive DNS) when there is no Wi-Fi to join,
+//     no usable config, or the set-up button is held; otherwise the owner's Wi-Fi, with SNTP.
+//     The portal is served on port 80 in both.
 //
-// This shows the drivers' use only (zone changes are traced); the app wires them to the core.
+// Nothing here may end in an uncaught exception: on the ESP32 that is a reset, and a
+// reset at boot is a boot loop with no alarm at all. A config that cannot be used leaves
+// the siren held off and the panel in set-up mode, saying why on the serial console.
 import config from "mc/config";
-import Time from "time";
-import Timer from "timer";
-import { defaultPinConfig, holdSirenOff, openBoardDrivers } from "hosts/esp32/pins";
+import { Panel, saveConfig, type Host } from "../../src/app";
+import type { PanelConfig } from "../../src/config";
+import { StateStore } from "../../src/store/state";
+import type { Storage } from "../../src/store/storage";
+import { esp32PinProblems } from "../../drivers/esp32-pins";
+import { buildSettings } from "./settings";
+import { SirenHold, esp32Pins } from "./pins";
+import { Esp32Clock } from "./clock";
+import { FlashStorage } from "./flash-storage";
+import { hardwareRandomBytes } from "./random";
+import { openApPassword, openConfig, panelIdFromMac, type ConfigOutcome } from "./first-boot";
+import { esp32Connect } from "./transport";
+import { ServiceLoop } from "./service";
+import { AccessPoint, StationLink, TimeSync, radioOn } from "./network";
+import { watchSetupButton } from "./setup-button";
+import { servePortal } from "./http";
+import { createPortal, type PortalContext } from "./portal";
 
-const clock = { uptime: () => Time.ticks };
-const pinConfig: unknown = config.pins ?? {
-  ...defaultPinConfig,
-  siren: { ...defaultPinConfig.siren, pin: Number(config.sirenPin ?? 25), maxOnS: Number(config.sirenMaxSeconds ?? 900) },
-};
+const serial = (line: string): void => trace(`${line}\n`);
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-let timer: Timer | undefined;
-function reschedule(): void {
-  if (timer) Timer.clear(timer);
-  timer = undefined;
-  const next = drivers?.nextDeadline();
-  if (next === undefined) return;
-  timer = Timer.set(() => {
-    timer = undefined;
-    drivers?.poll(clock.uptime());
-    reschedule();
-  }, Math.max(0, next - clock.uptime()));
+// 1. The siren, off.
+const { settings, problems: buildProblems } = buildSettings(config);
+const siren = new SirenHold();
+try {
+  siren.hold({ siren: { pin: settings.sirenPin } });
+} catch (err) {
+  serial(`siren: cannot hold GPIO ${settings.sirenPin} off: ${message(err)}`);
+}
+for (const p of buildProblems) serial(`build config: ${p}`);
+
+// 2. Flash, radio, config.
+const clock = new Esp32Clock();
+const storage = new FlashStorage(settings.root);
+let mac: string | undefined;
+try {
+  mac = radioOn();
+} catch (err) {
+  serial(`Wi-Fi: the radio did not start: ${message(err)}`);
+}
+const macId = panelIdFromMac(mac, hardwareRandomBytes);
+/** Storage for nothing: when the flash fails, a set-up password is still made (and printed), just not kept. */
+const memoryless: Storage = { read: () => new Uint8Array(0), append() {}, replace() {}, remove() {}, size: () => 0 };
+
+let outcome: ConfigOutcome;
+try {
+  outcome = openConfig(storage, macId, hardwareRandomBytes, serial);
+} catch (err) {
+  outcome = { ok: false, problems: [`flash: ${message(err)}`] };
+}
+const panelId = outcome.ok ? outcome.config.panel.id : macId;
+const apSsid = `alarm-${panelId}`;
+let apPassword: string;
+try {
+  apPassword = openApPassword(storage, apSsid, settings.apPassword, hardwareRandomBytes, serial);
+} catch (err) {
+  apPassword = openApPassword(memoryless, apSsid, settings.apPassword, hardwareRandomBytes, serial);
+  serial(`flash: the set-up password cannot be kept (${message(err)}): this one holds until the next restart`);
+}
+if (outcome.ok && outcome.firstBoot && settings.apPassword !== undefined) {
+  serial(`  set-up Wi-Fi "${apSsid}": its password was set at build time (config.apPassword)`);
 }
 
-let drivers: ReturnType<typeof openBoardDrivers> | undefined;
+// 3. The panel.
+const loop = new ServiceLoop(() => clock.uptime(), serial);
+const host: Host = {
+  clock,
+  storage,
+  pins: siren.pins(esp32Pins()),
+  pinRules: esp32PinProblems,
+  connect: esp32Connect,
+  random: () => Math.random(),
+  randomBytes: hardwareRandomBytes,
+  log: serial,
+  wake: () => loop.wake(),
+};
+
+let panel: Panel | undefined;
+const problems: string[] = outcome.ok ? [] : outcome.problems;
+if (outcome.ok) {
+  try {
+    siren.hold(outcome.config.pins); // the config's siren pin, which the siren driver takes over
+    panel = Panel.open(host, outcome.config);
+    loop.start(panel);
+  } catch (err) {
+    problems.push(message(err));
+    try {
+      siren.hold(outcome.config.pins); // again, if the drivers took the pin and closed it
+    } catch { /* it stays on its gate pull-down */ }
+  }
+}
+if (panel) {
+  serial(`alarm panel ${panelId}: protecting (boot ${panel.boot})`);
+} else {
+  serial(`alarm panel ${panelId}: NOT PROTECTING: its config cannot be used`);
+  for (const p of problems) serial(`  ${p}`);
+  serial(`  siren held off${siren.pin === undefined ? " by its gate pull-down" : ` on GPIO ${siren.pin}`}; fix the config in set-up mode`);
+}
+
+// 4. The network and the portal.
+let mode: "setup" | "normal" = "normal";
+const context: PortalContext = {
+  panel,
+  get mode() { return mode; },
+  problems,
+  host,
+  saveConfig: (c: PanelConfig) => saveConfig(new StateStore(storage), c),
+  restart: () => System.restart(),
+};
 try {
-  drivers = openBoardDrivers(pinConfig, clock, {
-    onChange(zone, open, now) { trace(`zone ${zone} ${open ? "open" : "closed"} at ${now} ms\n`); },
-    onTamper(zone, active, now) { trace(`zone ${zone} tamper ${active ? "open" : "restored"} at ${now} ms\n`); },
-    onReady(zone, now) { trace(`zone ${zone} PIR warmed up at ${now} ms\n`); },
-    onCap(now) { trace(`siren cut off at its cap, ${now} ms\n`); },
-    onEdge() { reschedule(); },
-  });
-  reschedule();
-  trace("alarm panel: boot, siren held off\n");
+  servePortal(createPortal(context), { port: settings.httpPort, log: serial });
 } catch (err) {
-  const held = holdSirenOff(pinConfig);
-  trace(`alarm panel: ${(err as Error).message}; siren ${held === undefined ? "left to its pull-down" : `held off on GPIO ${held}`}\n`);
+  serial(`portal: the HTTP server did not start: ${message(err)}`);
+}
+
+let station: StationLink | undefined;
+const time = new TimeSync(settings.sntp, clock, serial);
+
+function setupMode(why: string): void {
+  if (mode === "setup") return;
+  mode = "setup";
+  serial(`set-up mode (${why}): join Wi-Fi "${apSsid}" with the set-up password`);
+  try {
+    station?.close();
+    station = undefined;
+    time.stop();
+    new AccessPoint(apSsid, apPassword, serial);
+  } catch (err) {
+    serial(`set-up mode: the access point did not start: ${message(err)}`);
+  }
+}
+
+const wifi = panel?.config().wifi;
+if (!panel) setupMode("no usable config");
+else if (!wifi?.ssid) setupMode("no Wi-Fi network configured");
+else {
+  station = new StationLink(wifi, serial, {
+    onUp: () => { time.start(); loop.wake(); },
+    onDown: () => time.stop(),
+  });
+  try {
+    station.start();
+  } catch (err) {
+    serial(`Wi-Fi: ${message(err)}`);
+  }
+  watchSetupButton(settings.setupButtonPin, () => clock.uptime(), () => setupMode("set-up button held"), serial);
 }

@@ -6,26 +6,86 @@
 // input-only or boot-PWM pin). See drivers/esp32-pins.
 import device from "embedded:provider/builtin";
 import type { Clock } from "../../src/core/clock";
-import { digitalPins } from "../../drivers/pin";
+import { digitalPins, type DigitalLike, type PinFactory } from "../../drivers/pin";
 import { openDrivers, type DriverEvents, type Drivers } from "../../drivers/config";
 import { esp32PinProblem, esp32PinProblems } from "../../drivers/esp32-pins";
 
 export { defaultPinConfig, PinConfigError, type PinConfig } from "../../drivers/config";
 
-/** Opens every driver of `config`, the siren first; throws a PinConfigError, opening nothing, when it is bad. */
-export function openBoardDrivers(config: unknown, clock: Pick<Clock, "uptime">, events: DriverEvents): Drivers {
-  return openDrivers(digitalPins(device.io.Digital), clock, config, events, esp32PinProblems);
+/** Pins on the ESP32's GPIOs. */
+export function esp32Pins(): PinFactory {
+  return digitalPins(device.io.Digital);
 }
 
-/**
- * For a config that did not open: drives its siren pin off anyway, if that pin is a
- * usable output (a flash or input-only pin is not touched; the gate pull-down holds the
- * siren off then). Returns the GPIO it holds, if any.
- */
-export function holdSirenOff(config: unknown): number | undefined {
+/** Opens every driver of `config`, the siren first; throws a PinConfigError, opening nothing, when it is bad. */
+export function openBoardDrivers(config: unknown, clock: Pick<Clock, "uptime">, events: DriverEvents): Drivers {
+  return openDrivers(esp32Pins(), clock, config, events, esp32PinProblems);
+}
+
+/** The siren pin of a config, if it names one the ESP32 can drive (a flash or input-only pin is never touched). */
+function sirenOf(config: unknown): { pin: number; off: 0 | 1 } | undefined {
   const siren = (config as { siren?: { pin?: unknown; activeLow?: unknown } } | undefined)?.siren;
   const pin = siren?.pin;
   if (typeof pin !== "number" || esp32PinProblem(pin, { output: true })) return undefined;
-  new device.io.Digital({ pin, mode: device.io.Digital.Output }).write(siren?.activeLow === true ? 1 : 0);
-  return pin;
+  return { pin, off: siren?.activeLow === true ? 1 : 0 };
+}
+
+/**
+ * The siren output, held off from the first instant of boot until the siren driver takes it.
+ *
+ * The held pin stays open and is handed over as it is (see `pins`): closing it would reset
+ * the GPIO (ESP-IDF's gpio_reset_pin turns the internal pull-up on) for the moment before
+ * the driver opens it again.
+ */
+export class SirenHold {
+  private held: { pin: number; io: DigitalLike } | undefined;
+
+  /**
+   * Holds the siren pin of `config` off, letting go of a different pin held before (a new
+   * config may wire a door to it). Returns the GPIO held, if any.
+   */
+  hold(config: unknown): number | undefined {
+    const siren = sirenOf(config);
+    if (this.held && this.held.pin !== siren?.pin) this.release();
+    if (!siren) return undefined;
+    if (!this.held) {
+      const io = new device.io.Digital({ pin: siren.pin, mode: device.io.Digital.Output });
+      this.held = { pin: siren.pin, io };
+    }
+    this.held.io.write(siren.off);
+    return siren.pin;
+  }
+
+  /** The GPIO held off now, if any. */
+  get pin(): number | undefined {
+    return this.held?.pin;
+  }
+
+  /** Closes the held pin (nothing holds the siren off but its gate pull-down after this). */
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    held?.io.close();
+  }
+
+  /** A pin factory that hands the held output to whoever opens that pin as an output (the siren driver). */
+  pins(base: PinFactory): PinFactory {
+    return (options) => {
+      const held = this.held;
+      if (held && options.pin === held.pin && options.mode === "output") {
+        this.held = undefined;
+        return held.io;
+      }
+      return base(options);
+    };
+  }
+}
+
+/**
+ * For a config that did not open: drives its siren pin off anyway, if that pin is a usable
+ * output (a flash or input-only pin is not touched; the gate pull-down holds the siren off
+ * then). Returns the GPIO it holds, if any.
+ */
+export function holdSirenOff(config: unknown): number | undefined {
+  return new SirenHold().hold(config);
 }

@@ -1,0 +1,31 @@
+// The portal as the ESP32 host sees it: a factory that gets the panel (none when the
+// config on flash is unusable) and returns the handler the HTTP server calls.
+//
+// The handlers are src/portal's. Until they are part of the build, `createPortal` answers
+// every request with 503 and says why: the lead wires src/portal's factory in here.
+import type { Host, Panel } from "../../src/app";
+import type { PanelConfig } from "../../src/config";
+import type { PortalHandler } from "../../src/portal/http";
+import { utf8 } from "../../src/text";
+
+export interface PortalContext {
+  /** The running panel; undefined when the config on flash cannot be used (see `problems`). */
+  readonly panel: Panel | undefined;
+  /** "setup": on the panel's own access point; "normal": on the owner's network. */
+  readonly mode: "setup" | "normal";
+  /** Why the panel is not running, one sentence each (empty when it runs). */
+  readonly problems: readonly string[];
+  readonly host: Host;
+  /** Saves a whole, validated config for the next boot: the way out when there is no panel to reconfigure. */
+  saveConfig(config: PanelConfig): void;
+  /** Restarts the ESP32, e.g. to join a newly saved Wi-Fi network. */
+  restart(): void;
+}
+
+export type PortalFactory = (context: PortalContext) => PortalHandler;
+
+export const createPortal: PortalFactory = () => () => ({
+  status: 503,
+  headers: { "content-type": "text/plain; charset=utf-8" },
+  body: utf8("The set-up portal is not part of this firmware build yet.\n"),
+});
