@@ -167,7 +167,10 @@ export function applyForm(
     homeAssistant: form.homeAssistant,
   };
   const checked = validateConfig(raw);
-  if (!checked.ok) errors.push(...checked.errors.map(pinField));
+  // A user whose code was refused above has no hash yet: the hash errors would only repeat it.
+  const refusedUser = (field: string) => /^alarm\.users\[\d+\]\.(salt|codeHash|duressHash)$/.test(field) &&
+    errors.some((e) => e.field.startsWith(field.slice(0, field.lastIndexOf('.') + 1)));
+  if (!checked.ok) errors.push(...checked.errors.filter((e) => !refusedUser(e.field)).map(pinField));
   if (checked.ok && pinRules) errors.push(...pinRules(checked.config.pins).map((message) => pinField({ field: 'pins', message })));
   if (errors.length > 0 || !checked.ok) return { ok: false, errors };
   return checked;
