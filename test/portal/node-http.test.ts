@@ -61,3 +61,38 @@ test('a handler that throws gives a 500 and the server keeps serving', async (t)
   t.is(second.status, 200);
   t.is(second.body, 'ok');
 });
+
+import net from 'node:net';
+
+/** Writes raw bytes on a socket and collects whatever comes back until the server closes or `ms` pass. */
+function rawSocket(port: number, bytes: string | Buffer, ms = 2000): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let out = '';
+    const timer = setTimeout(() => { socket.destroy(); resolve(out); }, ms);
+    socket.on('data', (d) => { out += d.toString('latin1'); });
+    socket.on('close', () => { clearTimeout(timer); resolve(out); });
+    socket.on('error', () => {});
+    socket.write(bytes);
+    socket.end();
+  });
+}
+
+test('bad lengths: a chunked body over the limit is cut, a short body never reaches the handler (Node answers 400), a malformed length is refused, and the server keeps serving', async (t) => {
+  const lengths: number[] = [];
+  const served = await servePortal((request) => {
+    lengths.push(request.body.byteLength);
+    return { status: 200, headers: {}, body: new Uint8Array([111, 107]) };
+  }, { maxBody: 100 });
+  t.teardown(() => served.close());
+  const chunk = 'x'.repeat(80);
+  const chunked = await rawSocket(served.port, `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n50\r\n${chunk}\r\n50\r\n${chunk}\r\n0\r\n\r\n`);
+  t.regex(chunked, /^HTTP\/1\.1 200/);
+  const short = await rawSocket(served.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 50\r\n\r\nonly-a-few');
+  t.regex(short, /^HTTP\/1\.1 400/, 'Node refuses a request whose body never arrived');
+  const malformed = await rawSocket(served.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: abc\r\n\r\n{}');
+  t.regex(malformed, /^HTTP\/1\.1 400/);
+  t.deepEqual(lengths, [101], 'only the chunked request reached the handler, cut at limit + 1');
+  const after = await raw(served.port, { path: '/' });
+  t.is(after.status, 200);
+});
