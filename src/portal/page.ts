@@ -40,8 +40,8 @@ td input[type=checkbox]{width:auto}
 .keys{display:grid;grid-template-columns:repeat(4,1fr);gap:8px;margin-top:10px}
 .keys .alt{background:#15803d;border-color:#15803d}
 #kc,#lc{font-size:20px;letter-spacing:.2em;width:100%;max-width:260px}
-.kv{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin-bottom:10px}
-.kv dt{color:#5a6474}.kv dd{margin:0}
+.kv{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:4px 16px;margin-bottom:10px}
+.kv dt{color:#5a6474}.kv dd{margin:0;overflow-wrap:anywhere}
 .chip{display:inline-block;margin:0 6px 6px 0;padding:3px 10px;border-radius:99px;background:#e7f6ec;color:#14532d;font-size:13px}
 .chip.open{background:#fef3c7;color:#78350f}.chip.bad{background:#fee2e2;color:#7f1d1d}
 .ok{color:#15803d}.err,.fe{color:#b91c1c}.fe{display:block;font-size:12px}
