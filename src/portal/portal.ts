@@ -122,8 +122,10 @@ export function createPortal(
   panel: Panel, host: Pick<Host, 'randomBytes' | 'clock' | 'log'>, options: PortalOptions = {},
 ): PortalHandler {
   const sessions = new Sessions((n) => host.randomBytes(n), () => host.clock.uptime(), (options.sessionMinutes ?? 15) * 60_000, options.maxSessions ?? 4);
-  const cookieOut = (value: string, maxAge: number) =>
-    `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}`;
+  // A browser-session cookie: the panel ends the session itself after the idle time (a
+  // Max-Age would log an installer out mid-work, counted from the login).
+  const cookieOut = (value: string, end?: boolean) =>
+    `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict${end ? '; Max-Age=0' : ''}`;
 
   const keypadState = () => {
     const s = panel.snapshot();
@@ -165,14 +167,14 @@ export function createPortal(
         }
         const session = sessions.open();
         host.log('portal: installer logged in');
-        return reply(200, { csrf: session.csrf }, { 'set-cookie': cookieOut(session.token, sessions.idleMs / 1000) });
+        return reply(200, { csrf: session.csrf }, { 'set-cookie': cookieOut(session.token) });
       },
     },
     '/api/logout': {
       methods: ['POST'],
       run: (_r, session) => {
         sessions.close(session!);
-        return reply(200, { ok: true }, { 'set-cookie': cookieOut('', 0) });
+        return reply(200, { ok: true }, { 'set-cookie': cookieOut('', true) });
       },
     },
     '/api/keypad': {
