@@ -111,7 +111,7 @@ function num(v){return v===''?undefined:Number(v)}
 function opts(list,v,names){return list.map(function(x,i){return el('option',{value:x,selected:String(x)==String(v)},names?names[i]:String(x))})}
 function showK(s){var m=$('#mode');m.textContent=MODES[s.mode]+(s.exit?' · '+s.exit+' s':'')+(s.entry?' · '+s.entry+' s':'');m.className='badge '+s.mode;
 var k=$('#ks');k.textContent=s.lockout?'Locked after too many wrong codes: '+s.lockout+' s left':'';k.className=s.lockout?'locked':''}
-$$('[data-a]').forEach(function(b){b.onclick=function(){api('POST','/api/keypad',{action:b.dataset.a,code:$('#kc').value}).then(function(r){$('#kc').value='';var m=$('#km');
+$$('[data-a]').forEach(function(b){b.onclick=function(){$('#km').textContent='…';$('#km').className='';api('POST','/api/keypad',{action:b.dataset.a,code:$('#kc').value}).then(function(r){$('#kc').value='';var m=$('#km');
 m.textContent=r.ok?'Done: '+MODES[r.state.mode]+'.':r.message||txt(r);m.className=r.ok?'ok':'err';if(r.state)showK(r.state)})}});
 function tick(){api('GET','/api/keypad').then(function(r){if(r.mode)showK(r)});if(C)status()}
 $('#lf').onsubmit=function(e){e.preventDefault();api('POST','/api/login',{code:$('#lc').value}).then(function(r){if(r.csrf)location.reload();else{$('#lc').value='';$('#le').textContent=txt(r)}})};
@@ -164,13 +164,13 @@ function clearErr(){$$('.fe').forEach(function(e){e.remove()});$$('[aria-invalid
 function showErr(r,M){var rest=[],first;(r.errors||[]).forEach(function(x){var f=x.field,e;while(f&&!(e=M[f])){var g=f.replace(/(\.[^.\[]+|\[\d+\])$/,'');f=g==f?'':g}
 if(!e)return rest.push((x.field?x.field+': ':'')+x.message);e.setAttribute('aria-invalid','true');e.parentNode.append(el('small',{class:'fe','data-for':x.field},x.message));first=first||e});
 var b=$('#ce');b.hidden=false;b.replaceChildren(el('b',0,'Nothing was saved. '),(r.errors||[]).length+' problem(s)'+(first?', marked below.':'.'),el('ul',0,rest.map(function(t){return el('li',0,t)})));b.scrollIntoView({block:'center'})}
-$('#cf').onsubmit=function(e){e.preventDefault();var f=form();clearErr();$('#sm').textContent='Saving…';api('POST','/api/config',f.o).then(function(r){
+$('#cf').onsubmit=function(e){e.preventDefault();var f=form();clearErr();$('#sm').textContent='Saving…';$('#sm').className='';api('POST','/api/config',f.o).then(function(r){
 if(r.status==200){V=r.config;S=r.set;fill();$('#sm').textContent='Saved.';$('#sm').className='ok';status()}else{$('#sm').textContent='Not saved.';$('#sm').className='err';showErr(r,f.M)}})};
 function load(){api('GET','/api/config').then(function(r){if(r.config){V=r.config;S=r.set;fill()}})}
 function logs(){api('GET','/api/log?max=50').then(function(r){var t=$('#lt');t.replaceChildren.apply(t,[el('tr',0,el('th',0,'#'),el('th',0,'When'),el('th',0,'Event'),el('th',0,'Zone / user'))].concat((r.events||[]).reverse().map(function(e){
 return el('tr',0,el('td',0,String(e.seq)),el('td',0,e.time?new Date(e.time*1e3).toLocaleString():'boot '+e.boot+', '+Math.round(e.uptime/1e3)+' s'),el('td',0,e.code+' '+(e.code==401?(e.q==1?'Disarmed':'Armed'):(CID[e.code]||'')+(e.q==3?' (restore)':''))),el('td',0,e.zone?'zone '+e.zone:e.user?'user '+e.user:''))})))})}
 $('#lr').onclick=logs;
-$('#im').onchange=function(e){var f=e.target.files[0];e.target.value='';if(!f||!confirm('Replace the whole config with '+f.name+'?'))return;
+$('#im').onchange=function(e){var f=e.target.files[0];e.target.value='';if(!f||!confirm('Replace the whole config with '+f.name+'?'))return;$('#ir').textContent='Importing…';$('#ir').className='';
 f.text().then(function(t){return api('POST','/api/config/import',null,t)}).then(function(r){var m=$('#ir');m.textContent=r.status==200?'Imported and applied.':'Not imported (nothing changed): '+txt(r);m.className=r.status==200?'ok':'err';if(r.status==200){V=r.config;S=r.set;fill()}})};
 if(C){$('#app').hidden=$('#sc').hidden=false;$('#out').hidden=false;load();logs()}else $('#login').hidden=false;
 tick();var every=window.setInterval;every(tick,2000);
