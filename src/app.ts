@@ -10,6 +10,7 @@ import { isAlarmEvent } from './core/events';
 import type { Input, Result, Snapshot, State } from './core/machine';
 import type { KeypadAction } from './core/io';
 import type { Settings } from './core/settings';
+import { hashCode, isValidCode, sameHash } from './core/settings';
 import type { PanelConfig } from './config';
 import { parseBrokerUrl } from './config';
 import type { Storage } from './store/storage';
@@ -291,6 +292,19 @@ export class Panel {
     const result = this.input({ type: 'keypad', action, code, ...options });
     this.host.wake(); // it came from outside `service()`: a delay may have started, the host must learn its deadline
     return result ?? { type: 'result', ok: false, reason: 'invalid_input' };
+  }
+
+  /**
+   * The installer's portal code. It is a code entry point like the keypad, so the same lockout
+   * covers it: while locked every code is refused, and a wrong one goes to the core as a wrong
+   * keypad code (an empty code matches no user), which counts it and locks on the tenth (461).
+   * A right installer code does not reset the counter; only a user's code does.
+   */
+  installerLogin(code: string): Result {
+    if (this.snapshot().lockout > 0) return { type: 'result', ok: false, reason: 'locked_out' };
+    const { salt, codeHash } = this.cfg.installer;
+    if (isValidCode(code) && sameHash(hashCode(code, salt), codeHash)) return { type: 'result', ok: true };
+    return this.keypad('disarm', '');
   }
 
   snapshot(): Snapshot {

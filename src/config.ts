@@ -83,6 +83,7 @@ function checkBroker(raw: unknown, errors: FieldError[]): BrokerConfig {
   for (const key of ['ca', 'cert', 'key'] as const) {
     if (broker[key] !== undefined && !/-----BEGIN [A-Z ]+-----/.test(broker[key]!)) fail(key, 'must be PEM (-----BEGIN …-----)');
   }
+  if (broker.password !== undefined && broker.username === undefined) fail('username', 'a broker password needs a user name');
   if ((broker.cert === undefined) !== (broker.key === undefined)) fail(broker.cert ? 'key' : 'cert', 'a client certificate needs its key, and a key its certificate');
   if (!topicSafe.test(broker.prefix)) fail('prefix', 'must be 1–32 letters, digits, - or _');
   if (broker.version !== 'auto' && broker.version !== 5 && broker.version !== 4) fail('version', 'must be "auto", 5 or 4 (3.1.1)');
