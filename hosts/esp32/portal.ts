@@ -1,12 +1,10 @@
 // The portal as the ESP32 host sees it: a factory that gets the panel (none when the
 // config on flash is unusable) and returns the handler the HTTP server calls.
-//
-// The handlers are src/portal's. Until they are part of the build, `createPortal` answers
-// every request with 503 and says why: the lead wires src/portal's factory in here.
 import type { Host, Panel } from "../../src/app";
 import type { PanelConfig } from "../../src/config";
 import type { PortalHandler } from "../../src/portal/http";
 import { utf8 } from "../../src/text";
+import { createPortal as portalFor } from "../../src/portal/portal";
 
 export interface PortalContext {
   /** The running panel; undefined when the config on flash cannot be used (see `problems`). */
@@ -24,8 +22,10 @@ export interface PortalContext {
 
 export type PortalFactory = (context: PortalContext) => PortalHandler;
 
-export const createPortal: PortalFactory = () => () => ({
-  status: 503,
-  headers: { "content-type": "text/plain; charset=utf-8" },
-  body: utf8("The set-up portal is not part of this firmware build yet.\n"),
-});
+/** src/portal's handlers over the running panel; without one, a page that says why. */
+export const createPortal: PortalFactory = (context) => {
+  if (context.panel) return portalFor(context.panel, context.host, { pinRules: context.host.pinRules });
+  const text = ["This panel is NOT PROTECTING: its config cannot be used.", ...context.problems,
+    "The portal needs a usable config; see the serial console and the README (Flashing an ESP32)."].join("\n");
+  return () => ({ status: 503, headers: { "content-type": "text/plain; charset=utf-8" }, body: utf8(`${text}\n`) });
+};

@@ -14,6 +14,8 @@ import { NodeHost } from './host.ts';
 import { LiveFeed } from './live-feed.ts';
 import { virtualPanel } from './virtual-panel.ts';
 import { requestListener, type RouteHandler } from './web.ts';
+import { servePortal } from './http.ts';
+import { createPortal } from '../../src/portal/portal.ts';
 
 const usage = `Usage: npm start -- [options]
 
@@ -119,7 +121,15 @@ async function main(): Promise<void> {
   }
   host.drive(panel);
 
-  // The web server: handlers in order; the portal mounts in front at /portal/.
+  // The panel's own portal on a server of its own, as on the ESP32 (where it is the panel's
+  // web server); the virtual panel is the simulator's stand-in for the hardware around it.
+  let portal: Awaited<ReturnType<typeof servePortal>>;
+  try {
+    portal = await servePortal(createPortal(panel, host, { pinRules: host.pinRules }), { host: '127.0.0.1', port: 0 });
+  } catch (err) {
+    return fail(`Cannot serve the portal on 127.0.0.1: ${(err as Error).message}`, 1);
+  }
+
   const sim = virtualPanel(panel, host);
   const handlers: RouteHandler[] = [sim.handler];
   const pages: Array<[string, string]> = [['Virtual panel', '/']];
@@ -137,6 +147,7 @@ async function main(): Promise<void> {
   const topics = `${config.broker.prefix}/${config.panel.id}/#`;
   print(`Open alarm panel, simulated: the firmware's app on the Node host\n`);
   for (const [name, at] of pages) print(`  ${name.padEnd(16)}${web}${at}`);
+  print(`  ${'Portal'.padEnd(16)}${portal.url}/  (the panel's own set-up page: installer code)`);
   print(`  ${'Broker'.padEnd(16)}${url}${broker ? '  (embedded aedes, MQTT 3.1.1)' : ''}`);
   print(`  ${'Panel id'.padEnd(16)}${config.panel.id}  (topics ${topics})`);
   print(`  ${'Data'.padEnd(16)}${shown}${loaded.firstBoot ? '' : `  (codes of the first boot: ${firstBootFile(shown)})`}`);
@@ -164,6 +175,7 @@ async function main(): Promise<void> {
     sim.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await portal.close();
     await feed.close();
     await broker?.close();
     releaseLock();

@@ -30,7 +30,7 @@ async function armAway(sim: SimProcess, events: EventStream, master: string) {
 
 const seqs = (log: Array<{ seq: number }>) => log.map((e) => e.seq);
 
-test('npm start boots, prints its addresses and codes once, and serves the virtual panel', async (t) => {
+test('npm start boots, prints its addresses and codes once, and serves the virtual panel and the portal', async (t) => {
   const { sim, data, master } = await boot(t);
   t.regex(sim.stdout, /First boot of panel sim-[0-9a-f]{8}/);
   t.regex(master, /^\d{6}$/, 'the master code is in FIRST-BOOT.txt');
@@ -45,6 +45,10 @@ test('npm start boots, prints its addresses and codes once, and serves the virtu
   const html = await res.text();
   for (const zone of ['Front door', 'Hall motion']) t.true(html.includes(zone), `the page shows zone "${zone}"`);
   t.true(html.includes('id="siren"') && html.includes('data-action="arm_away"'), 'siren lamp and keypad');
+  const portal = await fetch(`${sim.portal}/`);
+  t.is(portal.status, 200, 'the portal is served');
+  t.regex(await portal.text(), /installer code/i, 'it asks for the installer code');
+  t.is((await fetch(`${sim.portal}/api/config`)).status, 401, 'and shows no config without a login');
 
   // The live decoded stream in the terminal: the boot event, through the broker.
   await sim.waitForOutput(/event {3}#1 E305 panel restart/, 'the boot event in the terminal');

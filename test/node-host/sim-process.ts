@@ -42,6 +42,7 @@ export class SimProcess {
   exit: Exit | undefined;
   readonly exited: Promise<Exit>;
   web = '';
+  portal = '';
   broker = '';
   panelId = '';
   private readonly waiters = new Waiters();
@@ -66,6 +67,7 @@ export class SimProcess {
     const sim = new SimProcess(child, data);
     await sim.waitForOutput(/^Live events from the broker/m, 'the start banner', timeoutMs);
     sim.web = /^ {2}Virtual panel\s+(http:\/\/127\.0\.0\.1:\d+)\//m.exec(sim.stdout)![1];
+    sim.portal = /^ {2}Portal\s+(http:\/\/127\.0\.0\.1:\d+)\//m.exec(sim.stdout)![1];
     sim.broker = /^ {2}Broker\s+(mqtts?:\/\/\S+)/m.exec(sim.stdout)![1];
     sim.panelId = /^ {2}Panel id\s+(\S+)/m.exec(sim.stdout)![1];
     return sim;
