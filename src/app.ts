@@ -20,6 +20,8 @@ import type { Connect } from './uplink/transport';
 import { Session, type SessionInfo } from './uplink/session';
 import { decodeEvent, encodeEvent, encodeState } from './uplink/payloads';
 import { authenticateCommand, encodeReply, refusalReply } from './uplink/commands';
+import { encodeLogChunks } from './uplink/log-export';
+import { topicsFor } from './uplink/topics';
 import { decodeKey } from './uplink/keys';
 import { fromUtf8, utf8 } from './text';
 import { openDrivers, type Drivers, type PinConfig } from '../drivers/config';
@@ -273,15 +275,44 @@ export class Panel {
     // The counter is spent whatever the core decides: a refused command cannot be replayed later.
     this.counters[String(auth.user)] = auth.counter;
     this.journal.state.save('counters', json(this.counters));
-    if (auth.action === 'log_export') {
-      this.session?.reply(encodeReply({ id: auth.id, ok: false, reason: 'not_supported', detail: 'export the log from the portal' }));
-      return;
-    }
+    if (auth.action === 'log_export') return this.exportByCommand(auth.id, auth.user);
     const result = this.input({ type: 'remote', user: auth.user, action: auth.action, zone: auth.args.zone, force: auth.args.force });
     if (result && !result.ok) this.host.log(`command from user ${auth.user} refused: ${result.reason}`);
     this.session?.reply(encodeReply(result?.ok
       ? { id: auth.id, ok: true, state: this.state.mode }
       : { id: auth.id, ok: false, reason: result?.reason ?? 'invalid_input', zones: result && !result.ok ? result.zones : undefined, state: this.state.mode }));
+  }
+
+  /**
+   * log_export: the whole log, hash chain and all, in numbered chunks on `{p}/{id}/log` that fit
+   * the broker's packet size (QoS 1, not retained), then a reply with the chunk count. Masters and
+   * users may export; arm-only users may not, and the lockout applies as to every command.
+   */
+  private exportByCommand(id: number, number: number): void {
+    const session = this.session;
+    if (!session) return;
+    const refuse = (reason: string, detail?: string) => {
+      this.host.log(`command from user ${number} refused: ${reason}`);
+      session.reply(encodeReply({ id, ok: false, reason, detail, state: this.state.mode }));
+    };
+    const user = this.settings.users.find((u) => u.number === number);
+    if (!user) return refuse('unknown_user');
+    if (user.role === 'arm-only') return refuse('not_permitted', 'arm-only users may not export the log');
+    if (this.snapshot().lockout > 0) return refuse('locked_out');
+    const topic = topicsFor(this.cfg.broker.prefix, this.cfg.panel.id).log;
+    let chunks: Uint8Array[];
+    try {
+      chunks = encodeLogChunks(id, this.exportLog(), session.maxPayload(topic));
+    } catch (err) {
+      return refuse('too_large', (err as Error).message); // the broker's packets are too small for chunks
+    }
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    if (!session.canQueue(chunks.length, bytes)) {
+      return refuse('busy', `the log is ${chunks.length} chunks (${bytes} bytes); the uplink queue has no room for it now`);
+    }
+    for (const chunk of chunks) session.publish(topic, chunk, { retain: false, qos: 1, contentType: 'application/cbor' });
+    this.host.log(`log exported by user ${number}: ${chunks.length} chunks`);
+    session.reply(encodeReply({ id, ok: true, chunks: chunks.length, state: this.state.mode }));
   }
 
   // ---- what keypads, the portal and hosts use ------------------------------------------------
