@@ -22,6 +22,7 @@ import { decodeEvent, encodeEvent, encodeState } from './uplink/payloads';
 import { authenticateCommand, encodeReply, refusalReply } from './uplink/commands';
 import { encodeLogChunks } from './uplink/log-export';
 import { topicsFor } from './uplink/topics';
+import { discoveryConfigs, discoveryPayload, haState, haTopics, haZoneState, parseHaCommand, type HaPanel } from './uplink/homeassistant';
 import { decodeKey } from './uplink/keys';
 import { fromUtf8, utf8 } from './text';
 import { openDrivers, type Drivers, type PinConfig } from '../drivers/config';
@@ -70,6 +71,10 @@ export class Panel {
   private drivers: Drivers | undefined;
   private session: Session | undefined;
   private readonly commands: Uint8Array[] = [];
+  /** Commands from Home Assistant's `ha/set` topic, waiting for `service()`. */
+  private readonly haCommands: Uint8Array[] = [];
+  /** What Home Assistant was last sent on this link: only changes go out again. */
+  private haSent: { state?: string; zones: Map<number, boolean> } = { zones: new Map() };
   private readonly listeners = new Set<(event: PanelEvent) => void>();
   private counters: Record<string, number>;
   private nextTestReport: number | undefined;
@@ -158,19 +163,26 @@ export class Panel {
     const b = this.cfg.broker;
     const target = b.url ? parseBrokerUrl(b.url) : undefined;
     if (!target || typeof target === 'string') return;
+    const ha = this.homeAssistant();
     this.session = new Session({
       host: target.host, port: target.port,
       tls: target.tls ? { ca: b.ca, cert: b.cert, key: b.key, servername: target.host } : undefined,
       username: b.username, password: b.password,
       clientId: `panel-${this.cfg.panel.id}`, prefix: b.prefix, panelId: this.cfg.panel.id,
       version: b.version, keepalive: b.keepalive,
+      subscriptions: ha ? [haTopics(ha.prefix, ha.panelId).set] : [],
     }, {
       connect: this.host.connect,
       outbox: this.journal.outbox,
       random: this.host.random,
       onCommand: (bytes) => { this.commands.push(bytes); this.host.wake(); },
+      onMessage: (_topic, bytes) => {
+        if (this.haCommands.length < 16) this.haCommands.push(bytes); // a flood is dropped, not queued without bound
+        this.host.wake();
+      },
       onStatus: (up, reason) => {
         this.host.log(`uplink: ${up ? 'connected' : `down (${reason})`}`);
+        if (up) this.publishHomeAssistant(true); // discovery and state again on every link: the broker may have lost them
         this.input({ type: 'uplink', up });
       },
       wake: () => this.host.wake(),
@@ -205,6 +217,7 @@ export class Panel {
       // restoreState moves the sequence counter past it.
       this.journal.state.save('core', json(core.persisted(this.state)));
       this.session?.publishState(encodeState(this.snapshot() as unknown as Record<string, unknown>));
+      this.publishHomeAssistant(false);
     }
     if (overflow && !this.overflowing) {
       this.overflowing = true; // the 624 itself may push out another low-priority event
@@ -250,7 +263,8 @@ export class Panel {
     this.session?.tick(now);
     // Commands arrive inside the session's tick; they run after it, so nothing re-enters it.
     for (let bytes = this.commands.shift(); bytes; bytes = this.commands.shift()) this.command(bytes);
-    if (this.commands.length === 0) this.session?.tick(this.host.clock.uptime());
+    for (let bytes = this.haCommands.shift(); bytes; bytes = this.haCommands.shift()) this.haCommand(bytes);
+    this.session?.tick(this.host.clock.uptime());
   }
 
   /** When `service()` is due next (uptime ms). */
@@ -315,6 +329,58 @@ export class Panel {
     session.reply(encodeReply({ id, ok: true, chunks: chunks.length, state: this.state.mode }));
   }
 
+  // ---- Home Assistant (opt-in) -----------------------------------------------------------------
+
+  /** The panel as Home Assistant discovery sees it, or undefined when HA is off. */
+  private homeAssistant(config: PanelConfig = this.cfg): HaPanel | undefined {
+    const ha = config.homeAssistant;
+    if (!ha.enabled || ha.user === undefined) return undefined;
+    const kinds = new Map<number, 'door' | 'motion'>();
+    for (const d of config.pins.doors ?? []) kinds.set(d.zone, 'door');
+    for (const m of config.pins.motion ?? []) kinds.set(m.zone, 'motion');
+    return {
+      prefix: config.broker.prefix, panelId: config.panel.id, name: config.panel.name, discoveryPrefix: ha.discoveryPrefix,
+      zones: config.alarm.zones.map((z) => ({ zone: z.number, name: z.name, type: z.type, kind: kinds.get(z.number) })),
+    };
+  }
+
+  /** Discovery (when `all`), then the mode and the zones in HA's words: all of it, or what changed. */
+  private publishHomeAssistant(all: boolean): void {
+    const ha = this.homeAssistant();
+    const session = this.session;
+    if (!ha || !session) return;
+    const text = { retain: true, qos: 1, contentType: 'text/plain' } as const;
+    if (all) {
+      this.haSent = { zones: new Map() };
+      for (const d of discoveryConfigs(ha)) session.publish(d.topic, discoveryPayload(d), { retain: true, qos: 1, contentType: 'application/json' });
+    }
+    const topics = haTopics(ha.prefix, ha.panelId);
+    const snap = this.snapshot();
+    if (this.haSent.state !== snap.mode) {
+      this.haSent.state = snap.mode;
+      session.publish(topics.state, haState(snap.mode), text);
+    }
+    for (const z of snap.zones) {
+      if (this.haSent.zones.get(z.zone) === z.open) continue;
+      this.haSent.zones.set(z.zone, z.open);
+      session.publish(topics.zone(z.zone), haZoneState(z.open), text);
+    }
+  }
+
+  /**
+   * A command from Home Assistant: a keypad entry that only the HA user's code opens. Another
+   * user's code is a wrong code there; wrong codes count toward the lockout; the role applies.
+   */
+  private haCommand(bytes: Uint8Array): void {
+    const user = this.cfg.homeAssistant.user;
+    if (!this.cfg.homeAssistant.enabled || user === undefined) return;
+    const command = parseHaCommand(bytes);
+    if (!command.ok) return this.host.log(`home assistant: command ignored: ${command.error}`);
+    const result = this.input({ type: 'keypad', action: command.action, code: command.code, user });
+    if (result && !result.ok) this.host.log(`home assistant: ${command.action} refused: ${result.reason}`);
+    else this.host.log(`home assistant: ${command.action} accepted`);
+  }
+
   // ---- what keypads, the portal and hosts use ------------------------------------------------
 
   /** A code typed on a keypad (the portal's or the simulator's): the lockout applies. */
@@ -372,10 +438,19 @@ export class Panel {
       this.drivers?.close(this.host.clock.uptime());
       this.openDrivers();
     }
-    if (JSON.stringify(before.broker) !== JSON.stringify(config.broker) || before.panel.id !== config.panel.id) {
+    const haBefore = this.homeAssistant(before);
+    const haAfter = this.homeAssistant(config);
+    if (JSON.stringify(before.broker) !== JSON.stringify(config.broker) || before.panel.id !== config.panel.id ||
+        JSON.stringify(haBefore) !== JSON.stringify(haAfter)) {
       this.session?.stop();
       this.session = undefined;
       this.openSession();
+      // Entities HA should forget (HA off, a zone gone): an empty retained config removes them.
+      const session = this.session as Session | undefined; // set again by openSession
+      const keep = new Set(haAfter ? discoveryConfigs(haAfter).map((d) => d.topic) : []);
+      for (const d of haBefore ? discoveryConfigs(haBefore) : []) {
+        if (!keep.has(d.topic)) session?.publish(d.topic, new Uint8Array(0), { retain: true, qos: 1 });
+      }
     }
     this.host.wake();
   }
