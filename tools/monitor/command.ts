@@ -248,6 +248,6 @@ async function fetchLog(link: PanelLink, id: number, reply: Reply,
   } catch (err) {
     throw usageError(`cannot write ${JSON.stringify(file)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  if (!o.json) io.out(`Wrote ${joined.bytes.length} bytes (${count} chunks) from panel ${o.panel} to ${file}.`);
+  if (!o.json) io.out(`Wrote ${joined.bytes.length} bytes (${count} chunk${count === 1 ? '' : 's'}) from panel ${o.panel} to ${file}.`);
   return verifyExport(file, { list: o.list, names: o.names, json: o.json, bytes: joined.bytes }, io);
 }

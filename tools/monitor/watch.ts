@@ -12,7 +12,7 @@ export const watchHelp = `Usage: monitor watch [--panel ID|+] [--json] [--share 
 Prints one line per event of the panels on the broker, as it arrives:
   2026-03-01 21:04:17  p1 #42  Burglary alarm, zone 1 Front door
 An event sent again after a reconnect (MQTT DUP) is shown once. Warnings start with "!":
-  2026-03-01 21:09:02  p1  ! offline (the broker published its last will)
+  2026-03-01 21:09:02  p1  ! offline
   2026-03-02 22:09:02  p1  ! late: no message for 25 h (the periodic test report is daily)
 
   --panel ID|+        one panel, or every panel (+, the default)
@@ -98,9 +98,8 @@ export class Watcher {
     p.status = status;
     if (status === before) return;
     if (status === 'online' && before === undefined) return; // the retained status at start: nothing new
-    const text = status === 'offline'
-      ? before === undefined ? 'offline (its last status)' : 'offline (the broker published its last will)'
-      : 'online again';
+    // "offline" is the panel's goodbye or, when it vanished, its last will published by the broker.
+    const text = status === 'offline' ? (before === undefined ? 'offline (already when the monitor started)' : 'offline') : 'online again';
     this.warn(p, status === 'offline', { type: 'status', status }, text);
   }
 
