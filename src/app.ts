@@ -216,8 +216,9 @@ export class Panel {
       // After the events: a power cut between the two leaves the journal ahead, and
       // restoreState moves the sequence counter past it.
       this.journal.state.save('core', json(core.persisted(this.state)));
-      this.session?.publishState(encodeState(this.snapshot() as unknown as Record<string, unknown>));
-      this.publishHomeAssistant(false);
+      const snap = this.snapshot();
+      this.session?.publishState(encodeState(snap as unknown as Record<string, unknown>));
+      this.publishHomeAssistant(false, snap);
     }
     if (overflow && !this.overflowing) {
       this.overflowing = true; // the 624 itself may push out another low-priority event
@@ -345,7 +346,7 @@ export class Panel {
   }
 
   /** Discovery (when `all`), then the mode and the zones in HA's words: all of it, or what changed. */
-  private publishHomeAssistant(all: boolean): void {
+  private publishHomeAssistant(all: boolean, snap?: Snapshot): void {
     const ha = this.homeAssistant();
     const session = this.session;
     if (!ha || !session) return;
@@ -355,7 +356,7 @@ export class Panel {
       for (const d of discoveryConfigs(ha)) session.publish(d.topic, discoveryPayload(d), { retain: true, qos: 1, contentType: 'application/json' });
     }
     const topics = haTopics(ha.prefix, ha.panelId);
-    const snap = this.snapshot();
+    snap ??= this.snapshot();
     if (this.haSent.state !== snap.mode) {
       this.haSent.state = snap.mode;
       session.publish(topics.state, haState(snap.mode), text);
@@ -440,17 +441,23 @@ export class Panel {
     }
     const haBefore = this.homeAssistant(before);
     const haAfter = this.homeAssistant(config);
-    if (JSON.stringify(before.broker) !== JSON.stringify(config.broker) || before.panel.id !== config.panel.id ||
-        JSON.stringify(haBefore) !== JSON.stringify(haAfter)) {
+    // Turning HA on or off changes the subscriptions: a new session. Other HA changes (names,
+    // zones, discovery prefix) only need discovery again.
+    const reopen = JSON.stringify(before.broker) !== JSON.stringify(config.broker) || before.panel.id !== config.panel.id ||
+      (haBefore === undefined) !== (haAfter === undefined);
+    if (reopen) {
       this.session?.stop();
       this.session = undefined;
       this.openSession();
-      // Entities HA should forget (HA off, a zone gone): an empty retained config removes them.
-      const session = this.session as Session | undefined; // set again by openSession
-      const keep = new Set(haAfter ? discoveryConfigs(haAfter).map((d) => d.topic) : []);
-      for (const d of haBefore ? discoveryConfigs(haBefore) : []) {
-        if (!keep.has(d.topic)) session?.publish(d.topic, new Uint8Array(0), { retain: true, qos: 1 });
+    }
+    if (JSON.stringify(haBefore) !== JSON.stringify(haAfter)) {
+      // What HA should forget (HA off, a zone gone): an empty retained message clears a topic, and
+      // an empty discovery config removes the entity.
+      const keep = new Set(haRetained(haAfter));
+      for (const topic of haRetained(haBefore)) {
+        if (!keep.has(topic)) this.session?.publish(topic, new Uint8Array(0), { retain: true, qos: 1 });
       }
+      if (!reopen) this.publishHomeAssistant(true); // a new session publishes it on connect
     }
     this.host.wake();
   }
@@ -460,6 +467,13 @@ export class Panel {
     this.session?.stop();
     this.drivers?.close(this.host.clock.uptime());
   }
+}
+
+/** Every retained topic the panel publishes for Home Assistant. */
+function haRetained(ha: HaPanel | undefined): string[] {
+  if (!ha) return [];
+  const t = haTopics(ha.prefix, ha.panelId);
+  return [...discoveryConfigs(ha).map((d) => d.topic), t.state, ...ha.zones.map((z) => t.zone(z.zone))];
 }
 
 // ---- the config on flash ---------------------------------------------------------------------
