@@ -165,6 +165,25 @@ export default defineScenarios('app remote', {
     t.is([s.panel.snapshot().mode, s.panel.status().lastSeq], ['disarmed', seq], 'nothing changed');
   },
 
+  'Home Assistant: a renamed zone is discovered again and a removed one forgotten, on the same link': (t) => {
+    const s = boot({ ha: true });
+    const links = s.broker.linkCount;
+    const config = JSON.parse(JSON.stringify(s.config)) as PanelConfig;
+    config.alarm.zones = config.alarm.zones.filter((z) => z.number !== 2).map((z) => ({ ...z, name: 'Porch door' }));
+    config.pins.motion = [];
+    const checked = validateConfig(config);
+    t.ok(checked.ok, 'a valid config');
+    if (!checked.ok) return;
+    s.panel.reconfigure(checked.config, 1);
+    s.step();
+    const zone1 = s.broker.retained.get('homeassistant/binary_sensor/p1/zone_1/config')!;
+    t.is((JSON.parse(text(zone1)) as { name: string }).name, 'Porch door', 'the new name');
+    t.is(s.broker.retained.get('homeassistant/binary_sensor/p1/zone_2/config')!.length, 0, 'zone 2 emptied: HA removes it');
+    t.is(s.broker.retained.get(T('ha/zone/2'))!.length, 0, 'and its state cleared');
+    t.is(text(s.broker.retained.get(T('ha/state'))!), 'disarmed', 'the rest stays');
+    t.is(s.broker.linkCount, links, 'no new link for it');
+  },
+
   'Home Assistant off: no discovery, no subscription; turning it off clears what HA knew': (t) => {
     const off = boot();
     t.is([...off.broker.retained.keys()].filter((k) => k.startsWith('homeassistant/') || k.includes('/ha/')), [], 'nothing for HA by default');
@@ -177,8 +196,9 @@ export default defineScenarios('app remote', {
     config.homeAssistant.enabled = false;
     s.panel.reconfigure(config, 1);
     s.host.runTo(s.panel, s.host.uptimeMs + 5000);
-    const cleared = [...s.broker.retained.entries()].filter(([k, v]) => k.startsWith('homeassistant/') && v.length === 0).map(([k]) => k);
-    t.is(cleared.length, 3, 'each discovery config emptied: HA removes the entities');
+    const cleared = [...s.broker.retained.entries()].filter(([, v]) => v.length === 0).map(([k]) => k);
+    t.is(cleared.filter((k) => k.startsWith('homeassistant/')).length, 3, 'each discovery config emptied: HA removes the entities');
+    t.is(cleared.filter((k) => k.includes('/ha/')).sort(), [T('ha/state'), T('ha/zone/1'), T('ha/zone/2')], 'and the HA state topics cleared');
     s.ha('ARM_AWAY', codes.ha);
     t.is(s.panel.snapshot().mode, 'disarmed', 'HA commands no longer act');
   },
