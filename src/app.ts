@@ -21,6 +21,9 @@ import type { Connect } from './uplink/transport';
 import { Session, type SessionInfo } from './uplink/session';
 import { decodeEvent, encodeEvent, encodeState } from './uplink/payloads';
 import { authenticateCommand, encodeReply, refusalReply } from './uplink/commands';
+import { encodeLogChunks } from './uplink/log-export';
+import { topicsFor } from './uplink/topics';
+import { discoveryConfigs, discoveryPayload, haState, haTopics, haZoneState, parseHaCommand, type HaPanel } from './uplink/homeassistant';
 import { decodeKey } from './uplink/keys';
 import { fromUtf8, utf8 } from './text';
 import { openDrivers, type Drivers, type PinConfig } from '../drivers/config';
@@ -69,6 +72,10 @@ export class Panel {
   private drivers: Drivers | undefined;
   private session: Session | undefined;
   private readonly commands: Uint8Array[] = [];
+  /** Commands from Home Assistant's `ha/set` topic, waiting for `service()`. */
+  private readonly haCommands: Uint8Array[] = [];
+  /** What Home Assistant was last sent on this link: only changes go out again. */
+  private haSent: { state?: string; zones: Map<number, boolean> } = { zones: new Map() };
   private readonly listeners = new Set<(event: PanelEvent) => void>();
   private counters: Record<string, number>;
   private nextTestReport: number | undefined;
@@ -157,19 +164,26 @@ export class Panel {
     const b = this.cfg.broker;
     const target = b.url ? parseBrokerUrl(b.url) : undefined;
     if (!target || typeof target === 'string') return;
+    const ha = this.homeAssistant();
     this.session = new Session({
       host: target.host, port: target.port,
       tls: target.tls ? { ca: b.ca, cert: b.cert, key: b.key, servername: target.host } : undefined,
       username: b.username, password: b.password,
       clientId: `panel-${this.cfg.panel.id}`, prefix: b.prefix, panelId: this.cfg.panel.id,
       version: b.version, keepalive: b.keepalive,
+      subscriptions: ha ? [haTopics(ha.prefix, ha.panelId).set] : [],
     }, {
       connect: this.host.connect,
       outbox: this.journal.outbox,
       random: this.host.random,
       onCommand: (bytes) => { this.commands.push(bytes); this.host.wake(); },
+      onMessage: (_topic, bytes) => {
+        if (this.haCommands.length < 16) this.haCommands.push(bytes); // a flood is dropped, not queued without bound
+        this.host.wake();
+      },
       onStatus: (up, reason) => {
         this.host.log(`uplink: ${up ? 'connected' : `down (${reason})`}`);
+        if (up) this.publishHomeAssistant(true); // discovery and state again on every link: the broker may have lost them
         this.input({ type: 'uplink', up });
       },
       wake: () => this.host.wake(),
@@ -203,7 +217,9 @@ export class Panel {
       // After the events: a power cut between the two leaves the journal ahead, and
       // restoreState moves the sequence counter past it.
       this.journal.state.save('core', json(core.persisted(this.state)));
-      this.session?.publishState(encodeState(this.snapshot() as unknown as Record<string, unknown>));
+      const snap = this.snapshot();
+      this.session?.publishState(encodeState(snap as unknown as Record<string, unknown>));
+      this.publishHomeAssistant(false, snap);
     }
     if (overflow && !this.overflowing) {
       this.overflowing = true; // the 624 itself may push out another low-priority event
@@ -249,7 +265,8 @@ export class Panel {
     this.session?.tick(now);
     // Commands arrive inside the session's tick; they run after it, so nothing re-enters it.
     for (let bytes = this.commands.shift(); bytes; bytes = this.commands.shift()) this.command(bytes);
-    if (this.commands.length === 0) this.session?.tick(this.host.clock.uptime());
+    for (let bytes = this.haCommands.shift(); bytes; bytes = this.haCommands.shift()) this.haCommand(bytes);
+    this.session?.tick(this.host.clock.uptime());
   }
 
   /** When `service()` is due next (uptime ms). */
@@ -274,15 +291,96 @@ export class Panel {
     // The counter is spent whatever the core decides: a refused command cannot be replayed later.
     this.counters[String(auth.user)] = auth.counter;
     this.journal.state.save('counters', json(this.counters));
-    if (auth.action === 'log_export') {
-      this.session?.reply(encodeReply({ id: auth.id, ok: false, reason: 'not_supported', detail: 'export the log from the portal' }));
-      return;
-    }
+    if (auth.action === 'log_export') return this.exportByCommand(auth.id, auth.user);
     const result = this.input({ type: 'remote', user: auth.user, action: auth.action, zone: auth.args.zone, force: auth.args.force });
     if (result && !result.ok) this.host.log(`command from user ${auth.user} refused: ${result.reason}`);
     this.session?.reply(encodeReply(result?.ok
       ? { id: auth.id, ok: true, state: this.state.mode }
       : { id: auth.id, ok: false, reason: result?.reason ?? 'invalid_input', zones: result && !result.ok ? result.zones : undefined, state: this.state.mode }));
+  }
+
+  /**
+   * log_export: the whole log, hash chain and all, in numbered chunks on `{p}/{id}/log` that fit
+   * the broker's packet size (QoS 1, not retained), then a reply with the chunk count. Masters and
+   * users may export; arm-only users may not, and the lockout applies as to every command.
+   */
+  private exportByCommand(id: number, number: number): void {
+    const session = this.session;
+    if (!session) return;
+    const refuse = (reason: string, detail?: string) => {
+      this.host.log(`command from user ${number} refused: ${reason}`);
+      session.reply(encodeReply({ id, ok: false, reason, detail, state: this.state.mode }));
+    };
+    const user = this.settings.users.find((u) => u.number === number);
+    if (!user) return refuse('unknown_user');
+    if (user.role === 'arm-only') return refuse('not_permitted', 'arm-only users may not export the log');
+    if (this.snapshot().lockout > 0) return refuse('locked_out');
+    const topic = topicsFor(this.cfg.broker.prefix, this.cfg.panel.id).log;
+    let chunks: Uint8Array[];
+    try {
+      chunks = encodeLogChunks(id, this.exportLog(), session.maxPayload(topic));
+    } catch (err) {
+      return refuse('too_large', (err as Error).message); // the broker's packets are too small for chunks
+    }
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    if (!session.canQueue(chunks.length, bytes)) {
+      return refuse('busy', `the log is ${chunks.length} chunks (${bytes} bytes); the uplink queue has no room for it now`);
+    }
+    for (const chunk of chunks) session.publish(topic, chunk, { retain: false, qos: 1, contentType: 'application/cbor' });
+    this.host.log(`log exported by user ${number}: ${chunks.length} chunks`);
+    session.reply(encodeReply({ id, ok: true, chunks: chunks.length, state: this.state.mode }));
+  }
+
+  // ---- Home Assistant (opt-in) -----------------------------------------------------------------
+
+  /** The panel as Home Assistant discovery sees it, or undefined when HA is off. */
+  private homeAssistant(config: PanelConfig = this.cfg): HaPanel | undefined {
+    const ha = config.homeAssistant;
+    if (!ha.enabled || ha.user === undefined) return undefined;
+    const kinds = new Map<number, 'door' | 'motion'>();
+    for (const d of config.pins.doors ?? []) kinds.set(d.zone, 'door');
+    for (const m of config.pins.motion ?? []) kinds.set(m.zone, 'motion');
+    return {
+      prefix: config.broker.prefix, panelId: config.panel.id, name: config.panel.name, discoveryPrefix: ha.discoveryPrefix,
+      zones: config.alarm.zones.map((z) => ({ zone: z.number, name: z.name, type: z.type, kind: kinds.get(z.number) })),
+    };
+  }
+
+  /** Discovery (when `all`), then the mode and the zones in HA's words: all of it, or what changed. */
+  private publishHomeAssistant(all: boolean, snap?: Snapshot): void {
+    const ha = this.homeAssistant();
+    const session = this.session;
+    if (!ha || !session) return;
+    const text = { retain: true, qos: 1, contentType: 'text/plain' } as const;
+    if (all) {
+      this.haSent = { zones: new Map() };
+      for (const d of discoveryConfigs(ha)) session.publish(d.topic, discoveryPayload(d), { retain: true, qos: 1, contentType: 'application/json' });
+    }
+    const topics = haTopics(ha.prefix, ha.panelId);
+    snap ??= this.snapshot();
+    if (this.haSent.state !== snap.mode) {
+      this.haSent.state = snap.mode;
+      session.publish(topics.state, haState(snap.mode), text);
+    }
+    for (const z of snap.zones) {
+      if (this.haSent.zones.get(z.zone) === z.open) continue;
+      this.haSent.zones.set(z.zone, z.open);
+      session.publish(topics.zone(z.zone), haZoneState(z.open), text);
+    }
+  }
+
+  /**
+   * A command from Home Assistant: a keypad entry that only the HA user's code opens. Another
+   * user's code is a wrong code there; wrong codes count toward the lockout; the role applies.
+   */
+  private haCommand(bytes: Uint8Array): void {
+    const user = this.cfg.homeAssistant.user;
+    if (!this.cfg.homeAssistant.enabled || user === undefined) return;
+    const command = parseHaCommand(bytes);
+    if (!command.ok) return this.host.log(`home assistant: command ignored: ${command.error}`);
+    const result = this.input({ type: 'keypad', action: command.action, code: command.code, user });
+    if (result && !result.ok) this.host.log(`home assistant: ${command.action} refused: ${result.reason}`);
+    else this.host.log(`home assistant: ${command.action} accepted`);
   }
 
   // ---- what keypads, the portal and hosts use ------------------------------------------------
@@ -357,10 +455,25 @@ export class Panel {
       this.drivers?.close(this.host.clock.uptime());
       this.openDrivers();
     }
-    if (JSON.stringify(before.broker) !== JSON.stringify(config.broker) || before.panel.id !== config.panel.id) {
+    const haBefore = this.homeAssistant(before);
+    const haAfter = this.homeAssistant(config);
+    // Turning HA on or off changes the subscriptions: a new session. Other HA changes (names,
+    // zones, discovery prefix) only need discovery again.
+    const reopen = JSON.stringify(before.broker) !== JSON.stringify(config.broker) || before.panel.id !== config.panel.id ||
+      (haBefore === undefined) !== (haAfter === undefined);
+    if (reopen) {
       this.session?.stop();
       this.session = undefined;
       this.openSession();
+    }
+    if (JSON.stringify(haBefore) !== JSON.stringify(haAfter)) {
+      // What HA should forget (HA off, a zone gone): an empty retained message clears a topic, and
+      // an empty discovery config removes the entity.
+      const keep = new Set(haRetained(haAfter));
+      for (const topic of haRetained(haBefore)) {
+        if (!keep.has(topic)) this.session?.publish(topic, new Uint8Array(0), { retain: true, qos: 1 });
+      }
+      if (!reopen) this.publishHomeAssistant(true); // a new session publishes it on connect
     }
     this.host.wake();
   }
@@ -370,6 +483,13 @@ export class Panel {
     this.session?.stop();
     this.drivers?.close(this.host.clock.uptime());
   }
+}
+
+/** Every retained topic the panel publishes for Home Assistant. */
+function haRetained(ha: HaPanel | undefined): string[] {
+  if (!ha) return [];
+  const t = haTopics(ha.prefix, ha.panelId);
+  return [...discoveryConfigs(ha).map((d) => d.topic), t.state, ...ha.zones.map((z) => t.zone(z.zone))];
 }
 
 // ---- the config on flash ---------------------------------------------------------------------

@@ -18,8 +18,12 @@ export type Input =
   | { type: 'zone'; zone: number; open: boolean }
   /** A zone's tamper or fault contact changed. */
   | { type: 'tamper'; zone: number; active: boolean }
-  /** A code typed on a keypad (panel keypad or portal). `zone` for bypass/unbypass; `force` to arm with open zones bypassed. */
-  | { type: 'keypad'; action: KeypadAction; code: string; zone?: number; force?: boolean }
+  /**
+   * A code typed on a keypad (panel keypad or portal). `zone` for bypass/unbypass; `force` to arm with open zones bypassed.
+   * `user`: only that user's code is accepted (an entry point dedicated to one user, as Home Assistant's); any other
+   * code, another user's included, is a wrong code and counts toward the lockout.
+   */
+  | { type: 'keypad'; action: KeypadAction; code: string; zone?: number; force?: boolean; user?: number }
   /** A command the uplink has already authenticated (COSE_Mac0) for `user`: no code, same permissions and lockout. */
   | { type: 'remote'; user: number; action: RemoteAction; zone?: number; force?: boolean }
   /** Time passed: hosts send it at or after `nextDeadline`. */

@@ -65,7 +65,9 @@ function act(d: Draft, user: UserSettings, action: RemoteAction, input: { zone?:
 export function keypad(d: Draft, input: Extract<Input, { type: 'keypad' }>): void {
   if (!keypadActions.includes(input.action)) return refuse(d, 'invalid_input');
   if (d.s.lockedUntil !== undefined) return refuse(d, 'locked_out');
-  const match = matchCode(d.settings.users, input.code);
+  const users = input.user === undefined ? d.settings.users : d.settings.users.filter((u) => u.number === input.user);
+  if (users.length === 0) return refuse(d, 'unknown_user');
+  const match = matchCode(users, input.code);
   if (!match) return wrongCode(d);
   d.s.wrongCodes = 0;
   if (match.duress) log(d, ContactId.duress, 1, { user: match.user.number }); // silent: no siren, no sign

@@ -35,7 +35,7 @@ const zoneActions: readonly string[] = ['bypass', 'unbypass'];
 /** Keys of the command map (command.cddl). */
 export const CommandKey = { v: 0, id: 1, action: 2, counter: 3, time: 4, zone: 5, force: 6 } as const;
 /** Keys of the reply map (command.cddl). */
-export const ReplyKey = { v: 0, id: 1, ok: 2, reason: 3, detail: 4, state: 5, zones: 6 } as const;
+export const ReplyKey = { v: 0, id: 1, ok: 2, reason: 3, detail: 4, state: 5, zones: 6, chunks: 7 } as const;
 
 export interface CommandArgs {
   /** bypass / unbypass: the zone number (1-based). */
@@ -254,6 +254,8 @@ export interface Reply {
   state?: string;
   /** The zones a refusal is about (e.g. the open zones of `zones_open`). */
   zones?: number[];
+  /** log_export: the chunks published on `{p}/{id}/log` (log-export.ts). */
+  chunks?: number;
 }
 
 /** The reply to a command refused by `authenticateCommand`. */
@@ -269,6 +271,7 @@ export function encodeReply(reply: Reply): Uint8Array {
   if (reply.detail !== undefined) map.set(ReplyKey.detail, reply.detail);
   if (reply.state !== undefined) map.set(ReplyKey.state, reply.state);
   if (reply.zones !== undefined) map.set(ReplyKey.zones, reply.zones);
+  if (reply.chunks !== undefined) map.set(ReplyKey.chunks, reply.chunks);
   return encodeCbor(map);
 }
 
@@ -307,6 +310,11 @@ export function decodeReply(bytes: Uint8Array): { reply: Reply } | { error: stri
   if (zones !== undefined) {
     if (!Array.isArray(zones) || !zones.every((z) => isUint(z, MAX_ZONE) && z > 0)) return { error: 'zones: not a list of zone numbers' };
     reply.zones = zones as number[];
+  }
+  const chunks = map.get(ReplyKey.chunks);
+  if (chunks !== undefined) {
+    if (!isUint(chunks, 0xffff) || chunks === 0) return { error: 'chunks: not a count of 1–65535' };
+    reply.chunks = chunks;
   }
   return { reply };
 }

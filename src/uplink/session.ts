@@ -1,8 +1,10 @@
 // The MQTT session: the panel's one link to the broker its owner chose.
 //
 // It owns the connection and nothing else. Events come from the persistent outbox and leave
-// it only on their PUBACK; commands go out through `onCommand`; what the broker sends can
-// close the link, never throw, and never reach the alarm logic.
+// it only on their PUBACK; commands go out through `onCommand`, messages on other subscribed
+// topics through `onMessage`; other messages (replies, log chunks, Home Assistant topics) wait
+// in a bounded queue while the link is down. What the broker sends can close the link, never
+// throw, and never reach the alarm logic.
 //
 // Time is injected. The session keeps no timers: the host calls `tick(now)` (now = uptime
 // ms) when `nextDeadline()` is reached, after `wake()` asks for it, and after adding events
@@ -46,6 +48,20 @@ export interface SessionConfig {
   replyExpiry?: number;
   /** Largest packet accepted from the broker, bytes (default 16 KiB; announced in MQTT 5). */
   maxPacket?: number;
+  /** Largest packet the panel writes for a queued message, bytes (default 8 KiB; less when the broker says so). */
+  maxOutgoingPacket?: number;
+  /** Topic filters to subscribe to besides `{p}/{id}/cmd` (QoS 1); what arrives goes to `onMessage`. */
+  subscriptions?: string[];
+}
+
+/** How a message other than an event is published (see `Session.publish`). */
+export interface PublishOptions {
+  retain: boolean;
+  qos: 0 | 1;
+  /** MQTT 5 content type; `text/…` and `application/json` are also flagged as UTF-8. */
+  contentType?: string;
+  /** MQTT 5 message expiry, seconds. */
+  expiry?: number;
 }
 
 export interface SessionHooks {
@@ -55,6 +71,8 @@ export interface SessionHooks {
   random?: () => number;
   /** A command payload from `{p}/{id}/cmd`, handed over before its PUBACK. */
   onCommand?: (bytes: Uint8Array) => void;
+  /** A message on one of the extra `subscriptions`, handed over before its PUBACK. */
+  onMessage?: (topic: string, bytes: Uint8Array) => void;
   /** The link went up or down (reported on change only). */
   onStatus?: (up: boolean, reason: string) => void;
   /** Something arrived from the transport: call `tick` soon. */
@@ -69,6 +87,14 @@ export interface SessionInfo {
   inflight: number;
   /** The command subscription on this link. */
   commands: 'pending' | 'subscribed' | 'refused';
+  /** The extra subscriptions on this link, by filter. */
+  subscriptions: Record<string, 'pending' | 'subscribed' | 'refused'>;
+  /** Messages waiting in the queue (not yet written on this link). */
+  queued: number;
+  /** Queued messages dropped because they did not fit the broker's maximum packet size. */
+  oversize: number;
+  /** The broker's maximum packet size from the last CONNACK (MQTT 5), if it announced one. */
+  brokerMaxPacket?: number;
   /** Links accepted by the broker so far. */
   links: number;
   /** Failed attempts since the link was last stable (the backoff exponent). */
@@ -85,6 +111,15 @@ const reason = { normal: 0x00, malformed: 0x81, protocolError: 0x82, unsupported
 /** A link that stayed up this long resets the backoff. */
 const STABLE_MS = 30_000;
 const MAX_REPLIES = 16;
+/** Queued messages, and their payload bytes, at most: room for a whole event-log export in chunks. */
+const MAX_MESSAGES = 256;
+const MAX_MESSAGE_BYTES = 128 * 1024;
+/**
+ * Bytes of a PUBLISH besides its topic and payload, at most: fixed header (5), topic length (2),
+ * packet id (2), and the MQTT 5 properties this session writes (content type up to 64 bytes,
+ * payload format, expiry, their length).
+ */
+const PUBLISH_OVERHEAD = 5 + 2 + 2 + 4 + (3 + 64) + 2 + 5;
 /** Queued transport callbacks handled per tick; the rest wait for the next one. */
 const INBOX_BUDGET = 1_000;
 /** Bytes handed to the packet parser at once. */
@@ -96,16 +131,24 @@ type Happening =
   | { link: number; kind: 'data'; bytes: Uint8Array }
   | { link: number; kind: 'close'; reason: string };
 /** What a packet id stands for while it waits for its acknowledgement. */
-type Awaiting = ({ kind: 'event'; seq: number } | { kind: 'reply'; bytes: Uint8Array } | { kind: 'message' } | { kind: 'subscribe' }) & { at: number };
+type Awaiting = (
+  | { kind: 'event'; seq: number }
+  | { kind: 'reply'; bytes: Uint8Array }
+  | { kind: 'queued'; message: Message }
+  | { kind: 'message' }
+  | { kind: 'subscribe'; filters: string[] }
+) & { at: number };
 interface InFlight { id: number; sent: boolean }
 interface Reply { bytes: Uint8Array; id?: number }
+/** A queued message; `id` is set once it went out at QoS 1 (a resend keeps it, with DUP). */
+interface Message { topic: string; bytes: Uint8Array; options: PublishOptions; id?: number }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
 
 type Settings = SessionConfig & Required<Pick<SessionConfig,
   'prefix' | 'version' | 'keepalive' | 'window' | 'connectTimeout' | 'ackTimeout' | 'willDelay' | 'sessionExpiry' | 'replyExpiry' |
-  'maxPacket'>>;
+  'maxPacket' | 'maxOutgoingPacket' | 'subscriptions'>>;
 
 export class Session {
   private readonly cfg: Settings;
@@ -140,7 +183,9 @@ export class Session {
   private keepaliveMs = 0;
   private receiveMax = 65_535;
   private retainAvailable = true;
+  private brokerMaxPacket: number | undefined;
   private commands: SessionInfo['commands'] = 'pending';
+  private subscribed: SessionInfo['subscriptions'] = {};
 
   private nextId = 1;
   private readonly usedIds = new Set<number>();
@@ -148,6 +193,9 @@ export class Session {
   /** Outbox events published and not yet acknowledged, by seq; they keep their packet id across links. */
   private readonly inflight = new Map<number, InFlight>();
   private readonly replies: Reply[] = [];
+  private readonly messages: Message[] = [];
+  private messageBytes = 0;
+  private oversize = 0;
   private state: Uint8Array | undefined;
   /** The snapshot has not been published on this link yet. */
   private stateDirty = false;
@@ -160,7 +208,7 @@ export class Session {
     if (problem) throw new Error(`uplink config: ${problem}`);
     this.cfg = {
       prefix: 'alarm', version: 'auto', keepalive: 30, window: 8, connectTimeout: 10_000, ackTimeout: 30_000,
-      willDelay: 10, sessionExpiry: 86_400, replyExpiry: 60, maxPacket: 16_384,
+      willDelay: 10, sessionExpiry: 86_400, replyExpiry: 60, maxPacket: 16_384, maxOutgoingPacket: 8_192, subscriptions: [],
       ...stripUndefined(config),
     } as Settings;
     this.backoff = { ...defaultBackoff, ...stripUndefined(config.backoff ?? {}) };
@@ -183,11 +231,46 @@ export class Session {
     this.wakeHost();
   }
 
+  /**
+   * Publishes a message that is not an event (Home Assistant discovery and state, log chunks …)
+   * on `topic`. Queued while the link is down, and sent in order after the state and replies; a
+   * QoS 1 message whose PUBACK has not come is sent again, with DUP, on the next link. A queued
+   * retained message replaces an older one on the same topic that has not gone out yet: only the
+   * latest value matters. Returns false, queuing nothing, when the queue is full (see `canQueue`),
+   * the session is stopped or the topic is not a topic name.
+   */
+  publish(topic: string, bytes: Uint8Array, options: PublishOptions): boolean {
+    if (this.phase === 'stopped' || !isTopicName(topic)) return false;
+    if (options.retain) {
+      const older = this.messages.findIndex((m) => m.topic === topic && m.options.retain && m.id === undefined);
+      if (older >= 0) this.messageBytes -= this.messages.splice(older, 1)[0].bytes.length;
+    }
+    if (!this.canQueue(1, bytes.length)) return false;
+    this.messages.push({ topic, bytes, options: { ...options } });
+    this.messageBytes += bytes.length;
+    this.wakeHost();
+    return true;
+  }
+
+  /** Whether `count` more messages holding `bytes` payload bytes in all fit the queue now. */
+  canQueue(count: number, bytes: number): boolean {
+    return this.messages.length + count <= MAX_MESSAGES && this.messageBytes + bytes <= MAX_MESSAGE_BYTES;
+  }
+
+  /**
+   * The largest payload a message on `topic` may carry to fit in one packet: the smaller of this
+   * session's own limit and the broker's maximum packet size (from the last CONNACK, MQTT 5).
+   */
+  maxPayload(topic: string): number {
+    const packet = Math.min(this.cfg.maxOutgoingPacket, this.brokerMaxPacket ?? Infinity);
+    return Math.max(0, packet - PUBLISH_OVERHEAD - utf8Length(topic));
+  }
+
   /** Publishes "offline", disconnects cleanly and stays down. */
   stop(): void {
     if (this.phase === 'stopped') return;
     if (this.phase === 'up') {
-      this.publish(this.topics.status, encodeStatus('offline'), { id: this.allocId(), retain: true, text: true });
+      this.publishPacket(this.topics.status, encodeStatus('offline'), { id: this.allocId(), retain: true, text: true });
       if (this.transport) this.send({ cmd: 'disconnect', reasonCode: reason.normal } as Packet);
     }
     this.closeLink();
@@ -198,6 +281,8 @@ export class Session {
   info(): SessionInfo {
     return {
       up: this.phase === 'up', protocol: this.protocol, inflight: this.inflight.size, commands: this.commands,
+      subscriptions: { ...this.subscribed }, queued: this.messages.length, oversize: this.oversize,
+      brokerMaxPacket: this.brokerMaxPacket,
       links: this.links, attempts: this.attempts, sent: this.sent, resent: this.resent, lastReason: this.lastReason,
     };
   }
@@ -214,7 +299,7 @@ export class Session {
         let due = this.attempts > 0 ? this.upSince + STABLE_MS : Infinity;
         const oldest = this.oldestAwaiting();
         if (oldest !== undefined) due = Math.min(due, oldest + this.cfg.ackTimeout);
-        if (this.stateDirty || this.replies.length > 0) due = this.now;
+        if (this.stateDirty || this.replies.length > 0 || this.messageReady()) due = this.now;
         if (this.keepaliveMs > 0) {
           due = Math.min(due, this.lastRx + this.keepaliveMs * 1.5);
           if (!this.pingOutstanding) due = Math.min(due, Math.min(this.lastTx, this.lastRx) + this.keepaliveMs);
@@ -378,14 +463,18 @@ export class Session {
     this.receiveMax = typeof props.receiveMaximum === 'number' ? props.receiveMaximum : 65_535;
     this.retainAvailable = props.retainAvailable !== false;
     this.keepaliveMs = 1000 * (typeof props.serverKeepAlive === 'number' ? props.serverKeepAlive : this.cfg.keepalive);
+    this.brokerMaxPacket = typeof props.maximumPacketSize === 'number' && props.maximumPacketSize > 0 ? props.maximumPacketSize : undefined;
     this.commands = 'pending';
+    this.subscribed = {};
+    for (const filter of this.cfg.subscriptions) this.subscribed[filter] = 'pending';
 
-    // Birth message first, then the retained state, then the command subscription.
-    if (!this.publish(this.topics.status, encodeStatus('online'), { id: this.allocId(), retain: true, text: true })) return;
+    // Birth message first, then the retained state, then the subscriptions (commands first).
+    if (!this.publishPacket(this.topics.status, encodeStatus('online'), { id: this.allocId(), retain: true, text: true })) return;
     this.stateDirty = this.state !== undefined;
     const id = this.allocId();
-    this.awaiting.set(id, { kind: 'subscribe', at: this.now });
-    this.send({ cmd: 'subscribe', messageId: id, subscriptions: [{ topic: this.topics.cmd, qos: 1 }] } as Packet);
+    const filters = [this.topics.cmd, ...this.cfg.subscriptions];
+    this.awaiting.set(id, { kind: 'subscribe', filters, at: this.now });
+    this.send({ cmd: 'subscribe', messageId: id, subscriptions: filters.map((topic) => ({ topic, qos: 1 })) } as Packet);
     if (this.phase !== 'up') return;
 
     // Forget in-flight events the outbox no longer holds; the others are resent by pump().
@@ -422,12 +511,16 @@ export class Session {
     // unacknowledged reply is queued again; the rest (status, state, subscribe) is redone anyway.
     for (const f of this.inflight.values()) f.sent = false;
     const again: Reply[] = [];
+    const resend: Message[] = [];
     for (const [id, a] of this.awaiting) {
       if (a.kind === 'reply') again.push({ bytes: a.bytes, id });
+      else if (a.kind === 'queued') resend.push(a.message);
       else if (a.kind !== 'event') this.usedIds.delete(id);
     }
     this.awaiting.clear();
     this.replies.unshift(...again);
+    this.messages.unshift(...resend);
+    for (const m of resend) this.messageBytes += m.bytes.length;
   }
 
   private report(up: boolean, why: string): void {
@@ -440,21 +533,32 @@ export class Session {
 
   /** Writes one packet; a failed write drops the link (unless `dropOnFailure` is false). */
   private send(packet: Packet, dropOnFailure = true): boolean {
+    let bytes: Uint8Array;
+    try {
+      bytes = encodePacket(packet, this.protocol);
+    } catch (err) {
+      if (dropOnFailure) this.drop(`cannot write ${packet.cmd}: ${message(err)}`);
+      return false;
+    }
+    return this.write(bytes, packet.cmd, dropOnFailure);
+  }
+
+  private write(bytes: Uint8Array, what: string, dropOnFailure = true): boolean {
     const t = this.transport;
     if (!t) return false;
     let ok = false;
     let why = 'the transport refused the write';
     try {
-      ok = t.write(encodePacket(packet, this.protocol));
+      ok = t.write(bytes);
     } catch (err) {
-      why = `cannot write ${packet.cmd}: ${message(err)}`;
+      why = `cannot write ${what}: ${message(err)}`;
     }
     if (ok) this.lastTx = this.now;
     else if (dropOnFailure) this.drop(why);
     return ok;
   }
 
-  private publish(topic: string, bytes: Uint8Array, o: { id: number; retain: boolean; dup?: boolean; text?: boolean; expiry?: number }): boolean {
+  private publishPacket(topic: string, bytes: Uint8Array, o: { id: number; retain: boolean; dup?: boolean; text?: boolean; expiry?: number }): boolean {
     const packet: Record<string, unknown> = {
       cmd: 'publish', topic, payload: payload(bytes), qos: 1, messageId: o.id,
       retain: o.retain && this.retainAvailable, dup: o.dup === true,
@@ -466,6 +570,29 @@ export class Session {
     }
     if (!this.awaiting.has(o.id)) this.awaiting.set(o.id, { kind: 'message', at: this.now });
     return this.send(packet as unknown as Packet);
+  }
+
+  /** The PUBLISH of a queued message; a QoS 1 one gets its packet id (kept for a resend). */
+  private messagePacket(m: Message): Record<string, unknown> {
+    const o = m.options;
+    const packet: Record<string, unknown> = {
+      cmd: 'publish', topic: m.topic, payload: payload(m.bytes), qos: o.qos,
+      retain: o.retain && this.retainAvailable, dup: false,
+    };
+    if (o.qos === 1) {
+      packet.dup = m.id !== undefined;
+      packet.messageId = m.id ?? this.allocId();
+    }
+    if (this.protocol === 5) {
+      const props: Record<string, unknown> = {};
+      if (o.contentType) {
+        props.contentType = o.contentType;
+        if (/^text\/|^application\/json\b/.test(o.contentType)) props.payloadFormatIndicator = true;
+      }
+      if (o.expiry) props.messageExpiryInterval = o.expiry;
+      packet.properties = props;
+    }
+    return packet;
   }
 
   private allocId(): number {
@@ -490,19 +617,19 @@ export class Session {
     if (this.phase !== 'up') return;
     if (this.stateDirty && this.state) {
       this.stateDirty = false;
-      if (!this.publish(this.topics.state, this.state, { id: this.allocId(), retain: true })) return;
+      if (!this.publishPacket(this.topics.state, this.state, { id: this.allocId(), retain: true })) return;
     }
     while (this.replies.length > 0) {
       const r = this.replies.shift()!;
       const id = r.id ?? this.allocId();
       this.awaiting.set(id, { kind: 'reply', bytes: r.bytes, at: this.now }); // queued again if the link drops
-      if (!this.publish(this.topics.reply, r.bytes, { id, retain: false, dup: r.id !== undefined, expiry: this.cfg.replyExpiry })) return;
+      if (!this.publishPacket(this.topics.reply, r.bytes, { id, retain: false, dup: r.id !== undefined, expiry: this.cfg.replyExpiry })) return;
     }
 
-    // The broker's receive maximum counts every unacknowledged QoS 1 PUBLISH.
-    let others = 0;
-    for (const a of this.awaiting.values()) if (a.kind === 'reply' || a.kind === 'message') others++;
-    const room = Math.min(this.cfg.window, this.receiveMax - others);
+    // The broker's receive maximum counts every unacknowledged QoS 1 PUBLISH. Queued messages
+    // have a window of their own, so a long log export does not hold up the events.
+    if (!this.pumpMessages(this.messageRoom())) return;
+    const room = Math.min(this.cfg.window, this.receiveMax - this.awaitingCount(['reply', 'message', 'queued']));
     if (room <= 0) return;
     for (const entry of this.peek(room)) {
       if (this.phase !== 'up') return;
@@ -511,11 +638,61 @@ export class Session {
       const dup = f !== undefined;
       if (!f) { f = { id: this.allocId(), sent: false }; this.inflight.set(entry.seq, f); }
       this.awaiting.set(f.id, { kind: 'event', seq: entry.seq, at: this.now });
-      if (!this.publish(this.topics.event, entry.payload, { id: f.id, retain: false, dup })) return;
+      if (!this.publishPacket(this.topics.event, entry.payload, { id: f.id, retain: false, dup })) return;
       f.sent = true;
       this.sent++;
       if (dup) this.resent++;
     }
+  }
+
+  private awaitingCount(kinds: ReadonlyArray<Awaiting['kind']>): number {
+    let n = 0;
+    for (const a of this.awaiting.values()) if (kinds.includes(a.kind)) n++;
+    return n;
+  }
+
+  /** QoS 1 messages from the queue that may go out now. */
+  private messageRoom(): number {
+    return Math.min(this.cfg.window - this.awaitingCount(['queued']), this.receiveMax - this.awaitingCount(['reply', 'message', 'queued', 'event']));
+  }
+
+  /** Whether the next queued message can go out now (QoS 0 always can). */
+  private messageReady(): boolean {
+    const m = this.messages[0];
+    return m !== undefined && (m.options.qos === 0 || this.messageRoom() > 0);
+  }
+
+  /**
+   * Writes queued messages, oldest first, while `room` QoS 1 PUBLISHes may still be in flight.
+   * A message too large for the broker's maximum packet size is dropped (and counted): sending
+   * it would only get the link closed. False when the link went down.
+   */
+  private pumpMessages(room: number): boolean {
+    while (this.messages.length > 0 && this.phase === 'up') {
+      const m = this.messages[0];
+      if (m.options.qos === 1 && room <= 0) return true;
+      const packet = this.messagePacket(m);
+      let bytes: Uint8Array;
+      try {
+        bytes = encodePacket(packet as unknown as Packet, this.protocol);
+      } catch {
+        bytes = new Uint8Array(0); // mqtt-packet refused it: nothing to send
+      }
+      this.messages.shift();
+      this.messageBytes -= m.bytes.length;
+      if (bytes.length === 0 || bytes.length > (this.brokerMaxPacket ?? Infinity)) {
+        if (typeof packet.messageId === 'number') this.usedIds.delete(packet.messageId);
+        this.oversize++;
+        continue;
+      }
+      if (m.options.qos === 1) {
+        m.id = packet.messageId as number;
+        this.awaiting.set(m.id, { kind: 'queued', message: m, at: this.now });
+        room--;
+      }
+      if (!this.write(bytes, 'publish')) return false;
+    }
+    return this.phase === 'up';
   }
 
   // --- reading -------------------------------------------------------------------------
@@ -585,8 +762,9 @@ export class Session {
     if (id === undefined || a?.kind !== 'subscribe') return this.protocolError(`SUBACK for unknown packet id ${id}`);
     this.awaiting.delete(id);
     this.usedIds.delete(id);
-    const g = granted?.[0];
-    this.commands = typeof g === 'number' && g < 0x80 ? 'subscribed' : 'refused';
+    const ok = (g: unknown) => typeof g === 'number' && g < 0x80;
+    this.commands = ok(granted?.[0]) ? 'subscribed' : 'refused';
+    a.filters.slice(1).forEach((filter, i) => { this.subscribed[filter] = ok(granted?.[i + 1]) ? 'subscribed' : 'refused'; });
   }
 
   private onPublish(p: Packet & { cmd: 'publish' }): void {
@@ -594,6 +772,9 @@ export class Session {
     if (p.topic === this.topics.cmd) {
       const bytes = new Uint8Array(p.payload as Uint8Array); // a copy the callee may keep
       try { this.hooks.onCommand?.(bytes); } catch { /* a bad command cannot break the link */ }
+    } else if (this.cfg.subscriptions.some((f) => topicMatches(f, p.topic))) {
+      const bytes = new Uint8Array(p.payload as Uint8Array);
+      try { this.hooks.onMessage?.(p.topic, bytes); } catch { /* nor can a bad message */ }
     }
     if (p.qos === 1) this.send({ cmd: 'puback', messageId: p.messageId } as Packet);
   }
@@ -623,7 +804,44 @@ function configProblem(c: SessionConfig): string | undefined {
   if (c.keepalive !== undefined && (!Number.isInteger(c.keepalive) || c.keepalive < 0 || c.keepalive > 65_535)) return 'keepalive must be 0–65535 s';
   if (c.window !== undefined && (!Number.isInteger(c.window) || c.window < 1 || c.window > 1_000)) return 'window must be 1–1000';
   if (c.password !== undefined && c.username === undefined) return 'a password needs a user name';
+  if (c.subscriptions !== undefined && !Array.isArray(c.subscriptions)) return 'subscriptions must be a list of topic filters';
+  for (const f of c.subscriptions ?? []) if (!isTopicFilter(f)) return `subscription ${JSON.stringify(f)} is not a topic filter`;
   return topicProblem(c.prefix ?? 'alarm', c.panelId);
+}
+
+// --- topics ------------------------------------------------------------------------------
+
+/** A topic name a client may publish to: not empty, no wildcard, no NUL, not $-reserved. */
+function isTopicName(topic: string): boolean {
+  return typeof topic === 'string' && topic.length > 0 && topic.length <= 1024 && !/[+#\u0000]/.test(topic) && !topic.startsWith('$');
+}
+
+/** A topic filter: `+` only as a whole level, `#` only as the whole last level. */
+function isTopicFilter(filter: unknown): filter is string {
+  if (typeof filter !== 'string' || filter.length === 0 || filter.length > 1024 || filter.includes('\u0000')) return false;
+  const levels = filter.split('/');
+  return levels.every((l, i) => (!l.includes('+') || l === '+') && (!l.includes('#') || (l === '#' && i === levels.length - 1)));
+}
+
+/** Whether `topic` matches `filter` (MQTT wildcards; `$` topics never match a leading wildcard). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}
+
+function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? (i++, 4) : 3;
+  }
+  return n;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,4 +1,4 @@
-// The panel's MQTT topics: {prefix}/{panel id}/{status|state|event|cmd|reply}.
+// The panel's MQTT topics: {prefix}/{panel id}/{status|state|event|cmd|reply|log}.
 
 export interface Topics {
   /** "online" / "offline", retained: birth message and last will. */
@@ -11,6 +11,8 @@ export interface Topics {
   cmd: string;
   /** CBOR replies to commands. */
   reply: string;
+  /** The event log exported by command, in numbered CBOR chunks (log-export.ts). */
+  log: string;
 }
 
 /** Why a prefix or panel id cannot name topics, or undefined when it can. */
@@ -28,5 +30,5 @@ export function topicsFor(prefix: string, panelId: string): Topics {
   const problem = topicProblem(prefix, panelId);
   if (problem) throw new Error(problem);
   const base = `${prefix}/${panelId}/`;
-  return { status: base + 'status', state: base + 'state', event: base + 'event', cmd: base + 'cmd', reply: base + 'reply' };
+  return { status: base + 'status', state: base + 'state', event: base + 'event', cmd: base + 'cmd', reply: base + 'reply', log: base + 'log' };
 }

@@ -100,6 +100,8 @@ export interface MosquittoOptions {
   requireClientCert?: boolean;
   /** Keep sessions and queued messages across a clean stop (SIGTERM). */
   persistence?: boolean;
+  /** `max_packet_size`: larger packets from any client close its link; announced to MQTT 5 clients. */
+  maxPacketSize?: number;
 }
 
 export class Mosquitto {
@@ -130,6 +132,7 @@ export class Mosquitto {
       if (options.requireClientCert) lines.push('require_certificate true');
     }
     if (options.persistence) lines.push('persistence true', `persistence_location ${dir}/`, 'autosave_interval 1');
+    if (options.maxPacketSize) lines.push(`max_packet_size ${options.maxPacketSize}`);
     const config = path.join(dir, 'mosquitto.conf');
     writeFileSync(config, lines.join('\n') + '\n');
     forMosquitto(config);

@@ -25,6 +25,8 @@ export interface BrokerOptions {
   refuseV5?: 'connack-0x84' | 'connack-rc1' | 'close';
   /** MQTT 5 receive maximum announced in CONNACK. */
   receiveMaximum?: number;
+  /** MQTT 5 maximum packet size announced in CONNACK. */
+  maximumPacketSize?: number;
 }
 
 // Packets as mqtt-packet parses them; the fields read depend on `cmd`.
@@ -41,6 +43,8 @@ export class MemoryBroker {
   down = false;
   /** PUBACKs of events withheld (their packet ids, in order) while `holdAcks` is set. */
   holdAcks = false;
+  /** Which topics `holdAcks` applies to (default: events). */
+  holdAcksOn: (topic: string) => boolean = (topic) => topic.endsWith('/event');
   readonly held: number[] = [];
   /** PINGREQs go unanswered (a silent, half-dead broker). */
   silent = false;
@@ -97,7 +101,7 @@ export class MemoryBroker {
         this.published.push(msg);
         if (p.retain) this.retained.set(p.topic, msg.payload);
         if (p.qos === 1) {
-          if (this.holdAcks && p.topic.endsWith('/event')) this.held.push(p.messageId);
+          if (this.holdAcks && this.holdAcksOn(p.topic)) this.held.push(p.messageId);
           else link.deliver(encodePacket({ cmd: 'puback', messageId: p.messageId } as Packet, link.version));
         }
         return;
@@ -131,7 +135,10 @@ export class MemoryBroker {
     const connack: AnyPacket = { cmd: 'connack', sessionPresent: this.connects.length > 1 };
     if (link.version === 5) {
       connack.reasonCode = this.refuseCode;
-      if (this.options.receiveMaximum) connack.properties = { receiveMaximum: this.options.receiveMaximum };
+      const props: AnyPacket = {};
+      if (this.options.receiveMaximum) props.receiveMaximum = this.options.receiveMaximum;
+      if (this.options.maximumPacketSize) props.maximumPacketSize = this.options.maximumPacketSize;
+      if (Object.keys(props).length > 0) connack.properties = props;
     } else {
       connack.returnCode = this.refuseCode;
     }
