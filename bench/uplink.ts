@@ -34,44 +34,49 @@ export function spread(ms: number[]): Spread {
 
 const distinct = (sub: Subscriber) => new Set(sub.messages.map((m) => readEvent(m.payload).seq)).size;
 
+/** One way of getting an event to the subscriber, sampled one event at a time. */
+interface Sampler<R> {
+  sample(): Promise<void>;
+  result(): R;
+  close(): Promise<void>;
+}
+
 /** The session alone: an event added to its outbox → the subscriber (the uplink's own cost). */
-export async function sessionLatency(broker: Mosquitto, samples: number): Promise<Spread> {
+async function sessionSampler(broker: Mosquitto): Promise<Sampler<Spread>> {
   const sub = await Subscriber.connect(`mqtt://127.0.0.1:${broker.port}`, ['alarm/session/event']);
   const panel = new TestPanel({ host: '127.0.0.1', port: broker.port, panelId: 'session' });
-  try {
-    await panel.until(() => panel.up, 'up');
-    const ms: number[] = [];
-    for (let i = 0; i < samples; i++) {
+  await panel.until(() => panel.up, 'up');
+  const ms: number[] = [];
+  return {
+    async sample() {
+      const i = ms.length;
       const start = performance.now();
       panel.add(1);
       await sub.until(() => sub.messages.length > i, `event ${i + 1}`);
       ms.push(sub.messages[i].at - start);
-    }
-    return spread(ms);
-  } finally {
-    await panel.stop();
-    await sub.close();
-  }
+    },
+    result: () => spread(ms),
+    async close() { await panel.stop(); await sub.close(); },
+  };
 }
 
 /** The floor: MQTT.js publishes an event's bytes (QoS 1, MQTT 5) → the subscriber. */
-export async function mqttjsLatency(broker: Mosquitto, samples: number): Promise<Spread> {
+async function floorSampler(broker: Mosquitto): Promise<Sampler<Spread>> {
   const sub = await Subscriber.connect(`mqtt://127.0.0.1:${broker.port}`, ['alarm/floor/event']);
   const pub = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { protocolVersion: 5, clientId: 'bench-floor' });
-  try {
-    const payload = Buffer.from(encodeEvent({ seq: 1, boot: 1, uptime: 1000, time: 1_790_000_000, code: ContactId.burglary, q: 1, zone: 3 }));
-    const ms: number[] = [];
-    for (let i = 0; i < samples; i++) {
+  const payload = Buffer.from(encodeEvent({ seq: 1, boot: 1, uptime: 1000, time: 1_790_000_000, code: ContactId.burglary, q: 1, zone: 3 }));
+  const ms: number[] = [];
+  return {
+    async sample() {
+      const i = ms.length;
       const start = performance.now();
       pub.publish('alarm/floor/event', payload, { qos: 1, properties: { contentType: 'application/cbor' } });
       await sub.until(() => sub.messages.length > i, `message ${i + 1}`);
       ms.push(sub.messages[i].at - start);
-    }
-    return spread(ms);
-  } finally {
-    await pub.endAsync();
-    await sub.close();
-  }
+    },
+    result: () => spread(ms),
+    async close() { await pub.endAsync(); await sub.close(); },
+  };
 }
 
 export interface PanelLatency {
@@ -85,11 +90,11 @@ export interface PanelLatency {
 }
 
 /**
- * A whole Panel on the Node host (8 zones, exit delay 0), one alarm cycle at a time: a door
+ * A whole Panel on the Node host (8 zones, exit delay 0), one alarm cycle per sample: a door
  * opens (130), it closes, the keypad disarms (401 opening) and arms again (401 closing).
  * Each event is waited for at the subscriber before the next input.
  */
-export async function panelLatency(broker: Mosquitto, cycles: number): Promise<PanelLatency> {
+async function panelSampler(broker: Mosquitto): Promise<Sampler<PanelLatency>> {
   const bp = benchPanel(8, { panelId: 'latency', brokerUrl: `mqtt://127.0.0.1:${broker.port}`, exitDelay: 0 });
   const sub = await Subscriber.connect(`mqtt://127.0.0.1:${broker.port}`, ['alarm/latency/event']);
   const np = new NodePanel(bp.config);
@@ -97,18 +102,19 @@ export async function panelLatency(broker: Mosquitto, cycles: number): Promise<P
   np.onEvent((e) => recorded.set(e.seq, performance.now()));
   const arrived = (seq: number) => sub.messages.find((m) => readEvent(m.payload).seq === seq);
   const lastSeq = () => np.panel.status().lastSeq;
+  const settle = async (what: string) => {
+    const seq = lastSeq();
+    await sub.until(() => arrived(seq) !== undefined, what);
+  };
   const door = bp.pinOf(bp.instantZone);
   const edge: number[] = [];
-  try {
-    await until(() => np.up, 'the panel to connect');
-    const settle = async (what: string) => {
-      const seq = lastSeq();
-      await sub.until(() => arrived(seq) !== undefined, what);
-    };
-    if (!np.panel.keypad('arm_away', bp.code).ok) throw new Error('the latency panel did not arm');
-    await settle('the first closing');
-    recorded.clear();
-    for (let i = 0; i < cycles; i++) {
+  await until(() => np.up, 'the panel to connect');
+  if (!np.panel.keypad('arm_away', bp.code).ok) throw new Error('the latency panel did not arm');
+  await settle('the first closing');
+  recorded.clear();
+  return {
+    async sample() {
+      const i = edge.length;
       const before = lastSeq();
       const start = performance.now();
       np.set(door, bp.openLevel);
@@ -123,14 +129,39 @@ export async function panelLatency(broker: Mosquitto, cycles: number): Promise<P
       await settle(`opening ${i + 1}`);
       if (!np.panel.keypad('arm_away', bp.code).ok) throw new Error(`the latency panel did not arm again (cycle ${i + 1})`);
       await settle(`closing ${i + 1}`);
+    },
+    result() {
+      const missing = [...recorded.keys()].filter((seq) => !arrived(seq));
+      if (missing.length) throw new Error(`events ${missing.join(', ')} never reached the subscriber`);
+      const toSubscriber = [...recorded].map(([seq, at]) => arrived(seq)!.at - at);
+      return { edge_to_subscriber: spread(edge), event_to_subscriber: spread(toSubscriber), debounce_ms: 50, events: recorded.size };
+    },
+    async close() { np.close(); await sub.close(); },
+  };
+}
+
+/**
+ * The three paths side by side on one broker, interleaved (one panel cycle, then `perCycle`
+ * samples of the session and of the floor), so that whatever else the machine does falls on
+ * all three alike.
+ */
+export async function latency(broker: Mosquitto, cycles: number, perCycle: number) {
+  const panel = await panelSampler(broker);
+  const session = await sessionSampler(broker);
+  const floor = await floorSampler(broker);
+  try {
+    for (let c = 0; c < cycles; c++) {
+      await panel.sample();
+      for (let k = 0; k < perCycle; k++) {
+        await session.sample();
+        await floor.sample();
+      }
     }
-    const missing = [...recorded.keys()].filter((seq) => !arrived(seq));
-    if (missing.length) throw new Error(`events ${missing.join(', ')} never reached the subscriber`);
-    const toSubscriber = [...recorded].map(([seq, at]) => arrived(seq)!.at - at);
-    return { edge_to_subscriber: spread(edge), event_to_subscriber: spread(toSubscriber), debounce_ms: 50, events: recorded.size };
+    return { panel: panel.result(), session: session.result(), mqttjs_floor: floor.result() };
   } finally {
-    np.close();
-    await sub.close();
+    await panel.close();
+    await session.close();
+    await floor.close();
   }
 }
 
@@ -227,24 +258,25 @@ export async function panelReplay(): Promise<PanelReplay> {
   }
 }
 
-export interface UplinkOptions { latencySamples?: number; panelCycles?: number; replayEvents?: number }
+export interface UplinkOptions {
+  /** Alarm cycles of the whole panel (4 events each; default 100). */
+  panelCycles?: number;
+  /** Samples of the session alone and of the floor per panel cycle (default 5). */
+  perCycle?: number;
+  replayEvents?: number;
+}
 
 export async function uplinkBench(options: UplinkOptions = {}) {
-  const samples = options.latencySamples ?? 500;
   const broker = await Mosquitto.start();
-  let latency;
+  let paths;
   try {
-    latency = {
-      panel: await panelLatency(broker, options.panelCycles ?? 100),
-      session: await sessionLatency(broker, samples),
-      mqttjs_floor: await mqttjsLatency(broker, samples),
-    };
+    paths = await latency(broker, options.panelCycles ?? 100, options.perCycle ?? 5);
   } finally {
     await broker.stop();
   }
   const events = options.replayEvents ?? 2000;
   return {
-    latency_loopback_mosquitto: latency,
+    latency_loopback_mosquitto: paths,
     replay_after_reconnect: {
       panel_full_outbox: await panelReplay(),
       session: [await sessionReplay(events, 8), await sessionReplay(events, 32)],
