@@ -32,7 +32,38 @@ export function spread(ms: number[]): Spread {
   return { samples: ms.length, p50_ms: round(pct(50)), p99_ms: round(pct(99)), max_ms: round(sorted[sorted.length - 1]) };
 }
 
-const distinct = (sub: Subscriber) => new Set(sub.messages.map((m) => readEvent(m.payload).seq)).size;
+/**
+ * When each event seq first reached a subscriber. Each message is decoded once, as it is first
+ * looked at: the benchmark shares the event loop with the panel and must not load it.
+ */
+class Arrivals {
+  private readonly first = new Map<number, number>();
+  private read = 0;
+
+  constructor(private readonly sub: Subscriber) {}
+
+  private catchUp(): void {
+    for (; this.read < this.sub.messages.length; this.read++) {
+      const m = this.sub.messages[this.read];
+      const seq = readEvent(m.payload).seq;
+      if (!this.first.has(seq)) this.first.set(seq, m.at);
+    }
+  }
+
+  /** When `seq` arrived, or undefined. */
+  at(seq: number): number | undefined {
+    this.catchUp();
+    return this.first.get(seq);
+  }
+
+  /** Distinct seqs arrived in [from, to]. */
+  count(from = -Infinity, to = Infinity): number {
+    this.catchUp();
+    let n = 0;
+    for (const seq of this.first.keys()) if (seq >= from && seq <= to) n++;
+    return n;
+  }
+}
 
 /** One way of getting an event to the subscriber, sampled one event at a time. */
 interface Sampler<R> {
@@ -99,12 +130,12 @@ async function panelSampler(broker: Mosquitto): Promise<Sampler<PanelLatency>> {
   const sub = await Subscriber.connect(`mqtt://127.0.0.1:${broker.port}`, ['alarm/latency/event']);
   const np = new NodePanel(bp.config);
   const recorded = new Map<number, number>();
-  np.onEvent((e) => recorded.set(e.seq, performance.now()));
-  const arrived = (seq: number) => sub.messages.find((m) => readEvent(m.payload).seq === seq);
-  const lastSeq = () => np.panel.status().lastSeq;
+  let lastSeq = 0;
+  np.onEvent((e) => { recorded.set(e.seq, performance.now()); lastSeq = e.seq; });
+  const arrivals = new Arrivals(sub);
   const settle = async (what: string) => {
-    const seq = lastSeq();
-    await sub.until(() => arrived(seq) !== undefined, what);
+    const seq = lastSeq;
+    await sub.until(() => arrivals.at(seq) !== undefined, what);
   };
   const door = bp.pinOf(bp.instantZone);
   const edge: number[] = [];
@@ -115,13 +146,13 @@ async function panelSampler(broker: Mosquitto): Promise<Sampler<PanelLatency>> {
   return {
     async sample() {
       const i = edge.length;
-      const before = lastSeq();
+      const before = lastSeq;
       const start = performance.now();
       np.set(door, bp.openLevel);
-      await until(() => lastSeq() > before, `alarm ${i + 1} to be recorded`, 5_000, 1);
-      const alarm = lastSeq();
-      await sub.until(() => arrived(alarm) !== undefined, `alarm ${i + 1}`);
-      edge.push(arrived(alarm)!.at - start);
+      await until(() => lastSeq > before, `alarm ${i + 1} to be recorded`, 5_000, 1);
+      const alarm = lastSeq;
+      await sub.until(() => arrivals.at(alarm) !== undefined, `alarm ${i + 1}`);
+      edge.push(arrivals.at(alarm)! - start);
       np.set(door, bp.openLevel ? 0 : 1);
       const closed = () => np.panel.snapshot().zones.every((z) => !z.open);
       await until(closed, 'the door to close (its debounce)', 5_000, 5);
@@ -131,9 +162,9 @@ async function panelSampler(broker: Mosquitto): Promise<Sampler<PanelLatency>> {
       await settle(`closing ${i + 1}`);
     },
     result() {
-      const missing = [...recorded.keys()].filter((seq) => !arrived(seq));
+      const missing = [...recorded.keys()].filter((seq) => arrivals.at(seq) === undefined);
       if (missing.length) throw new Error(`events ${missing.join(', ')} never reached the subscriber`);
-      const toSubscriber = [...recorded].map(([seq, at]) => arrived(seq)!.at - at);
+      const toSubscriber = [...recorded].map(([seq, at]) => arrivals.at(seq)! - at);
       return { edge_to_subscriber: spread(edge), event_to_subscriber: spread(toSubscriber), debounce_ms: 50, events: recorded.size };
     },
     async close() { np.close(); await sub.close(); },
@@ -182,9 +213,10 @@ export async function sessionReplay(events: number, window: number): Promise<Rep
     await broker.run();
     await panel.until(() => panel.up, 'up again', 10_000);
     const start = performance.now();
-    await panel.until(() => panel.outbox.size() === 0, 'the outbox to drain', 60_000);
+    await until(() => panel.outbox.size() === 0, 'the outbox to drain', 60_000, 1); // polled each ms: the end is timed
     const acked = performance.now();
-    await sub.until(() => distinct(sub) >= events, 'every event at the subscriber', 60_000);
+    const arrivals = new Arrivals(sub);
+    await sub.until(() => arrivals.count() >= events, 'every event at the subscriber', 60_000);
     const received = performance.now();
     return {
       events, window,
@@ -238,13 +270,8 @@ export async function panelReplay(): Promise<PanelReplay> {
     const acked = performance.now();
     const last = np.panel.status().lastSeq;
     const replayed = last - first + 1;
-    const seen = () => new Set(sub.messages.map((m) => readEvent(m.payload).seq).filter((s) => s >= first && s <= last)).size;
-    await sub.until(() => seen() >= last - first + 1, `every event at the subscriber (${first}..${last})`, 60_000).catch((err) => {
-      const got = new Set(sub.messages.map((m) => readEvent(m.payload).seq));
-      const missing = [];
-      for (let s = first; s <= last; s++) if (!got.has(s)) missing.push(s);
-      throw new Error(`${(err as Error).message}; missing ${missing.length}: ${missing.slice(0, 20).join(' ')}; got ${got.size}, outbox ${np.panel.status().outbox}`);
-    });
+    const arrivals = new Arrivals(sub);
+    await sub.until(() => arrivals.count(first, last) >= replayed, `every event at the subscriber (${first}..${last})`, 60_000);
     const received = performance.now();
     return {
       events: replayed, outbox_file_bytes: fileBytes, reconnect_ms: Math.round(start - restart),
