@@ -313,7 +313,6 @@ export async function uplinkBench(options: UplinkOptions = {}) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const report = {
-    when: new Date().toISOString(),
     machine: machine(),
     ...(await uplinkBench()),
     payload_bytes: payloadBytes(),
