@@ -3,6 +3,7 @@ declare module '@agoric/xsnap' {
   export interface MeterUsage { compute: number | null; allocate: number | null; currentHeapCount: number | null }
   export interface XsnapWorker {
     evaluate(code: string): Promise<{ reply: Uint8Array; meterUsage: MeterUsage }>;
+    issueStringCommand(message: string): Promise<{ reply: string; meterUsage: MeterUsage }>;
     close(): Promise<void>;
   }
   export function xsnap(options: {

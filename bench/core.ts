@@ -3,15 +3,15 @@
 // Computrons (XS's deterministic count of work, `meterUsage.compute`) per input event and
 // per tick, and heap slots after gc, for panels of 8 and 32 zones. Every figure is the cost
 // of one `evaluate` minus the cost of the same call text to a no-op, so parsing the call is
-// not counted. Writes bench/core.json and prints a table.
+// not counted. bench/run.ts calls `coreBench`; run alone, this writes bench/core.json and
+// prints a table.
 //
 //   node --import tsx bench/core.ts
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { XsnapWorker as Worker } from '@agoric/xsnap';
+import { fileURLToPath } from 'node:url';
 import { bundle, repoRoot } from '../tools/build.ts';
+import { cost, heapAfterGc, newWorker } from './xs.ts';
 
 // The harness that runs inside XS: one panel, driven by calls from Node.
 const harness = `
@@ -72,80 +72,85 @@ const calls = (n: number): Array<[string, 'event' | 'tick' | 'host', string]> =>
   ['persisted()', 'host', `persisted()`],
 ];
 
-async function measure(worker: Worker, code: string): Promise<{ compute: number; heap: number }> {
-  const { meterUsage } = await worker.evaluate(code);
-  return { compute: meterUsage.compute ?? NaN, heap: meterUsage.currentHeapCount ?? NaN };
-}
-
-/** Computrons of `bench.<call>` minus those of the same call text to a no-op. */
-async function cost(worker: Worker, call: string): Promise<number> {
-  const noop = call.replace(/^\w+\(/, 'noop(');
-  const base = await measure(worker, `bench.${noop}`);
-  const real = await measure(worker, `bench.${call}`);
-  return real.compute - base.compute;
-}
-
-const heapAfterGc = async (worker: Worker) => (await measure(worker, 'gc()')).heap;
-
-const { code } = await bundle({ stdin: { contents: harness, resolveDir: path.join(repoRoot, 'bench') }, format: 'iife' });
-
-await import('@endo/init/debug.js'); // @agoric/xsnap needs SES; after the bundle, which esbuild builds before lockdown
-const { xsnap } = await import('@agoric/xsnap');
-const newWorker = (): Promise<Worker> =>
-  xsnap({ name: 'core-bench', os: os.type(), spawn, fs: { ...fs, ...fs.promises }, stderr: 'inherit', stdout: 'inherit' });
-
 interface Row { label: string; kind: string; computrons: number }
-const core = await bundle({ entry: 'src/core/machine.ts', format: 'esm', minify: true });
-const report: Record<string, unknown> = {
-  engine: 'XS (xsnap-worker from @agoric/xsnap 0.15.0)',
-  unit: { computrons: 'meterUsage.compute of one call, minus the same call text to a no-op', heap: 'currentHeapCount after gc(), slots' },
-  coreBundleBytesMinified: core.bytes,
-};
-for (const n of [8, 32]) {
-  const worker = await newWorker(); // a fresh realm for each size: heap figures do not mix
-  try {
-    const empty = await heapAfterGc(worker);
-    await worker.evaluate(code);
-    const loaded = await heapAfterGc(worker);
-    await worker.evaluate(`bench.setup(${n})`);
-    const ready = await heapAfterGc(worker);
-    const rows: Row[] = [];
-    for (const [label, kind, call] of calls(n)) rows.push({ label, kind, computrons: await cost(worker, call) });
-    // 20 rounds of the calls in one evaluate: each evaluate keeps a slot or so of xsnap's own.
-    const round = async () => {
-      await worker.evaluate(`for (let i = 0; i < 20; i++) { ${calls(n).map(([, , call]) => `bench.${call};`).join(' ')} }`);
-      return heapAfterGc(worker);
-    };
-    const after = await round();
-    const afterMore = await round();
-    const mean = (kind: string) => Math.round(rows.filter((r) => r.kind === kind).reduce((a, r) => a + r.computrons, 0) / rows.filter((r) => r.kind === kind).length);
-    report[`zones${n}`] = {
-      rows,
-      meanPerEvent: mean('event'),
-      meanPerTick: mean('tick'),
-      heapEmptyRealm: empty,
-      heapCodeLoaded: loaded - empty,
-      heapSettingsAndState: ready - loaded,
-      heapAfter340Calls: after - loaded,
-      heapAfter680Calls: afterMore - loaded,
-    };
-  } finally {
-    await worker.close();
-  }
+
+export interface CoreSize {
+  rows: Row[];
+  meanPerEvent: number;
+  meanPerTick: number;
+  heapEmptyRealm: number;
+  heapCodeLoaded: number;
+  heapSettingsAndState: number;
+  heapAfter340Calls: number;
+  heapAfter680Calls: number;
 }
 
-fs.writeFileSync(path.join(repoRoot, 'bench/core.json'), `${JSON.stringify(report, null, 2)}\n`);
+export interface CoreReport {
+  engine: string;
+  unit: { computrons: string; heap: string };
+  coreBundleBytesMinified: number;
+  [zones: `zones${number}`]: CoreSize;
+}
 
-const z8 = report.zones8 as { rows: Row[]; meanPerEvent: number; meanPerTick: number; heapSettingsAndState: number; heapAfter340Calls: number; heapAfter680Calls: number; heapEmptyRealm: number; heapCodeLoaded: number };
-const z32 = report.zones32 as typeof z8;
-const pad = (s: string | number, w: number) => String(s).padStart(w);
-console.log(`alarm core in ${report.engine}; src/core minified: ${report.coreBundleBytesMinified} bytes`);
-console.log(`${'computrons per call'.padEnd(42)}${pad('8 zones', 10)}${pad('32 zones', 10)}`);
-z8.rows.forEach((r, i) => console.log(`${r.label.padEnd(42)}${pad(r.computrons, 10)}${pad(z32.rows[i].computrons, 10)}`));
-console.log(`${'mean per input event'.padEnd(42)}${pad(z8.meanPerEvent, 10)}${pad(z32.meanPerEvent, 10)}`);
-console.log(`${'mean per tick'.padEnd(42)}${pad(z8.meanPerTick, 10)}${pad(z32.meanPerTick, 10)}`);
-console.log(`${'heap slots after gc: settings + state'.padEnd(42)}${pad(z8.heapSettingsAndState, 10)}${pad(z32.heapSettingsAndState, 10)}`);
-console.log(`${'heap slots after gc: + 340 calls'.padEnd(42)}${pad(z8.heapAfter340Calls, 10)}${pad(z32.heapAfter340Calls, 10)}`);
-console.log(`${'heap slots after gc: + 680 calls'.padEnd(42)}${pad(z8.heapAfter680Calls, 10)}${pad(z32.heapAfter680Calls, 10)}`);
-console.log(`heap slots after gc: empty realm ${z8.heapEmptyRealm}, + core and harness code ${z8.heapCodeLoaded}`);
-console.log('written: bench/core.json');
+/** The alarm core alone in XS, for panels of each size in `sizes` (default 8 and 32 zones). */
+export async function coreBench(sizes: number[] = [8, 32]): Promise<CoreReport> {
+  const { code } = await bundle({ stdin: { contents: harness, resolveDir: path.join(repoRoot, 'bench') }, format: 'iife' });
+  const core = await bundle({ entry: 'src/core/machine.ts', format: 'esm', minify: true });
+  const report: CoreReport = {
+    engine: 'XS (xsnap-worker from @agoric/xsnap 0.15.0)',
+    unit: { computrons: 'meterUsage.compute of one call, minus the same call text to a no-op', heap: 'currentHeapCount after gc(), slots' },
+    coreBundleBytesMinified: core.bytes,
+  };
+  for (const n of sizes) {
+    const worker = await newWorker('core-bench'); // a fresh realm for each size: heap figures do not mix
+    try {
+      const empty = await heapAfterGc(worker);
+      await worker.evaluate(code);
+      const loaded = await heapAfterGc(worker);
+      await worker.evaluate(`bench.setup(${n})`);
+      const ready = await heapAfterGc(worker);
+      const rows: Row[] = [];
+      for (const [label, kind, call] of calls(n)) rows.push({ label, kind, computrons: await cost(worker, call) });
+      // 20 rounds of the calls in one evaluate: each evaluate keeps a slot or so of xsnap's own.
+      const round = async () => {
+        await worker.evaluate(`for (let i = 0; i < 20; i++) { ${calls(n).map(([, , call]) => `bench.${call};`).join(' ')} }`);
+        return heapAfterGc(worker);
+      };
+      const after = await round();
+      const afterMore = await round();
+      const mean = (kind: string) => Math.round(rows.filter((r) => r.kind === kind).reduce((a, r) => a + r.computrons, 0) / rows.filter((r) => r.kind === kind).length);
+      report[`zones${n}`] = {
+        rows,
+        meanPerEvent: mean('event'),
+        meanPerTick: mean('tick'),
+        heapEmptyRealm: empty,
+        heapCodeLoaded: loaded - empty,
+        heapSettingsAndState: ready - loaded,
+        heapAfter340Calls: after - loaded,
+        heapAfter680Calls: afterMore - loaded,
+      };
+    } finally {
+      await worker.close();
+    }
+  }
+  return report;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const report = await coreBench();
+  fs.writeFileSync(path.join(repoRoot, 'bench/core.json'), `${JSON.stringify(report, null, 2)}\n`);
+
+  const z8 = report.zones8;
+  const z32 = report.zones32;
+  const pad = (s: string | number, w: number) => String(s).padStart(w);
+  console.log(`alarm core in ${report.engine}; src/core minified: ${report.coreBundleBytesMinified} bytes`);
+  console.log(`${'computrons per call'.padEnd(42)}${pad('8 zones', 10)}${pad('32 zones', 10)}`);
+  z8.rows.forEach((r, i) => console.log(`${r.label.padEnd(42)}${pad(r.computrons, 10)}${pad(z32.rows[i].computrons, 10)}`));
+  console.log(`${'mean per input event'.padEnd(42)}${pad(z8.meanPerEvent, 10)}${pad(z32.meanPerEvent, 10)}`);
+  console.log(`${'mean per tick'.padEnd(42)}${pad(z8.meanPerTick, 10)}${pad(z32.meanPerTick, 10)}`);
+  console.log(`${'heap slots after gc: settings + state'.padEnd(42)}${pad(z8.heapSettingsAndState, 10)}${pad(z32.heapSettingsAndState, 10)}`);
+  console.log(`${'heap slots after gc: + 340 calls'.padEnd(42)}${pad(z8.heapAfter340Calls, 10)}${pad(z32.heapAfter340Calls, 10)}`);
+  console.log(`${'heap slots after gc: + 680 calls'.padEnd(42)}${pad(z8.heapAfter680Calls, 10)}${pad(z32.heapAfter680Calls, 10)}`);
+  console.log(`heap slots after gc: empty realm ${z8.heapEmptyRealm}, + core and harness code ${z8.heapCodeLoaded}`);
+  console.log('written: bench/core.json');
+}

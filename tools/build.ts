@@ -56,11 +56,14 @@ export interface BundleOptions {
   outfile?: string;
   /** Provide a Buffer (the `buffer` package) to code that names it: mqtt-packet needs one. Default true. */
   buffer?: boolean;
+  /** Also return esbuild's metafile (which input contributed how many bytes). */
+  metafile?: boolean;
 }
 
 export interface Bundle {
   code: string;
   bytes: number;
+  metafile?: esbuild.Metafile;
 }
 
 /** One firmware bundle; throws esbuild's error (with every message) on failure. */
@@ -84,9 +87,10 @@ export async function bundle(opts: BundleOptions): Promise<Bundle> {
     legalComments: 'none',
     logLevel: 'silent',
     outfile: opts.outfile,
+    metafile: opts.metafile ?? false,
   });
   const code = result.outputFiles[0].text;
-  return { code, bytes: Buffer.byteLength(code) };
+  return { code, bytes: Buffer.byteLength(code), metafile: result.metafile };
 }
 
 /** The firmware bundle: everything the ESP32 runs except the Moddable host modules. */

@@ -1,0 +1,237 @@
+// The benchmark report: every part measured in one run, each figure beside its comparison,
+// as JSON (for tools) and Markdown (for people). bench/run.ts is the command.
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { coreBench, type CoreReport } from './core.ts';
+import { xsPanelBench } from './xs-panel.ts';
+import { bundleSizes, outboxCapacity, payloadBytes } from './sizes.ts';
+import { uplinkBench } from './uplink.ts';
+import { fleetBench, type FleetReport } from './fleet.ts';
+import { machine, type Machine } from './machine.ts';
+
+export const parts = ['core', 'xs', 'sizes', 'uplink', 'fleet'] as const;
+export type Part = (typeof parts)[number];
+
+export interface RunOptions {
+  parts?: Part[];
+  /** Tiny sizes everywhere: proves the code runs (the smoke test), measures nothing worth keeping. */
+  quick?: boolean;
+  fleet?: number;
+  fleetSeconds?: number;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+}
+
+export interface Report {
+  command: string;
+  machine: Machine;
+  quick: boolean;
+  parts: Part[];
+  seconds: Partial<Record<Part, number>> & { total?: number };
+  /** 1-minute load average when the run ended (the machine's, at start, is in `machine`). */
+  load_average_end?: number;
+  core?: CoreReport;
+  xs?: Awaited<ReturnType<typeof xsPanelBench>>;
+  sizes?: { bundles: Awaited<ReturnType<typeof bundleSizes>>; payloads: ReturnType<typeof payloadBytes>; outbox: ReturnType<typeof outboxCapacity> };
+  uplink?: Awaited<ReturnType<typeof uplinkBench>>;
+  fleet?: FleetReport;
+}
+
+export async function collect(options: RunOptions = {}): Promise<Report> {
+  const chosen = options.parts ?? [...parts];
+  const quick = options.quick ?? false;
+  const log = options.log ?? (() => {});
+  const report: Report = {
+    command: `node --import tsx bench/run.ts${options.fleet ? ` --fleet ${options.fleet}` : ''}${quick ? ' --quick' : ''}`,
+    machine: machine(), quick, parts: chosen, seconds: {},
+  };
+  const began = performance.now();
+  const timed = async <T>(part: Part, run: () => Promise<T>): Promise<T | undefined> => {
+    if (!chosen.includes(part)) return undefined;
+    log(`${part}…`);
+    const start = performance.now();
+    const value = await run();
+    report.seconds[part] = Math.round((performance.now() - start) / 100) / 10;
+    log(`${part}: ${report.seconds[part]} s`);
+    return value;
+  };
+  // The XS parts first: xsnap's SES lockdown comes after every esbuild bundle they make.
+  report.core = await timed('core', () => coreBench(quick ? [8] : [8, 32]));
+  report.xs = await timed('xs', () => xsPanelBench(quick ? { zones: [8], events: 20, repeats: 1 } : {}));
+  report.sizes = await timed('sizes', async () => ({ bundles: await bundleSizes(), payloads: payloadBytes(), outbox: outboxCapacity() }));
+  report.uplink = await timed('uplink', () => uplinkBench(quick ? { panelCycles: 5, perCycle: 2, replayEvents: 100 } : {}));
+  report.fleet = await timed('fleet', () => fleetBench({ panels: options.fleet ?? (quick ? 10 : 200), seconds: options.fleetSeconds ?? (quick ? 3 : 20) }));
+  report.seconds.total = Math.round((performance.now() - began) / 100) / 10;
+  report.load_average_end = Math.round(os.loadavg()[0] * 100) / 100;
+  return report;
+}
+
+// ---- Markdown -------------------------------------------------------------------------------
+
+/** 1,234,567 */
+const int = (n: number) => String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const ms = (n: number) => (n < 10 ? n.toFixed(2) : n.toFixed(1));
+const times = (a: number, b: number) => `${(a / b).toFixed(a / b < 10 ? 1 : 0)}×`;
+/** A Markdown table; columns of figures are right-aligned. */
+function table(head: string[], rows: Array<Array<string | number>>): string {
+  const figures = head.map((_, i) => i > 0 && rows.every((r) => /^[\d,.×—-]+$/.test(String(r[i]))));
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${figures.map((f) => (f ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+}
+
+export function markdown(r: Report): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push('# Benchmark report', '');
+  out.push(`Written by \`${r.command}\` in ${r.seconds.total} s${r.quick ? ' (quick mode: tiny sizes, not figures to keep)' : ''}.`);
+  out.push('Every figure below was measured in this one run, beside what it is compared with. Computrons, heap slots and bytes are exact');
+  out.push('and repeatable (XS meters work deterministically); wall times are as measured, with their sample counts, on a machine');
+  out.push('that other work shares (see the load average).', '');
+  out.push('## Machine', '');
+  out.push(table(['', ''], [
+    ['date', m.date], ['CPU', `${m.cpu}, ${m.cores} cores`], ['memory', `${m.memory_gib} GiB`], ['OS', m.os], ['Node', m.node],
+    ['XS', m.xs], ['broker', m.mosquitto],
+    ['load average (1 min), start → end', `${m.load_average} → ${r.load_average_end ?? '?'} (${m.cores} cores, shared with other work)`],
+  ]), '');
+
+  if (r.xs) {
+    const sizes = r.xs.sizes;
+    const col = sizes.map((s) => `${s.zones} zones`);
+    const md = (k: string) => sizes.map((s) => int(s.median[k]));
+    out.push('## XS: computrons per alarm event, door pin edge → PUBLISH bytes', '');
+    out.push('An armed panel (`SimHost` + `Panel`, MQTT 5 up) inside xsnap-worker; an instant door zone opens. Metered from the pin');
+    out.push('edge through the 50 ms debounce, the core, the journal (log + outbox), the state snapshot, to the bytes of the state and');
+    out.push('event PUBLISH packets handed to the transport. The in-memory broker is not counted (bytes are only captured during the');
+    out.push('metered call). The comparison is a hand-minimal panel (`bench/minimal.ts`): pin table → one decision → CBOR written by');
+    out.push('hand → MQTT 5 PUBLISH frame written by hand, no libraries, metered the same way.', '');
+    const same = sizes.every((s) => s.alarm.every((a) => a.sameBytes));
+    out.push(table(['computrons', ...col], [
+      ['**whole app**: edge → state + event PUBLISH', ...md('app')],
+      [`hand-minimal: edge → event PUBLISH (frame byte-identical to the app's: **${same ? 'yes' : 'NO'}**)`, ...md('minimal')],
+      ['app ÷ minimal', ...sizes.map((s) => times(s.median.app, s.median.minimal))],
+      ['the app less its state snapshot encode (app − `encodeState` below)', ...sizes.map((s) => int(s.median.app - s.median.encodeState))],
+      ['that ÷ minimal', ...sizes.map((s) => times(s.median.app - s.median.encodeState, s.median.minimal))],
+      ['— of which: the core\'s step (decision)', ...md('coreStep')],
+      ['— the event to CBOR: `encodeEvent` (cbor-x + checks)', ...md('encodeEvent')],
+      ['   against the event to CBOR by hand', ...md('handCbor')],
+      ['— the event PUBLISH frame: mqtt-packet', ...md('encodePublish')],
+      ['   against the PUBLISH frame by hand', ...md('handPublish')],
+      ['— journal `record` (log append + SHA-256 chain link + outbox push)', ...md('journalRecord')],
+      ['— the state snapshot to CBOR (`encodeState`)', ...md('encodeState')],
+      ['after it: the PUBACK read, the event acked out of the outbox', ...md('puback')],
+      ['mixed drive: computrons per event over the heap run (arm, alarm, disarm; codes hashed)', ...sizes.map((s) => int(s.mixedComputronsPerEvent))],
+    ]), '');
+    const a = sizes[0].alarm[0];
+    out.push(`Packets of one metered edge (${sizes[0].zones} zones): ${a.packets.map((p) => `${p.topic} ${p.bytes} B`).join(', ')}; the event payload is ${a.eventPayloadBytes} B of CBOR.`);
+    out.push(`Runs: ${r.xs.repeats} metered alarms per size (disarm and re-arm between, unmetered); app figures ranged ${sizes.map((s) => `${int(Math.min(...s.alarm.map((x) => x.app)))}–${int(Math.max(...s.alarm.map((x) => x.app)))}`).join(' and ')}`);
+    out.push('(the first alarm after boot differs slightly from later ones); the table shows medians. Each part is metered alone on the same');
+    out.push('event; what the parts do not add up to is the drivers, the debounce, the session and the state PUBLISH.', '');
+
+    out.push('## XS: heap slots after gc, whole app', '');
+    out.push(`Slots in use after \`gc()\`, relative to the realm with the code loaded (on an ESP32 the code sits in flash, not in`);
+    out.push(`the heap). The in-memory broker's and the board's test records are cleared before each reading; the simulated flash`);
+    out.push(`(MemoryStorage) stays in the realm, held in chunks rather than slots.`, '');
+    const heapRows: Array<Array<string | number>> = [
+      ['empty realm (absolute)', ...sizes.map((s) => int(s.heap.emptyRealm))],
+      ['code loaded (app + libraries + harness)', ...sizes.map((s) => int(s.heap.codeLoaded))],
+      ['**after boot** (panel open, MQTT up)', ...sizes.map((s) => int(s.heap.afterBoot))],
+      [`**after ${int(sizes[0].heap.events)} events** (all acknowledged)`, ...sizes.map((s) => int(s.heap.afterEvents))],
+      ['growth over those events', ...sizes.map((s) => int(s.heap.afterEvents - s.heap.afterBoot))],
+    ];
+    if (r.core) heapRows.push(['the core alone: settings + state (bench/core.ts)', ...sizes.map((s) => (r.core![`zones${s.zones}`] ? int(r.core![`zones${s.zones}`].heapSettingsAndState) : '—'))]);
+    heapRows.push(['simulated flash after the run, bytes', ...sizes.map((s) => int(s.heap.storageBytesAfterEvents))]);
+    out.push(table(['heap slots', ...col], heapRows), '');
+  }
+
+  if (r.core) {
+    const sizes = (Object.keys(r.core).filter((k) => /^zones\d+$/.test(k)) as Array<`zones${number}`>).map((k) => [k.slice(5), r.core![k]] as const);
+    out.push('## XS: the alarm core alone (bench/core.ts)', '');
+    out.push('`step()` per input, metered alone: computrons of each call minus the same call text to a no-op.', '');
+    out.push(table(['computrons per call', ...sizes.map(([n]) => `${n} zones`)], [
+      ...sizes[0][1].rows.map((row, i) => [row.label, ...sizes.map(([, s]) => int(s.rows[i].computrons))]),
+      ['**mean per input event**', ...sizes.map(([, s]) => int(s.meanPerEvent))],
+      ['**mean per tick**', ...sizes.map(([, s]) => int(s.meanPerTick))],
+      ['heap slots after gc: settings + state', ...sizes.map(([, s]) => int(s.heapSettingsAndState))],
+      ['heap slots after gc: after 680 more calls', ...sizes.map(([, s]) => int(s.heapAfter680Calls))],
+    ]), '');
+  }
+
+  if (r.sizes) {
+    const b = r.sizes.bundles;
+    out.push('## Firmware bundle bytes (esbuild, minified)', '');
+    out.push(`\`firmware()\` bundles \`${b.firmware_entry.entry}\`, which does not include the app yet (${b.firmware_entry.note}); so`);
+    out.push('this report also bundles the app itself (`Panel` + config, everything it reaches) the same way.', '');
+    out.push(table(['bundle', 'bytes'], [
+      [`\`firmware()\`: ${b.firmware_entry.entry}`, int(b.firmware_entry.bytes)],
+      [`**the app**: ${b.app.entry}`, int(b.app.bytes)],
+      ...Object.entries(b.app.by_source).map(([k, v]) => [`— of which ${k}`, int(v)]),
+      [`the core alone: ${b.core_alone.entry}`, int(b.core_alone.bytes)],
+      ...Object.entries(b.moddable_libs).map(([k, v]) => [`library module \`${k}\` (buildModdableLibs)`, int(v)]),
+    ]), '');
+    const p = r.sizes.payloads;
+    out.push('## Payload bytes: CBOR against the same data as JSON', '');
+    out.push('Events of each kind from a simulated panel that has been up a day (the log\'s own records); JSON carries the same');
+    out.push('fields under their names (`{"v":1,"seq":…}`).', '');
+    out.push(table(['payload', 'CBOR', 'JSON', 'CBOR ÷ JSON'], [...p.events, ...p.state].map((x) => [x.payload, x.cbor_bytes, x.json_bytes, x.ratio.toFixed(2)])), '');
+    const o = r.sizes.outbox;
+    out.push('## Outbox capacity (the default outbox, as `Panel.open` makes it)', '');
+    out.push(`${o.capacity} entries before low-priority events are dropped (oldest first), up to ${o.hardCap} when every entry is an alarm.`, '');
+    out.push(table(['filled with', 'entries held', 'bytes on flash', 'per entry', 'the next push'], o.fills.map((f) => [f.kind, f.entries, int(f.file_bytes), f.bytes_per_entry, f.next])), '');
+  }
+
+  if (r.uplink) {
+    const l = r.uplink.latency_loopback_mosquitto;
+    out.push('## Latency to a subscriber, loopback mosquitto', '');
+    out.push('One event at a time, MQTT 5, QoS 1; the subscriber is MQTT.js in the same process (one clock). The panel is a whole');
+    out.push('`Panel` on the Node host (simulated board, flash in memory, real TCP) going through alarm → disarm → arm cycles. The three');
+    out.push('paths run side by side on one broker, interleaved (a panel cycle, then a few samples of each other path), so that the');
+    out.push('machine\'s other work falls on all three alike. "Event recorded" is the moment the panel has the event in its log and');
+    out.push('outbox; the rest of that input (state saved, snapshot encoded) and the next `service()` come before the PUBLISH.', '');
+    out.push(table(['path', 'samples', 'p50 ms', 'p99 ms', 'max ms'], [
+      [`**whole panel: door pin edge → subscriber** (includes the ${l.panel.debounce_ms} ms debounce)`, l.panel.edge_to_subscriber.samples, ms(l.panel.edge_to_subscriber.p50_ms), ms(l.panel.edge_to_subscriber.p99_ms), ms(l.panel.edge_to_subscriber.max_ms)],
+      ['**whole panel: event recorded → subscriber** (alarms, openings, closings)', l.panel.event_to_subscriber.samples, ms(l.panel.event_to_subscriber.p50_ms), ms(l.panel.event_to_subscriber.p99_ms), ms(l.panel.event_to_subscriber.max_ms)],
+      ['the session alone: outbox → subscriber', l.session.samples, ms(l.session.p50_ms), ms(l.session.p99_ms), ms(l.session.max_ms)],
+      ['floor: MQTT.js publishes the same bytes → subscriber', l.mqttjs_floor.samples, ms(l.mqttjs_floor.p50_ms), ms(l.mqttjs_floor.p99_ms), ms(l.mqttjs_floor.max_ms)],
+    ]), '');
+    const rp = r.uplink.replay_after_reconnect;
+    out.push('## Replay after a reconnect', '');
+    out.push('Events queued while mosquitto was stopped; timed from the reconnect to the last PUBACK (acked) and to the last');
+    out.push('arrival at a subscriber whose session survived the restart (received).', '');
+    out.push(table(['', 'events', 'acked / s', 'received / s'], [
+      [`**whole panel, its default outbox full** (window 8; outbox file ${int(rp.panel_full_outbox.outbox_file_bytes)} B; reconnect ${int(rp.panel_full_outbox.reconnect_ms)} ms after the restart, as the backoff fell)`, rp.panel_full_outbox.events, int(rp.panel_full_outbox.acked_per_s), int(rp.panel_full_outbox.received_per_s)],
+      ...rp.session.map((x) => [`the session alone, memory outbox, window ${x.window}`, x.events, int(x.acked_per_s), int(x.received_per_s)]),
+    ]), '');
+  }
+
+  if (r.fleet) {
+    const f = r.fleet;
+    out.push(`## Fleet: ${int(f.panels)} panels, one mosquitto, ${f.monitors} monitors in a \`$share\` group`, '');
+    out.push(`${int(f.panels)} whole \`Panel\`s in one Node process, each with its own TCP connection, journal and outbox, each stepping`);
+    out.push(`through arm → door opens (alarm) → door closes → disarm, one step every ${int(f.step_ms)} ms (the fleet's rate stays near`);
+    out.push(`the same at any size: a bigger fleet adds connections). Two MQTT.js monitors, each in its own process, share`);
+    out.push('`$share/monitors/alarm/+/event`. Latency: from the panel recording an event to its first arrival at a monitor, both');
+    out.push('stamped with the machine\'s monotonic clock.', '');
+    out.push(table(['', ''], [
+      ['events (all recorded by the panels, boot events included)', int(f.events)],
+      ['load', `${f.load_seconds} s, ${int(f.events_per_s)} events/s`],
+      ['**delivery latency, panel → monitor**', `p50 ${ms(f.delivery.p50_ms)} ms, **p99 ${ms(f.delivery.p99_ms)} ms**, max ${ms(f.delivery.max_ms)} ms (${int(f.delivery.samples)} samples)`],
+      ['door pin edge → monitor, alarms (50 ms debounce included)', `p50 ${ms(f.alarm_edge_to_monitor.p50_ms)} ms, p99 ${ms(f.alarm_edge_to_monitor.p99_ms)} ms (${int(f.alarm_edge_to_monitor.samples)} samples)`],
+      ['**lost / duplicated**', `${f.lost} / ${f.duplicated}`],
+      ['**split between the monitors**', Object.entries(f.split).map(([k, v]) => `${k}: ${int(v)} (${((v / f.events) * 100).toFixed(1)}%)`).join(', ')],
+      ['against one panel alone (above): event → subscriber p99', r.uplink ? `${ms(r.uplink.latency_loopback_mosquitto.panel.event_to_subscriber.p99_ms)} ms` : '—'],
+      ['the panels\' process: event loop delay p99', `${ms(f.panel_process_loop_delay_p99_ms)} ms`],
+      ['CPU during the load', `panels' process ${f.cpu_percent.panels_process}%, mosquitto ${f.cpu_percent.mosquitto}% (of one core)`],
+      ['memory of the panels\' process', `${int(f.panels_process_rss_mib)} MiB RSS`],
+      ['time', `connect ${f.connect_seconds} s, drain ${f.drain_seconds} s, whole fleet run ${f.wall_seconds} s`],
+    ]), '');
+  }
+
+  out.push('## Run', '');
+  out.push(table(['part', 'seconds'], Object.entries(r.seconds).map(([k, v]) => [k, v!])), '');
+  out.push('`--fleet 1000` runs the fleet part with 1,000 panels; `--only core,xs,sizes,uplink,fleet` picks parts; `--quick` runs');
+  out.push('everything at a tiny size (the smoke test, test/bench/).', '');
+  return out.join('\n');
+}

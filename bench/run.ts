@@ -1,0 +1,50 @@
+// The benchmark command: measures every part in one run and writes bench/report.md and
+// bench/report.json.
+//
+//   node --import tsx bench/run.ts                 (npm run bench; about two minutes)
+//   node --import tsx bench/run.ts --fleet 1000    (the fleet part with 1,000 panels)
+//   options: --only core,xs,sizes,uplink,fleet   --quick (tiny sizes)   --out DIR   --fleet-seconds S
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { repoRoot } from '../tools/build.ts';
+import { collect, markdown, parts, type Part } from './report.ts';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(repoRoot, 'bench') },
+    fleet: { type: 'string' },
+    'fleet-seconds': { type: 'string' },
+  },
+});
+
+const chosen = values.only ? values.only.split(',').map((p) => p.trim()) : [...parts];
+const unknown = chosen.filter((p) => !(parts as readonly string[]).includes(p));
+if (unknown.length) {
+  console.error(`unknown part(s): ${unknown.join(', ')}; the parts are ${parts.join(', ')}`);
+  process.exit(2);
+}
+const count = (name: string, text: string | undefined) => {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--${name} takes a whole number ≥ 1, got ${text}`);
+    process.exit(2);
+  }
+  return n;
+};
+
+const report = await collect({
+  parts: chosen as Part[],
+  quick: values.quick,
+  fleet: count('fleet', values.fleet),
+  fleetSeconds: count('fleet-seconds', values['fleet-seconds']),
+  log: (line) => console.error(line),
+});
+mkdirSync(values.out!, { recursive: true });
+writeFileSync(path.join(values.out!, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(path.join(values.out!, 'report.md'), markdown(report));
+console.error(`written: ${path.relative(process.cwd(), path.join(values.out!, 'report.md'))} and report.json (${report.seconds.total} s)`);
+process.exit(0); // xsnap and MQTT.js may leave handles open; every broker and worker is already stopped

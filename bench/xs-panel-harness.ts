@@ -1,0 +1,247 @@
+// Runs inside XS (bundled by bench/xs-panel.ts): a whole panel on the simulated host, its MQTT
+// bytes captured in memory, driven call by call from Node so that each call is metered alone.
+//
+// The transport has two modes. Direct: bytes go straight to an in-memory broker that answers
+// at once (CONNACK, PUBACK, PINGRESP), as a live broker would. Captured: bytes are only kept,
+// so a metered call pays for the panel's own work and nothing of the broker's; `pump()` hands
+// them to the broker afterwards, outside any measurement.
+import { SimHost } from '../hosts/xs/sim-host';
+import type { Panel } from '../src/app';
+import type { PanelEvent } from '../src/core/events';
+import * as core from '../src/core/machine';
+import type { Connect, Transport } from '../src/uplink/transport';
+import { encodeEvent, encodeState } from '../src/uplink/payloads';
+import { encodePacket, packetReader, payload, type Packet } from '../src/uplink/packets';
+import { MemoryBroker } from '../test/support/memory-mqtt';
+import { MemoryStorage } from '../hosts/xs/memory-storage';
+import { Journal } from '../src/store/journal';
+import { benchPanel, type BenchPanel } from './panel-config';
+import { MinimalPanel, minimalEventCbor, minimalPublish } from './minimal';
+
+const WALL_START = 1_790_000_000;
+const s = 1000;
+
+let bp: BenchPanel;
+let host: SimHost;
+let panel: Panel;
+let broker: MemoryBroker;
+let minimal: MinimalPanel;
+let captured = false;
+const written: Uint8Array[] = [];
+let link: Transport | undefined;
+const events: PanelEvent[] = [];
+/** A journal of its own, to meter one `record` (log append with its hash, outbox push) alone. */
+let spare: { journal: Journal; seq: number } | undefined;
+
+/** The last metered edge: the core's state before it, the input, the event, the packets. */
+let before: core.State | undefined;
+let lastPackets: Uint8Array[] = [];
+/** Topic and packet id of the last event PUBLISH, read outside any metered call. */
+let lastFrame = { topic: '', messageId: 0, payload: new Uint8Array(0) };
+
+const connect: Connect = (target, hooks) => {
+  const inner = broker.connect(target, hooks);
+  link = inner;
+  return {
+    write(bytes) {
+      if (!captured) return inner.write(bytes);
+      written.push(new Uint8Array(bytes));
+      return true;
+    },
+    close() { inner.close(); },
+  };
+};
+
+function pump(): void {
+  for (const bytes of written.splice(0)) link?.write(bytes);
+}
+
+function decode(packets: Uint8Array[]): Array<{ cmd: string; topic?: string; bytes: number; messageId?: number; payload?: number[] }> {
+  const out: Array<{ cmd: string; topic?: string; bytes: number; messageId?: number; payload?: number[] }> = [];
+  for (const bytes of packets) {
+    packetReader(5, (p) => {
+      const q = p as Packet & { topic?: string; messageId?: number; payload?: Uint8Array };
+      out.push({ cmd: q.cmd, topic: q.topic, bytes: bytes.length, messageId: q.messageId, payload: q.payload ? Array.from(q.payload) : undefined });
+    }, (e) => { throw e; }).push(bytes);
+  }
+  return out;
+}
+
+const eventFrame = () => lastPackets.find((b) => decode([b])[0]?.topic?.endsWith('/event'));
+const last = () => events[events.length - 1];
+
+const bench = {
+  noop(..._args: unknown[]) { return 0; },
+
+  /** A panel of n zones, booted, connected (MQTT 5) and armed away. */
+  setup(n: number) {
+    bp = benchPanel(n, { brokerUrl: 'mqtt://broker.sim:1883' });
+    host = new SimHost({ wallStart: WALL_START, connect });
+    broker = new MemoryBroker();
+    panel = host.open(bp.config);
+    panel.onEvent((e) => { events.push(e); if (events.length > 64) events.shift(); });
+    host.runTo(panel, 1 * s);
+    const doors = (bp.config.pins.doors ?? []).map((d) => ({ zone: d.zone, pin: d.pin, openLevel: bp.openLevel, instant: d.zone >= 3 && d.zone <= n - 2 }));
+    minimal = new MinimalPanel(doors, panel.boot, `alarm/${bp.config.panel.id}/event`);
+    return panel.status().uplink?.up === true ? 1 : 0;
+  },
+
+  arm() {
+    panel.keypad('arm_away', bp.code);
+    host.runTo(panel, host.uptimeMs + 31 * s);
+    return panel.snapshot().mode === 'armed_away' ? 1 : 0;
+  },
+
+  /** Back to armed, every door closed, nothing waiting: ready for the next metered alarm. */
+  rearm() {
+    captured = false;
+    pump();
+    for (const d of bp.config.pins.doors ?? []) host.set(d.pin, bp.openLevel ? 0 : 1);
+    host.runTo(panel, host.uptimeMs + 1 * s);
+    panel.keypad('disarm', bp.code);
+    host.runTo(panel, host.uptimeMs + 1 * s);
+    return bench.arm();
+  },
+
+  /** Before a metered edge: the transport captures, and the core's state is kept for `step`. */
+  capture() {
+    host.runTo(panel, host.uptimeMs + 1 * s);
+    before = panel['state'];
+    written.length = 0;
+    captured = true;
+    return 1;
+  },
+
+  /** A door contact changes: the pin edge, its debounce, the core, the journal, the PUBLISH bytes. */
+  edge(pin: number, level: 0 | 1) {
+    host.set(pin, level);
+    host.runTo(panel, host.uptimeMs + 60);
+    return written.length;
+  },
+
+  /** After a metered edge: what was written goes to the broker, whose PUBACK waits for `service`. */
+  release() {
+    lastPackets = written.slice();
+    const frame = eventFrame();
+    const head = frame ? decode([frame])[0] : undefined;
+    lastFrame = { topic: head?.topic ?? '', messageId: head?.messageId ?? 0, payload: new Uint8Array(head?.payload ?? []) };
+    // The same journal work as the panel's: a log that has met as many events, and room for it.
+    spare ??= { journal: Journal.open(new MemoryStorage()).journal, seq: 0 };
+    spare.seq = Math.max(spare.seq, last().seq);
+    pump();
+    return lastPackets.length;
+  },
+
+  /** The panel takes in what the broker sent (the PUBACK: the event leaves the outbox). */
+  service() {
+    host.runTo(panel, host.uptimeMs);
+    return panel.status().outbox;
+  },
+
+  direct() { captured = false; pump(); return 1; },
+
+  /**
+   * Drops what the simulation itself keeps for tests (every message the broker saw, every pin
+   * write, log lines), so the heap read next is the panel's own. The flash files stay.
+   */
+  forget() {
+    broker.published.length = 0;
+    broker.log.length = 0;
+    broker.connects.length = 0;
+    host.board.writes.length = 0;
+    host.lines.length = 0;
+    events.length = 0;
+    return 1;
+  },
+
+  // The parts of the metered path, each alone, on the same event. The PUBLISH framings take
+  // the event's payload ready-made: they count the MQTT packet alone.
+  step(zone: number) {
+    const e = last();
+    return core.step(panel['settings'], before!, { type: 'zone', zone, open: true }, { uptime: e.uptime, time: e.time! }).effects.length;
+  },
+  encodeEvent() { return encodeEvent(last()).length; },
+  record() {
+    spare!.seq++;
+    return spare!.journal.record(spare!.seq, lastFrame.payload, true).dropped.length;
+  },
+  encodeState() { return encodeState(panel.snapshot() as unknown as Record<string, unknown>).length; },
+  encodePublish() {
+    return encodePacket({
+      cmd: 'publish', topic: lastFrame.topic, payload: payload(lastFrame.payload), qos: 1, messageId: lastFrame.messageId,
+      retain: false, dup: false, properties: { contentType: 'application/cbor' },
+    } as Packet, 5).length;
+  },
+  handCbor() { return minimalEventCbor(last()).length; },
+  handPublish() {
+    return minimalPublish(lastFrame.topic, lastFrame.messageId, lastFrame.payload).length;
+  },
+
+  /** The minimal panel takes the same time, seq and packet id as the app's last event. */
+  alignMinimal() {
+    const e = last();
+    minimal.seq = e.seq - 1;
+    minimal.uptime = e.uptime;
+    minimal.time = e.time;
+    minimal.packetId = lastFrame.messageId - 1;
+    minimal.written.length = 0;
+    return 1;
+  },
+  minimalEdge(pin: number, level: number) {
+    minimal.edge(pin, level);
+    return minimal.written.length;
+  },
+
+  /** Drives the panel until `count` more events have been recorded (arm, alarm, disarm cycles). */
+  events(count: number) {
+    captured = false;
+    pump();
+    let recorded = 0;
+    const off = panel.onEvent(() => { recorded++; });
+    const door = bp.pinOf(bp.instantZone);
+    const closed = bp.openLevel ? 0 : 1;
+    while (recorded < count) {
+      panel.keypad('arm_away', bp.code);
+      host.runTo(panel, host.uptimeMs + 31 * s);
+      host.set(door, bp.openLevel);
+      host.runTo(panel, host.uptimeMs + 1 * s);
+      host.set(door, closed);
+      host.runTo(panel, host.uptimeMs + 1 * s);
+      panel.keypad('disarm', bp.code);
+      host.runTo(panel, host.uptimeMs + 1 * s);
+    }
+    off();
+    return recorded;
+  },
+
+  /** What the last metered edge wrote, and whether the minimal panel wrote the very same event frame. */
+  report() {
+    const app = eventFrame();
+    const hand = minimal.written[minimal.written.length - 1];
+    let same = !!app && !!hand && app.length === hand.length;
+    for (let i = 0; same && i < app!.length; i++) same = app![i] === hand[i];
+    const status = panel.status();
+    return {
+      packets: decode(lastPackets).map(({ cmd, topic, bytes }) => ({ cmd, topic, bytes })),
+      event: last(),
+      eventFrameBytes: app ? app.length : 0,
+      eventPayloadBytes: last() ? encodeEvent(last()).length : 0,
+      sameBytes: same,
+      mode: panel.snapshot().mode,
+      outbox: status.outbox,
+      lastSeq: status.lastSeq,
+      storageBytes: host.storage.names().reduce((n, f) => n + host.storage.read(f).length, 0),
+      brokerPublished: broker.published.length,
+    };
+  },
+};
+
+(globalThis as unknown as { bench: typeof bench }).bench = bench;
+
+// Node asks for values through xsnap's command channel: the request names a method of `bench`.
+const toText = new TextDecoder();
+const toBytes = new TextEncoder();
+(globalThis as unknown as { handleCommand: (request: ArrayBuffer) => ArrayBuffer }).handleCommand = (request) => {
+  const name = toText.decode(request) as keyof typeof bench;
+  return toBytes.encode(JSON.stringify((bench[name] as () => unknown)())).buffer as ArrayBuffer;
+};
