@@ -109,7 +109,7 @@ export class Motion {
   nextDeadline(): number | undefined {
     return earliest(
       this.warm ? undefined : this.readyAt,
-      this.isOpen && !this.pir.active ? this.openUntil : undefined,
+      this.isOpen && !this.pir.active && this.pir.nextDeadline() === undefined ? this.openUntil : undefined,
       this.pir.nextDeadline(),
       this.loop?.nextDeadline(),
     );
@@ -148,7 +148,8 @@ export class Motion {
   }
 
   private closeIfDue(now: number): void {
-    if (!this.isOpen || this.pir.active || now < this.openUntil) return;
+    // Not while a rising output is still settling: closing now would flicker closed and open.
+    if (!this.isOpen || this.pir.active || this.pir.nextDeadline() !== undefined || now < this.openUntil) return;
     this.isOpen = false;
     this.events.onChange(this.zone, false, now);
   }

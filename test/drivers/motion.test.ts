@@ -85,3 +85,12 @@ test('with one pulse needed, every pulse after the warm-up and outside the hold-
     t.deepEqual(opens, expected);
   }), { numRuns: 200 });
 });
+
+test('the zone stays open while a new pulse is settling at the end of minOpenS (no closed-open flicker)', (t) => {
+  // Found by the property above: pulses at 60, 3061 and 3181 ms with minOpenS 3 s once closed
+  // the zone at 3111 while the output had just risen again.
+  const { opens, closes, idleAtClose } = run({ warmUpS: 0, holdOffS: 0, pulses: 1, pulseWindowS: 1, minOpenS: 3 }, [[60, 60], [2941, 60], [60, 60]]);
+  t.deepEqual(idleAtClose, closes.map(() => true));
+  t.is(opens.length, 1, 'one opening for the whole train');
+  t.is(closes.length, 1);
+});
