@@ -105,11 +105,25 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length;
 }
 
+// The snapshot's keys come from a small vocabulary repeated for every zone: their encoded
+// bytes (the sort key) are kept rather than encoded again for each zone of each snapshot.
+const keyBytes = new Map<string | number | bigint, Uint8Array>();
+const KEY_CACHE_MAX = 256;
+
+function encodedKey(key: string | number | bigint): Uint8Array {
+  let bytes = keyBytes.get(key);
+  if (!bytes) {
+    bytes = encodeCbor(key);
+    if (keyBytes.size < KEY_CACHE_MAX) keyBytes.set(key, bytes);
+  }
+  return bytes;
+}
+
 /** Map entries sorted by the bytes of their encoded keys (deterministic CBOR). */
 function sortedMap(entries: Array<[string | number, unknown]>, path: string, depth: number): Map<unknown, unknown> {
   const keyed = entries.map(([k, v]) => {
     const key = typeof k === 'number' ? wireInt(k) : k;
-    return { key, bytes: encodeCbor(key), value: toWire(v, `${path}.${k}`, depth + 1) };
+    return { key, bytes: encodedKey(key), value: toWire(v, `${path}.${k}`, depth + 1) };
   });
   keyed.sort((a, b) => compareBytes(a.bytes, b.bytes));
   for (let i = 1; i < keyed.length; i++) {
