@@ -8,17 +8,9 @@ import { openLevel } from '../../drivers/input';
 import type { Connect } from '../../src/uplink/transport';
 import { MemoryStorage } from './memory-storage';
 import { SimBoard, simPins, type Level } from './sim-digital';
+import { seeded } from './seeded';
 
-/** A small seeded PRNG (xorshift32): deterministic "randomness" for simulations only. */
-export function seeded(seed = 0x9e3779b9): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 4294967296;
-  };
-}
+export { seeded } from './seeded';
 
 const offline: Connect = (_target, events) => {
   events.onClose('no network in this simulation');

@@ -6,7 +6,6 @@ import { mkdtempSync, writeFileSync, chmodSync, chownSync, readFileSync } from '
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
-import { Aedes } from 'aedes';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 
@@ -178,30 +177,8 @@ export class Mosquitto {
   resume(): void { this.child?.kill('SIGCONT'); }
 }
 
-export interface AedesBroker {
-  port: number;
-  close(): Promise<void>;
-}
-
-/** aedes in-process on a loopback port (default: a free one). aedes 1.x speaks MQTT 3.1.1 only. */
-export async function startAedes(port = 0): Promise<AedesBroker> {
-  const broker = await Aedes.createBroker();
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    broker.handle(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-    },
-  };
-}
+/** aedes in-process on a loopback port (default: a free one): the simulator's own embedded broker. */
+export { startEmbeddedBroker as startAedes, type EmbeddedBroker as AedesBroker } from '../../hosts/node/broker.ts';
 
 /**
  * A TCP proxy in front of a broker. `inject` slips bytes into the broker-to-panel direction

@@ -9,6 +9,7 @@
 // same on both engines. The world reads its power-on state from globalThis.__esp32Inputs
 // (flash files, pin levels, MAC, networks in range…) and `finish` prints one report line.
 import { SimBoard, type Level } from '../../../../hosts/xs/sim-digital';
+import { seeded } from '../../../../hosts/xs/seeded';
 
 export interface WorldInputs {
   /** Which script of test/esp32/scripts.ts drives this boot. */
@@ -60,16 +61,7 @@ export interface HttpResult {
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? '0' : '') + b.toString(16)).join('');
 const unhex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (h) => parseInt(h, 16));
 
-/** xorshift32: the stand-in for the hardware RNG, the same on both engines. */
-function seeded(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
-    return x / 4294967296;
-  };
-}
+// The stand-in for the hardware RNG is `seeded` (xorshift32), the same on both engines.
 
 /** Opens and output writes are logged: the order of hardware actions at boot is what some tests check. */
 class WorldBoard extends SimBoard {
