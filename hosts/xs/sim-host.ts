@@ -10,7 +10,6 @@ import { MemoryStorage } from './memory-storage';
 import { SimBoard, simPins, type Level } from './sim-digital';
 import { seeded } from './seeded';
 
-export { seeded } from './seeded';
 
 const offline: Connect = (_target, events) => {
   events.onClose('no network in this simulation');
