@@ -183,6 +183,7 @@ export class Panel {
       },
       onStatus: (up, reason) => {
         this.host.log(`uplink: ${up ? 'connected' : `down (${reason})`}`);
+        if (reason === 'stopped') return; // our own close or reconfigure: no uplink trouble (350)
         if (up) this.publishHomeAssistant(true); // discovery and state again on every link: the broker may have lost them
         this.input({ type: 'uplink', up });
       },

@@ -172,6 +172,7 @@ test('SIGINT: exits 0 with the data saved; a restart shows the same config and l
   const after = await again.sim.get('/sim/log');
   t.deepEqual(after.slice(0, before.length), before, 'the log as it was');
   t.deepEqual(seqs(after), range(after.length), 'no gap');
+  t.false(after.some((e: { code: number }) => e.code === 350), 'a clean stop is no uplink trouble (no 350)');
   // The master code still works: the users came back with the config.
   const disarm = await again.sim.post('/sim/keypad', { action: 'disarm', code: first.master });
   t.true(disarm.ok, 'disarmed with the same master code');
