@@ -162,8 +162,8 @@ export function markdown(r: Report): string {
   if (r.sizes) {
     const b = r.sizes.bundles;
     out.push('## Firmware bundle bytes (esbuild, minified)', '');
-    out.push(`\`firmware()\` bundles \`${b.firmware_entry.entry}\`, which does not include the app yet (${b.firmware_entry.note}); so`);
-    out.push('this report also bundles the app itself (`Panel` + config, everything it reaches) the same way.', '');
+    out.push(`\`firmware()\` bundles \`${b.firmware_entry.entry}\` (${b.firmware_entry.note}); the app row bundles`);
+    out.push('`Panel` + config alone, the same way, to split its bytes by source.', '');
     out.push(table(['bundle', 'bytes'], [
       [`\`firmware()\`: ${b.firmware_entry.entry}`, int(b.firmware_entry.bytes)],
       [`**the app**: ${b.app.entry}`, int(b.app.bytes)],

@@ -34,7 +34,7 @@ export async function bundleSizes() {
   const app = await bundle({ stdin: { contents: APP_ENTRY, resolveDir: path.join(repoRoot, 'bench') }, format: 'esm', minify: true, metafile: true });
   const core = await bundle({ entry: 'src/core/machine.ts', format: 'esm', minify: true });
   return {
-    firmware_entry: { entry: 'hosts/xs/firmware.ts', bytes: fw.bytes, note: 'the entry as it stands: the CBOR and MQTT packet codecs only' },
+    firmware_entry: { entry: 'hosts/xs/firmware.ts', bytes: fw.bytes, note: 'the firmware entry: the app and everything it reaches' },
     app: { entry: 'src/app.ts (Panel) + src/config.ts, with drivers/, src/store, src/uplink and the libraries', bytes: app.bytes, by_source: bySource(app.metafile!) },
     core_alone: { entry: 'src/core/machine.ts', bytes: core.bytes },
     moddable_libs: await buildModdableLibs(),
