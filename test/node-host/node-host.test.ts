@@ -177,3 +177,41 @@ test('SIGINT: exits 0 with the data saved; a restart shows the same config and l
   const disarm = await again.sim.post('/sim/keypad', { action: 'disarm', code: first.master });
   t.true(disarm.ok, 'disarmed with the same master code');
 });
+
+test('issue 5: mosquitto stopped during an alarm and restarted → every event arrives in order, and the siren never noticed', async (t) => {
+  const broker = await Mosquitto.start({ persistence: true });
+  t.teardown(() => broker.stop());
+  const url = `mqtt://127.0.0.1:${broker.port}`;
+  // A monitoring station with a persistent session: it misses nothing while it reconnects.
+  const sub = await Subscriber.connect(url, ['alarm/+/event'], { clientId: 'station', clean: false, properties: { sessionExpiryInterval: 600 } });
+  t.teardown(() => sub.close());
+  const seen = () => new Set(sub.messages.map((m) => readEvent(m.payload).seq));
+
+  const { sim, events, master } = await boot(t, ['--broker', url, '--speed', '10']);
+  await armAway(sim, events, master);
+  await sim.post('/sim/zone', { zone: 1, open: true });
+  await events.until((s) => s.named('event').some((e) => e.code === 134), 'the entry alarm', 20_000);
+  const sounding = await sim.get('/sim/state');
+  t.is(sounding.board[SIREN], 1, 'the siren sounds');
+
+  await broker.stop('SIGTERM');
+  await events.until((s) => s.named('event').some((e) => e.code === 350 && e.q === 1), 'the panel to log the uplink trouble (350)', 20_000);
+  const away = await sim.get('/sim/state');
+  t.is(away.board[SIREN], 1, 'the broker gone, the siren still sounds');
+  t.is(away.siren.driver?.pattern, 'alarm', 'its alarm pattern');
+  t.is(away.snapshot.mode, 'triggered', 'and the alarm stands');
+  // The alarm goes on while the broker is away: the motion detector fires, the owner disarms.
+  await sim.post('/sim/zone', { zone: 2, open: true });
+  const disarmed = await sim.post('/sim/keypad', { action: 'disarm', code: master });
+  t.true(disarmed.ok, 'disarmed with the broker away');
+  t.not((await sim.get('/sim/state')).siren.driver?.pattern, 'alarm', 'disarming silenced the alarm (a disarm chirp may follow), broker or not');
+  const offline = await sim.get('/sim/state');
+  t.true(offline.status.outbox > 0, `events wait in the outbox (${offline.status.outbox})`);
+
+  await broker.run();
+  const last = (await sim.get('/sim/state')).status.lastSeq;
+  await sub.until(() => range(last).every((s) => seen().has(s)), `every seq 1..${last}`, 30_000);
+  const firsts: number[] = [];
+  for (const m of sub.messages) { const s = readEvent(m.payload).seq; if (!firsts.includes(s)) firsts.push(s); }
+  t.deepEqual(firsts.slice(0, last), range(last), 'in order, no gaps');
+});
