@@ -149,7 +149,7 @@ export class Panel {
   private openDrivers(): void {
     const held: Input[] = []; // boot readings arrive from the constructors, before `drivers` is set
     const feed = (input: Input) => (this.drivers ? this.input(input) : held.push(input));
-    this.drivers = undefined;
+    this.drivers = undefined; // (re)opening: readings are held until openDrivers returns
     this.drivers = openDrivers(this.host.pins, this.host.clock, this.cfg.pins, {
       onChange: (zone, open) => feed({ type: 'zone', zone, open }),
       onTamper: (zone, active) => feed({ type: 'tamper', zone, active }),
