@@ -8,18 +8,8 @@ import { encodePacket, payload, type Packet, type ProtocolVersion } from '../../
 import { ContactId, Qualifier } from '../../src/core/events';
 import { MemoryBroker, SimTime } from '../support/memory-mqtt';
 import { MemoryOutbox } from '../support/memory-outbox';
+import { seeded } from '../../hosts/xs/seeded';
 
-/** mulberry32: a tiny seeded PRNG, the same numbers on every engine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CMD = 'alarm/a1b2c3/cmd';
 
@@ -59,7 +49,7 @@ function mutate(wire: Uint8Array, rand: () => number, int: (n: number) => number
 
 export default defineScenarios('uplink fuzz', {
   'random and mutated broker bytes: no throw, no hang, always back to connected, no event lost': (t) => {
-    const rand = prng(0x5eed);
+    const rand = seeded(0x5eed);
     const int = (n: number) => Math.floor(rand() * n);
     for (const version of [5, 4] as const) {
       const broker = new MemoryBroker({ versions: version === 5 ? [4, 5] : [4] });
@@ -69,7 +59,7 @@ export default defineScenarios('uplink fuzz', {
       let threw = 0;
       const session = new Session(
         { host: 'fuzz.test', port: 1883, clientId: 'panel-a1b2c3', panelId: 'a1b2c3', keepalive: 20, window: 4 },
-        { connect: broker.connect, outbox, random: prng(version), onCommand: () => { commands++; } },
+        { connect: broker.connect, outbox, random: seeded(version), onCommand: () => { commands++; } },
       );
       const up = () => session.info().up && broker.open;
       const drive = (done: () => boolean, steps: number) => {

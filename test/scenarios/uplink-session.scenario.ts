@@ -8,21 +8,11 @@ import { encodePacket, payload, type Packet } from '../../src/uplink/packets';
 import { ContactId, Qualifier } from '../../src/core/events';
 import { MemoryBroker, SimTime, type BrokerOptions } from '../support/memory-mqtt';
 import { MemoryOutbox } from '../support/memory-outbox';
+import { seeded } from '../../hosts/xs/seeded';
 
 const T = { status: 'alarm/a1b2c3/status', state: 'alarm/a1b2c3/state', event: 'alarm/a1b2c3/event', cmd: 'alarm/a1b2c3/cmd', reply: 'alarm/a1b2c3/reply' };
 const bytes = (...b: number[]) => new Uint8Array(b);
 
-/** mulberry32: a tiny seeded PRNG, the same numbers on every engine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function setup(o: { broker?: BrokerOptions; config?: Partial<SessionConfig>; hooks?: Partial<SessionHooks> } = {}) {
   const broker = new MemoryBroker(o.broker);
@@ -36,7 +26,7 @@ function setup(o: { broker?: BrokerOptions; config?: Partial<SessionConfig>; hoo
     {
       connect: (target, events) => { attempts.push(time.now); return broker.connect(target, events); },
       outbox,
-      random: prng(7),
+      random: seeded(7),
       onStatus: (up, why) => status.push(`${up ? 'up' : 'down'}: ${why}`),
       onCommand: (b) => commands.push(b),
       ...o.hooks,
