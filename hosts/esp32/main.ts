@@ -21,12 +21,12 @@ import type { Storage } from "../../src/store/storage";
 import { esp32PinProblems } from "../../drivers/esp32-pins";
 import { buildSettings } from "./settings";
 import { SirenHold, esp32Pins } from "./pins";
-import { Esp32Clock } from "./clock";
-import { FlashStorage } from "./flash-storage";
+import { ModdableClock } from "../moddable/clock";
+import { FlashStorage } from "../moddable/flash-storage";
 import { hardwareRandomBytes } from "./random";
 import { openApPassword, openConfig, panelIdFromMac, type ConfigOutcome } from "./first-boot";
-import { esp32Connect } from "./transport";
-import { ServiceLoop } from "./service";
+import { moddableConnect } from "../moddable/transport";
+import { ServiceLoop } from "../moddable/service";
 import { AccessPoint, StationLink, TimeSync, radioOn } from "./network";
 import { watchSetupButton } from "./setup-button";
 import { servePortal } from "./http";
@@ -46,7 +46,7 @@ try {
 for (const p of buildProblems) serial(`build config: ${p}`);
 
 // 2. Flash, radio, config.
-const clock = new Esp32Clock();
+const clock = new ModdableClock();
 const storage = new FlashStorage(settings.root);
 let mac: string | undefined;
 try {
@@ -84,7 +84,7 @@ const host: Host = {
   storage,
   pins: siren.pins(esp32Pins()),
   pinRules: esp32PinProblems,
-  connect: esp32Connect,
+  connect: moddableConnect,
   random: () => Math.random(),
   randomBytes: hardwareRandomBytes,
   log: serial,

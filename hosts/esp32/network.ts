@@ -8,7 +8,7 @@ import Net from "net";
 import SNTP from "sntp";
 import DNSServer from "dns/server";
 import Timer from "timer";
-import type { Esp32Clock } from "./clock";
+import type { ModdableClock } from "../moddable/clock";
 
 type Log = (line: string) => void;
 
@@ -160,7 +160,7 @@ export class TimeSync {
   private timer: Timer | undefined;
   private request: SNTP | undefined;
 
-  constructor(private readonly servers: string[], private readonly clock: Esp32Clock, private readonly log: Log) {}
+  constructor(private readonly servers: string[], private readonly clock: ModdableClock, private readonly log: Log) {}
 
   start(): void {
     this.stop();

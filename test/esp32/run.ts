@@ -31,15 +31,15 @@ export const standIns: Record<string, string> = {
   'embedded:io/socket/tcp/tls': 'tls.ts',
 };
 
-const hostDir = path.join(repoRoot, 'hosts/esp32') + path.sep;
+const hostDirs = ['hosts/esp32', 'hosts/moddable'].map((d) => path.join(repoRoot, d) + path.sep);
 
 const moddable: esbuild.Plugin = {
   name: 'moddable-stand-ins',
   setup(build) {
     build.onResolve({ filter: /.*/ }, (args) => {
-      if (args.importer.startsWith(hostDir)) {
+      if (hostDirs.some((d) => args.importer.startsWith(d))) {
         if (args.path in standIns) return { path: path.join(virtual, standIns[args.path]) };
-        if (args.path === './portal' && args.importer === path.join(hostDir, 'main.ts')) {
+        if (args.path === './portal' && args.importer === path.join(repoRoot, 'hosts/esp32/main.ts')) {
           return { path: path.join(repoRoot, 'test/esp32/portal-stand-in.ts') };
         }
       }
@@ -60,7 +60,7 @@ export async function bundleEsp32(): Promise<string> {
     `import { world } from './test/support/fake-moddable/virtual/world.ts';`,
     `import './hosts/esp32/main.ts';`,
     `import { scripts } from './test/esp32/scripts.ts';`,
-    `import { FlashStorage } from './hosts/esp32/flash-storage.ts';`,
+    `import { FlashStorage } from './hosts/moddable/flash-storage.ts';`,
     `const out = globalThis.print ?? console.log;`,
     `let result;`,
     `try { result = scripts[world.inputs.script](world, world.inputs.params ?? {}, { FlashStorage }); }`,

@@ -1,5 +1,5 @@
 // embedded:io/socket/tcp as Moddable implements it on lwIP, over node:net, for testing
-// hosts/esp32/transport.ts on Node: onWritable(count) once connected and whenever sent data
+// hosts/moddable/transport.ts on Node: onWritable(count) once connected and whenever sent data
 // frees room; write() throws "would block" past that room; read(count) hands out received bytes.
 import net from 'node:net';
 

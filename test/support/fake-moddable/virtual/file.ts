@@ -46,7 +46,12 @@ export class File {
 
   static exists(path: string): boolean { world.touchFlash(); return world.files.has(path); }
   static delete(path: string): boolean { world.touchFlash(); return world.files.delete(path); }
+  /** As modLittlefs.c: a `to` that is not absolute is a name in the directory of `from`. */
   static rename(from: string, to: string): boolean {
+    if (!to.startsWith('/')) {
+      if (to.includes('/')) throw new Error('invalid to');
+      to = from.slice(0, from.lastIndexOf('/') + 1) + to;
+    }
     world.touchFlash();
     const bytes = world.files.get(from);
     if (!bytes) return false;

@@ -1,4 +1,4 @@
-// hosts/esp32/transport.ts on Node: bundled with its Moddable modules replaced by stand-ins
+// hosts/moddable/transport.ts on Node: bundled with its Moddable modules replaced by stand-ins
 // (test/support/fake-moddable: an ECMA-419 TCP socket over node:net with a 64-byte send
 // buffer, Net.resolve over Node's resolver, Timer over Node timers), then run against mosquitto.
 import test from 'ava';
@@ -24,7 +24,7 @@ const fakes: Record<string, string> = {
 };
 
 interface Esp32Module {
-  esp32Connect: Connect;
+  moddableConnect: Connect;
   pemToDer(pem: string): Uint8Array[];
   runSession(session: Session, uptime: () => number): { wake(): void; stop(): void };
   FakeTCP: { writesRefused: number };
@@ -36,7 +36,7 @@ async function loadEsp32Transport(): Promise<Esp32Module> {
   const result = await esbuild.build({
     stdin: {
       contents: [
-        `export * from '${path.join(repoRoot, 'hosts/esp32/transport.ts')}';`,
+        `export * from '${path.join(repoRoot, 'hosts/moddable/transport.ts')}';`,
         `export { default as FakeTCP } from '${path.join(dir, 'tcp.ts')}';`,
         `export { default as FakeTLS } from '${path.join(dir, 'tls.ts')}';`,
       ].join('\n'),
@@ -47,7 +47,7 @@ async function loadEsp32Transport(): Promise<Esp32Module> {
       name: 'moddable-stand-ins',
       setup(build) {
         build.onResolve({ filter: /^(embedded:io\/socket\/tcp(\/tls)?|net|timer)$/ }, (args) =>
-          args.importer.endsWith(path.join('hosts', 'esp32', 'transport.ts')) ? { path: path.join(dir, fakes[args.path]) } : undefined);
+          args.importer.endsWith(path.join('hosts', 'moddable', 'transport.ts')) ? { path: path.join(dir, fakes[args.path]) } : undefined);
       },
     }],
   });
@@ -59,7 +59,7 @@ async function loadEsp32Transport(): Promise<Esp32Module> {
 const esp32 = loadEsp32Transport();
 
 test('ECMA-419 TCP: a session over the ESP32 transport delivers every event, paced by onWritable', async (t) => {
-  const { esp32Connect, runSession, FakeTCP } = await esp32;
+  const { moddableConnect, runSession, FakeTCP } = await esp32;
   const broker = await Mosquitto.start();
   t.teardown(() => broker.stop());
   const sub = await Subscriber.connect(`mqtt://127.0.0.1:${broker.port}`, ['alarm/e1/event']);
@@ -68,7 +68,7 @@ test('ECMA-419 TCP: a session over the ESP32 transport delivers every event, pac
   let runner: { wake(): void; stop(): void } | undefined;
   const session = new Session(
     { host: 'localhost', port: broker.port, clientId: 'panel-e1', panelId: 'e1', window: 16 }, // a name: Net.resolve first
-    { connect: esp32Connect, outbox, wake: () => runner?.wake() },
+    { connect: moddableConnect, outbox, wake: () => runner?.wake() },
   );
   runner = runSession(session, () => performance.now());
   t.teardown(() => { session.stop(); runner!.stop(); });
@@ -90,10 +90,10 @@ test('PEM to DER for the TLS socket: the same bytes as Node reads', async (t) =>
 });
 
 test('TLS: the options handed to Moddable\'s TLS socket (CA, client certificate, key, SNI)', async (t) => {
-  const { esp32Connect, FakeTLS } = await esp32;
+  const { moddableConnect, FakeTLS } = await esp32;
   const pki = testPki();
   const closed = await new Promise<string>((resolve) => {
-    esp32Connect(
+    moddableConnect(
       { host: '127.0.0.1', port: 8883, tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, servername: 'broker.example' } },
       { onConnect: () => {}, onData: () => {}, onClose: resolve },
     );

@@ -1,4 +1,4 @@
-// The panel's clock on the ESP32: uptime from Time.ticks, wall time from SNTP only.
+// The panel's clock on Moddable builds (ESP32, lin): uptime from Time.ticks, wall time from SNTP only.
 //
 // Time.ticks is the millisecond tick counter as a signed 32-bit integer (Moddable's
 // xs_time_ticks hands modMilliseconds() to xsmcSetInteger): it turns negative after 24.8
@@ -15,7 +15,7 @@ import type { Clock } from "../../src/core/clock";
 /** 2024-01-01T00:00:00Z: an SNTP answer before this is wrong, not news. */
 const EARLIEST_BELIEVABLE = 1_704_067_200;
 
-export class Esp32Clock implements Clock {
+export class ModdableClock implements Clock {
   private last = Time.ticks;
   private elapsed = 0;
   private wall: { seconds: number; at: number } | undefined;

@@ -50,7 +50,9 @@ export class FlashStorage implements Storage {
     } finally {
       file.close();
     }
-    if (!File.rename(temp, path)) throw new Error(`storage: rename of ${temp} failed`);
+    // `to` is a bare name: Moddable renames within the directory of `from` (a path there that is
+    // not absolute is refused: "invalid to").
+    if (!File.rename(temp, name)) throw new Error(`storage: rename of ${temp} failed`);
   }
 
   remove(name: string): void {

@@ -1,4 +1,4 @@
-// The uplink on the ESP32: a `Connect` over ECMA-419 TCP (embedded:io/socket/tcp), or
+// The uplink on Moddable builds (ESP32, lin): a `Connect` over ECMA-419 TCP (embedded:io/socket/tcp), or
 // Moddable's ECMA-419 TLS socket for mqtts, and the Timer glue that drives the session.
 //
 // ECMA-419 sockets take an IP address, so a host name is resolved first (lwIP's resolver
@@ -19,7 +19,7 @@ interface Socket {
 
 const isIPv4 = (host: string) => /^\d{1,3}(\.\d{1,3}){3}$/.test(host);
 
-class Esp32Link implements Transport {
+class ModdableLink implements Transport {
   private socket: Socket | undefined;
   private closed = false;
   private connected = false;
@@ -129,7 +129,7 @@ class Esp32Link implements Transport {
 }
 
 /** TCP, or TLS when the target has `tls` (CA, optional client certificate and key). */
-export const esp32Connect: Connect = (target, events) => new Esp32Link(target, events);
+export const moddableConnect: Connect = (target, events) => new ModdableLink(target, events);
 
 /** The DER bytes of every PEM block in `pem` (certificates, keys). */
 export function pemToDer(pem: string): Uint8Array[] {
