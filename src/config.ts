@@ -6,6 +6,7 @@
 import { hashCode, validateSettings, type FieldError, type Settings } from './core/settings';
 import { defaultPinConfig, pinConfigProblems, type PinConfig } from '../drivers/config';
 import { decodeKey } from './uplink/keys';
+import { toHex } from './text';
 
 export type { FieldError };
 
@@ -176,7 +177,6 @@ export function randomCode(randomBytes: (n: number) => Uint8Array, digits: numbe
   return code;
 }
 
-const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? '0' : '') + b.toString(16)).join('');
 
 export interface FirstBoot {
   config: PanelConfig;

@@ -2,8 +2,8 @@
 //
 // `validateSettings` is the only way in: raw data from the portal or the journal is checked
 // field by field, defaults are filled in, and every problem is named by its path.
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { sha256 } from '../hash';
+import { fromHex, toHex } from '../text';
 
 export const armedModes = ['armed_away', 'armed_home', 'armed_night'] as const;
 export type ArmedMode = (typeof armedModes)[number];
@@ -95,11 +95,11 @@ export const isValidCode = (code: unknown): code is string => typeof code === 's
  */
 export function hashCode(code: string, salt: string): string {
   if (!isValidCode(code)) throw new RangeError('a code is 4 to 8 digits');
-  const s = hexToBytes(salt);
+  const s = fromHex(salt);
   const input = new Uint8Array(s.length + code.length);
   input.set(s);
   for (let i = 0; i < code.length; i++) input[s.length + i] = code.charCodeAt(i); // ASCII digits
-  return bytesToHex(sha256(input));
+  return toHex(sha256(input));
 }
 
 /** Equal hex strings in time that does not depend on where they differ. */

@@ -8,7 +8,7 @@
 // for host timers (test/build.test.ts), which reads this file as firmware, does not take it
 // for one of ours. A Content-Security-Policy allows exactly this
 // script and this style, by hash.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../hash';
 import { encodeKey } from '../uplink/keys';
 import { utf8 } from '../text';
 

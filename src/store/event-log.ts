@@ -10,7 +10,7 @@
 // Chain: hash_i = SHA-256(hash_{i−1} ‖ seq_i ‖ flags_i ‖ event bytes_i), cut to 16 bytes, stored in
 // the record. Recovery reads the stored hashes (no hashing at boot); `verifyChain` recomputes
 // them all. An unkeyed chain shows alterations to anyone holding a later hash (the head).
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from '../hash';
 import type { Storage } from './storage';
 import { MAX_EVENT_BYTES, concat, encodeRecord, getSeq, getU32, putSeq, putU32, readRecords, scanRecords, type StoredRecord } from './record';
 

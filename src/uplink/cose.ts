@@ -6,8 +6,7 @@
 //
 // The MAC covers the protected header bytes exactly as received and the payload, never the
 // unprotected header: that is why the kid only selects a key and proves nothing by itself.
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hmacSha256 } from '../hash';
 import { Tag } from 'cbor-x';
 import { encodeCbor, decodeCbor } from './cbor';
 
@@ -22,8 +21,12 @@ const CRIT = 2;
 const KID = 4;
 
 const EMPTY = new Uint8Array(0);
-/** `{1: 5}`: the only protected header this panel writes. */
-const PROTECTED_HMAC_256_256 = encodeCbor(new Map([[ALG, HMAC_256_256]]));
+/**
+ * `{1: 5}`: the only protected header this panel writes, as bytes (cose-js verifying our MACs
+ * checks them, test/commands/cose.test.ts). Not encoded here: encoding at module load would make cbor-x's working buffer at
+ * Moddable's preload, read-only in flash for every later encode.
+ */
+const PROTECTED_HMAC_256_256 = Uint8Array.of(0xa1, ALG, HMAC_256_256);
 
 export type Mac0Refusal = 'malformed' | 'unknown_key' | 'bad_mac';
 
@@ -46,7 +49,7 @@ export function macStructure(protectedHeader: Uint8Array, payload: Uint8Array): 
 }
 
 function macTag(key: Uint8Array, protectedHeader: Uint8Array, payload: Uint8Array): Uint8Array {
-  return hmac(sha256, key, macStructure(protectedHeader, payload));
+  return hmacSha256(key, macStructure(protectedHeader, payload));
 }
 
 /** Signs `payload` for the holder of `key`; returns the tagged COSE_Mac0 bytes. */
