@@ -44,7 +44,8 @@ test('the libraries build as Moddable modules', async (t) => {
   for (const [name, bytes] of Object.entries(sizes)) t.log(`${name}: ${bytes} bytes`);
 });
 
-const firmwareDirs = ['src', 'drivers', 'hosts/esp32', 'hosts/xs'];
+// hosts/lin is left out: the simulator reads its machine's wall clock (Date.now) on purpose.
+const firmwareDirs = ['src', 'drivers', 'hosts/moddable', 'hosts/esp32', 'hosts/xs'];
 function firmwareFiles(): string[] {
   return firmwareDirs.filter((d) => existsSync(path.join(repoRoot, d))).flatMap((d) => (readdirSync(path.join(repoRoot, d), { recursive: true }) as string[])
     .filter((f) => f.endsWith('.ts'))

@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url);
 const nodeBuiltins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 // npm polyfills that stand in for Node built-ins of the same name inside the bundle
 // (mqtt-packet needs them). They are packages, not Node, so they are allowed.
-const polyfilled = new Set(['buffer', 'events']);
+const polyfilled = new Set(['buffer']);
 
 /** Fails the build on any Node built-in import, naming the importer. */
 const noNodeBuiltins = (root: string): esbuild.Plugin => ({
@@ -31,7 +31,7 @@ const noNodeBuiltins = (root: string): esbuild.Plugin => ({
   },
 });
 
-/** mqtt-packet's helpers that do not fit XS: `debug` is dropped, `bl` loses readable-stream. */
+/** mqtt-packet's helpers that do not fit XS: `debug` is dropped, `bl` loses readable-stream, `events` is tools/shims/events.js. */
 const xsShims: esbuild.Plugin = {
   name: 'xs-shims',
   setup(build) {
@@ -41,6 +41,43 @@ const xsShims: esbuild.Plugin = {
       loader: 'js',
     }));
     build.onResolve({ filter: /^bl$/ }, () => ({ path: require.resolve('bl/BufferList.js') }));
+    build.onResolve({ filter: /^events$/ }, () => ({ path: path.join(repoRoot, 'tools/shims/events.js') }));
+  },
+};
+
+/**
+ * Edits to library sources, made as esbuild loads them, for what the device cannot run.
+ * Each names the exact text it replaces; a library update that moves that text fails the
+ * build here rather than on the panel.
+ */
+interface DeviceEdit { file: RegExp; find: string; replace: string; why: string }
+export const deviceEdits: DeviceEdit[] = [
+  {
+    file: /cbor-x[\\/]decode\.js$/,
+    find: 'for (let i = 0; i < typedArrays.length; i++) {\n\tregisterTypedArray(typedArrays[i], typedArrayTags[i])\n}',
+    replace: '',
+    why: 'cbor-x registers decoders for the typed-array tags (RFC 8746) at load, reading each constructor\'s ' +
+      '`name`; under Moddable\'s `strip: "*"` those names are gone and the preload throws. The panel never ' +
+      'sends nor accepts typed-array tags: unregistered, they decode as plain tags, which every payload check refuses.',
+  },
+];
+
+const deviceEditsPlugin: esbuild.Plugin = {
+  name: 'device-edits',
+  setup(build) {
+    build.onLoad({ filter: /\.js$/ }, async (args) => {
+      const edits = deviceEdits.filter((e) => e.file.test(args.path));
+      if (edits.length === 0) return undefined;
+      const { readFile } = await import('node:fs/promises');
+      let contents = await readFile(args.path, 'utf8');
+      for (const edit of edits) {
+        if (!contents.includes(edit.find)) {
+          return { errors: [{ text: `device edit no longer applies to ${path.relative(repoRoot, args.path)}: ${edit.why}` }] };
+        }
+        contents = contents.replace(edit.find, edit.replace);
+      }
+      return { contents, loader: 'js' };
+    });
   },
 };
 
@@ -82,7 +119,7 @@ export async function bundle(opts: BundleOptions): Promise<Bundle> {
     conditions: ['import', 'default'],
     resolveExtensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
     inject: opts.buffer === false ? [] : [path.join(repoRoot, 'tools/buffer-shim.js')],
-    plugins: [noNodeBuiltins(root), xsShims],
+    plugins: [xsShims, noNodeBuiltins(root), deviceEditsPlugin],
     minify: opts.minify ?? false,
     legalComments: 'none',
     logLevel: 'silent',
@@ -100,18 +137,24 @@ export function firmware(root = repoRoot): Promise<Bundle> {
 
 /**
  * The npm libraries as Moddable modules: each becomes one ES module under build/moddable/,
- * named in manifest.json by the specifier firmware code imports (`cbor-x`, `mqtt-packet`).
+ * named in manifest.json by the specifier firmware code imports (`cbor-x`, `mqtt-packet`),
+ * with a declaration file beside it that re-exports the package's own typings (mcconfig's
+ * tsc resolves the manifest name to this folder). SHA-256 and HMAC are not among them:
+ * Moddable builds take them from Moddable's `crypt` (see src/hash.ts).
  */
-export const moddableLibs: Record<string, { file: string; source: string; buffer?: boolean }> = {
-  'cbor-x': { file: 'cbor-x', source: `export { Encoder, Decoder, Tag, decode, encode } from 'cbor-x';`, buffer: false },
+export const moddableLibs: Record<string, { file: string; source: string; types: string; buffer?: boolean }> = {
+  'cbor-x': {
+    file: 'cbor-x',
+    source: `export { Encoder, Decoder, Tag, decode, encode } from 'cbor-x';`,
+    types: `export { Encoder, Decoder, Tag, decode, encode } from '../../node_modules/cbor-x/index';`,
+    buffer: false,
+  },
   'mqtt-packet': {
     file: 'mqtt-packet',
     source: `import * as m from 'mqtt-packet'; export const { parser, generate, writeToStream } = m;`,
+    types: `export * from '../../node_modules/mqtt-packet/types/index';`,
     buffer: true,
   },
-  '@noble/hashes/hmac.js': { file: 'noble-hmac', source: `export * from '@noble/hashes/hmac.js';` },
-  '@noble/hashes/sha2.js': { file: 'noble-sha2', source: `export * from '@noble/hashes/sha2.js';` },
-  '@noble/hashes/utils.js': { file: 'noble-utils', source: `export * from '@noble/hashes/utils.js';` },
 };
 
 export async function buildModdableLibs(root = repoRoot): Promise<Record<string, number>> {
@@ -119,9 +162,10 @@ export async function buildModdableLibs(root = repoRoot): Promise<Record<string,
   const dir = path.join(root, 'build/moddable');
   await mkdir(dir, { recursive: true });
   const sizes: Record<string, number> = {};
-  for (const [name, { file, source, buffer }] of Object.entries(moddableLibs)) {
+  for (const [name, { file, source, types, buffer }] of Object.entries(moddableLibs)) {
     const lib = await bundle({ root, stdin: { contents: source, resolveDir: root }, format: 'esm', minify: true, buffer: buffer ?? false });
     await writeFile(path.join(dir, `${file}.js`), lib.code);
+    await writeFile(path.join(dir, `${file}.d.ts`), `${types}\n`);
     sizes[name] = lib.bytes;
   }
   return sizes;

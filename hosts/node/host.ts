@@ -9,25 +9,12 @@ import type { PinConfig } from '../../drivers/config.ts';
 import { esp32PinProblems } from '../../drivers/esp32-pins.ts';
 import { openLevel } from '../../drivers/input.ts';
 import type { PinFactory } from '../../drivers/pin.ts';
-import { SimBoard, simPins, type Level } from '../xs/sim-digital.ts';
+import { WatchedBoard, simPins, type Level } from '../xs/sim-digital.ts';
 import { FileStorage } from './file-storage.ts';
 import { nodeConnect } from './transport.ts';
 
 /** Longest a Node timer can sleep (2^31 − 1 ms); a later deadline is slept toward in steps. */
 const MAX_SLEEP_MS = 2 ** 31 - 1;
-/** Output writes the board keeps for inspection (it would otherwise grow with every beep). */
-const KEPT_WRITES = 256;
-
-/** A SimBoard that tells its owner about every output write (the siren lamp follows it). */
-export class WatchedBoard extends SimBoard {
-  onDrive: ((pin: number, level: Level) => void) | undefined;
-
-  override drive(pin: number, level: Level): void {
-    super.drive(pin, level);
-    if (this.writes.length > KEPT_WRITES) this.writes.splice(0, this.writes.length - KEPT_WRITES);
-    this.onDrive?.(pin, level);
-  }
-}
 
 /**
  * Uptime in ms since `start`, `speed` times faster than real time (whole ms: events carry

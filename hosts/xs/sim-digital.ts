@@ -49,6 +49,20 @@ export class SimBoard {
   /** @internal */ drive(pin: number, level: Level) { this.levels.set(pin, level); this.writes.push([pin, level]); }
 }
 
+/** Output writes a WatchedBoard keeps for inspection (it would otherwise grow with every beep). */
+const KEPT_WRITES = 256;
+
+/** A SimBoard that tells its owner about every output write (a siren lamp, a control link). */
+export class WatchedBoard extends SimBoard {
+  onDrive: ((pin: number, level: Level) => void) | undefined;
+
+  override drive(pin: number, level: Level): void {
+    super.drive(pin, level);
+    if (this.writes.length > KEPT_WRITES) this.writes.splice(0, this.writes.length - KEPT_WRITES);
+    this.onDrive?.(pin, level);
+  }
+}
+
 export class SimDigital {
   static readonly Input = Input;
   static readonly InputPullUp = InputPullUp;

@@ -107,10 +107,13 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 // The snapshot's keys come from a small vocabulary repeated for every zone: their encoded
 // bytes (the sort key) are kept rather than encoded again for each zone of each snapshot.
-const keyBytes = new Map<string | number | bigint, Uint8Array>();
+// The cache is made on first use: a Map made at module load is read-only under Moddable's
+// preload ("read-only Map instance").
+let keyBytes: Map<string | number | bigint, Uint8Array> | undefined;
 const KEY_CACHE_MAX = 256;
 
 function encodedKey(key: string | number | bigint): Uint8Array {
+  keyBytes ??= new Map();
   let bytes = keyBytes.get(key);
   if (!bytes) {
     bytes = encodeCbor(key);

@@ -1,0 +1,140 @@
+// The judge: the real Moddable toolchain and runtime. mcconfig builds the firmware for esp32
+// (tsc, xsc, xsl with preload and freeze: every module of ours and every library must load
+// in the linker and link) and for lin, whose mc.so runs the whole panel under mcsim against
+// mosquitto, checked by an independent subscriber (MQTT.js + cbor2), killed and restarted.
+// Without the SDK's host tools ($MODDABLE), one line says so and nothing here runs.
+import test from 'ava';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { decode } from 'cbor2';
+import { FileStorage } from '../../hosts/node/file-storage.ts';
+import { StateStore } from '../../src/store/state.ts';
+import { saveConfig } from '../../src/app.ts';
+import { firstBootConfig, validateConfig } from '../../src/config.ts';
+import { encodeKey } from '../../src/uplink/keys.ts';
+import { signCommand, decodeReply, type Command } from '../../src/uplink/commands.ts';
+import { Mosquitto } from '../support/brokers.ts';
+import { Subscriber, readEvent, firstArrivals, range } from '../uplink/subscriber.ts';
+import { keyOf } from '../commands/fixtures.ts';
+import { unavailable, linkEsp32, buildLin, warningsByModule } from './sdk.ts';
+import { Display, LinPanel } from './lin-panel.ts';
+
+if (unavailable) {
+  console.log(`moddable: skipped (${unavailable})`);
+  test.skip('moddable: esp32 link and lin run (needs the SDK host tools)', () => {});
+} else {
+  /** Modules of ours: each warning there is a RAM pointer we chose to spend. */
+  const ours = (module: string) => /^(src|drivers|hosts)\//.test(module);
+
+  test.serial('esp32: mcconfig builds, tsc, xsc and xsl pass with everything preloaded', async (t) => {
+    t.timeout(600_000); // a whole build: about 40 s on two idle cores
+    const link = await linkEsp32();
+    t.is(link.code, 0, link.output.slice(-4000));
+    t.notRegex(link.output, /error TS\d+/);
+    const warnings = warningsByModule(link.output);
+    t.log(`xsl warnings by module: ${JSON.stringify(warnings)}`);
+    t.log(`littlefs partition made by mcconfig: ${link.partition}`);
+    t.deepEqual(Object.keys(warnings).filter(ours), [], 'our own modules export nothing mutable');
+  });
+
+  test.serial('lin: the panel runs under mcsim, survives SIGKILL, loses no event and never lowers its state', async (t) => {
+    t.timeout(600_000); // a whole build, then the run
+    const lin = await buildLin();
+    t.is(lin.code, 0, lin.output.slice(-4000));
+
+    const broker = await Mosquitto.start();
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const sub = await Subscriber.connect(url, ['alarm/lin1/#']);
+    const display = await Display.start();
+    const server = await LinPanel.listen();
+    const flash = mkdtempSync(path.join(tmpdir(), 'lin-flash-'));
+    let panel: LinPanel | undefined;
+    t.teardown(async () => {
+      await panel?.kill();
+      server.close();
+      await display.stop();
+      await sub.close();
+      await broker.stop();
+    });
+
+    // The config on "flash", as the portal would have saved it: an instant door, no delays, user 1's key.
+    const first = firstBootConfig('lin1', (n) => new Uint8Array(Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff)));
+    const raw = JSON.parse(JSON.stringify(first.config));
+    raw.broker.url = url;
+    raw.alarm.zones[0].type = 'instant';
+    raw.alarm.timers = { armed_away: { exitDelay: 0, entryDelay: 0 } };
+    raw.remote = { 1: encodeKey(keyOf(1)) };
+    const checked = validateConfig(raw);
+    if (!checked.ok) return t.fail(JSON.stringify(checked.errors));
+    const storage = new FileStorage(flash);
+    saveConfig(new StateStore(storage), checked.config);
+    storage.replace('sim-control', new TextEncoder().encode(String((server.address() as { port: number }).port)));
+
+    const events = () => sub.on('alarm/lin1/event').map((m) => readEvent(m.payload));
+    const state = () => {
+      const last = sub.on('alarm/lin1/state').at(-1);
+      return last ? decode(last.payload) as Map<string, unknown> | Record<string, unknown> : undefined;
+    };
+    const mode = () => {
+      const s = state();
+      return s instanceof Map ? s.get('mode') : s?.mode;
+    };
+    let counter = 0;
+    let id = 100;
+    const command = async (action: Command['action']): Promise<Record<string, unknown>> => {
+      const cmd: Command = { id: ++id, action, args: action.startsWith('arm') ? { force: false } : {}, counter: ++counter, time: Math.floor(Date.now() / 1000) };
+      await sub.client.publishAsync('alarm/lin1/cmd', Buffer.from(signCommand(cmd, 1, keyOf(1))), { qos: 1 });
+      let reply: Record<string, unknown> | undefined;
+      await sub.until(() => sub.on('alarm/lin1/reply').some((m) => {
+        const r = decodeReply(m.payload);
+        if ('reply' in r && r.reply.id === cmd.id) reply = r.reply as unknown as Record<string, unknown>;
+        return reply !== undefined;
+      }), `the reply to ${action}`, 20_000);
+      return reply!;
+    };
+
+    // Boot 1: closed door and tamper loop, quiet PIR.
+    const powerOn = async (boot: number) => {
+      panel = LinPanel.start(lin.so, flash, display, server);
+      await panel.line(/^hello$/, 'the control link');
+      for (const gpio of [32, 33, 27]) panel.pin(gpio, 0);
+      panel.send('power');
+      await panel.line(new RegExp(`^boot ${boot}$`), `boot ${boot}`);
+      return panel;
+    };
+    panel = await powerOn(1);
+    await sub.until(() => sub.on('alarm/lin1/status').some((m) => Buffer.from(m.payload).toString() === 'online'), 'online');
+
+    t.like(await command('arm_away'), { ok: true });
+    await sub.until(() => mode() === 'armed_away', 'armed away', 20_000);
+
+    await panel.output(25, 0, 'the end of the arming chirp');
+
+    // The door opens: the siren pin goes on, a burglary event goes out.
+    panel.pin(32, 1);
+    await panel.output(25, 1, 'the siren on');
+    await sub.until(() => events().some((e) => e.code === 130 && e.q === 1), 'the burglary event');
+    await sub.until(() => mode() === 'triggered', 'triggered');
+
+    // Power cut, then power back: boot 2 resumes triggered, the siren sounds again.
+    await panel.kill();
+    const seqBeforeCut = Math.max(...events().map((e) => e.seq));
+    panel = await powerOn(2);
+    await panel.output(25, 1, 'the siren on again after the restart');
+    await sub.until(() => events().some((e) => e.boot === 2 && e.code === 305), 'the restart event of boot 2');
+    await sub.until(() => mode() === 'triggered', 'still triggered after the restart');
+
+    // The owner disarms from afar: the siren stops.
+    t.like(await command('disarm'), { ok: true });
+    await panel.output(25, 0, 'the siren off');
+    await sub.until(() => mode() === 'disarmed', 'disarmed');
+
+    // Every event arrived, in order of seq, none lost across the cut.
+    const seqs = firstArrivals(events().map((e) => e.seq));
+    const last = Math.max(...seqs);
+    t.true(last > seqBeforeCut);
+    t.deepEqual([...seqs].sort((a, b) => a - b), range(last), `events seen: ${seqs.join(',')}`);
+    t.true(events().some((e) => e.code === 401 && e.q === 1 && e.boot === 2), 'the disarm (401, opening) of boot 2');
+  });
+}

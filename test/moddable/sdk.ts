@@ -1,0 +1,79 @@
+// The real Moddable toolchain, when its host tools are built ($MODDABLE, see README): mcconfig
+// builds the firmware for esp32 (tsc, xsc and xsl, up to mc.xs.c: there is no ESP-IDF here)
+// and for lin (mc.so, run under mcsim). Never `mcconfig -d … -p lin`: that runs `pkill mcsim`.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { repoRoot, buildModdableLibs } from '../../tools/build.ts';
+
+export const moddable = process.env.MODDABLE;
+export const sdkBin = moddable ? path.join(moddable, 'build/bin/lin/release') : '';
+/** Why the Moddable part cannot run here, or undefined when it can. */
+export const unavailable: string | undefined = !moddable ? '$MODDABLE not set'
+  : !existsSync(path.join(sdkBin, 'mcconfig')) ? `no mcconfig in ${sdkBin}` : undefined;
+
+const env = (extra: Record<string, string> = {}) => ({
+  ...process.env,
+  // mcconfig compiles our TypeScript with the tsc on PATH: the project's own.
+  PATH: [path.join(repoRoot, 'node_modules/.bin'), sdkBin, process.env.PATH].join(path.delimiter),
+  ...extra,
+});
+
+export interface Run { code: number; output: string }
+
+function run(cmd: string, args: string[], extraEnv: Record<string, string> = {}, cwd = repoRoot): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, env: env(extraEnv), maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+/**
+ * mcconfig's esp32 build wants `IDF_PATH` to be a git checkout of ESP-IDF whose tag it can
+ * read; without the toolchain only the tag matters up to mc.xs.c. An empty repository tagged
+ * v6.0 stands in unless IDF_PATH is set.
+ */
+async function idfPath(): Promise<string> {
+  if (process.env.IDF_PATH) return process.env.IDF_PATH;
+  const dir = mkdtempSync(path.join(tmpdir(), 'idf-tag-'));
+  const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], {}, dir);
+  await git('init', '-q');
+  await git('commit', '-q', '--allow-empty', '-m', 'tag only');
+  await git('tag', 'v6.0');
+  return dir;
+}
+
+/** xsl's "not frozen" / "no const" warnings, by module (the first word after "warning:"). */
+export function warningsByModule(output: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const m of output.matchAll(/^### warning: ([^:]+):/gm)) counts[m[1]] = (counts[m[1]] ?? 0) + 1;
+  return counts;
+}
+
+export interface Esp32Link extends Run { partition: string | undefined }
+
+/** `mcconfig -m -p esp32 -t build`, then its makefile up to mc.xs.c: tsc, xsc, xsl with preload. */
+export async function linkEsp32(platform = 'esp32'): Promise<Esp32Link> {
+  await buildModdableLibs();
+  const out = mkdtempSync(path.join(tmpdir(), 'mc-esp32-'));
+  const IDF_PATH = await idfPath();
+  const config = await run(path.join(sdkBin, 'mcconfig'), ['-m', '-p', platform, '-t', 'build', '-o', out], { IDF_PATH });
+  const partition = /file storage partition of size (0x[0-9a-f]+)/i.exec(config.output)?.[1];
+  const dir = path.join(out, 'tmp/esp32/release/main');
+  if (!existsSync(path.join(dir, 'makefile'))) return { ...config, code: config.code || 1, partition };
+  const sdkconfig = path.join(dir, 'xsProj-esp32/build/config/sdkconfig.h');
+  const make = await run('make', ['-j2', '-C', dir, '-f', 'makefile', '-o', sdkconfig, path.join(dir, 'mc.xs.c')], { IDF_PATH });
+  return { code: make.code, output: config.output + make.output, partition };
+}
+
+/** `mcconfig -m -p lin` (no -d): builds mc.so for mcsim. */
+export async function buildLin(): Promise<Run & { so: string }> {
+  await buildModdableLibs();
+  const out = mkdtempSync(path.join(tmpdir(), 'mc-lin-'));
+  mkdirSync(out, { recursive: true });
+  const result = await run(path.join(sdkBin, 'mcconfig'), ['-m', '-p', 'lin', '-o', out]);
+  return { ...result, so: path.join(out, 'bin/lin/mc/release/main/mc.so') };
+}
