@@ -109,6 +109,18 @@ function showKid(kid: Uint8Array): string {
 
 const isUint = (v: unknown, max = Number.MAX_SAFE_INTEGER): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/**
+ * An unsigned integer whatever its CBOR width: cbor-x decodes a uint64 (0x1b) as a BigInt, which
+ * the CDDL allows for any uint. Returns the number, 'big' above 2^53 − 1, undefined when not a uint.
+ */
+function wireUint(v: unknown): number | 'big' | undefined {
+  if (typeof v === 'bigint') return v < 0n ? undefined : v > MAX_SAFE ? 'big' : Number(v);
+  return isUint(v) ? v : undefined;
+}
+const TWO_32 = 4294967296;
+/** cbor-x writes a number of 2^32 and above as a float64: a BigInt makes it the uint64 the CDDL names. */
+const uintOut = (n: number): number | bigint => (n >= TWO_32 ? BigInt(n) : n);
 const isAction = (v: string): v is CommandAction => (commandActions as readonly string[]).includes(v);
 const knownCommandKeys = new Set<unknown>(Object.values(CommandKey));
 
@@ -124,7 +136,8 @@ export function decodeCommand(payload: Uint8Array): DecodedCommand {
   }
   if (!(map instanceof Map)) return { ok: false, reason: 'malformed', detail: 'payload: not a CBOR map' };
   const rawId = map.get(CommandKey.id);
-  const id = isUint(rawId, MAX_ID) ? rawId : undefined;
+  const idValue = wireUint(rawId);
+  const id = isUint(idValue, MAX_ID) ? idValue : undefined;
   const refuse = (reason: AuthRefusal, detail: string): Refused =>
     id === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, id };
   const malformed = (detail: string) => refuse('malformed', detail);
@@ -138,16 +151,20 @@ export function decodeCommand(payload: Uint8Array): DecodedCommand {
   const action = map.get(CommandKey.action);
   if (action === undefined) return malformed('action: missing');
   if (typeof action !== 'string') return malformed('action: not a text string');
-  const counter = map.get(CommandKey.counter);
-  if (counter === undefined) return malformed('counter: missing');
-  if (!isUint(counter)) return malformed('counter: not an unsigned integer below 2^53');
-  const time = map.get(CommandKey.time);
-  if (time === undefined) return malformed('time: missing');
-  if (!isUint(time)) return malformed('time: not Unix seconds (an unsigned integer)');
+  const rawCounter = map.get(CommandKey.counter);
+  if (rawCounter === undefined) return malformed('counter: missing');
+  const counter = wireUint(rawCounter);
+  if (counter === 'big') return malformed('counter: above 2^53 − 1 (9007199254740991), the largest counter this panel takes');
+  if (counter === undefined) return malformed('counter: not an unsigned integer');
+  const rawTime = map.get(CommandKey.time);
+  if (rawTime === undefined) return malformed('time: missing');
+  const time = wireUint(rawTime);
+  if (time === undefined || time === 'big') return malformed('time: not Unix seconds (an unsigned integer below 2^53)');
   if (!isAction(action)) return refuse('unknown_action', `action: ${JSON.stringify(action.slice(0, 32))} is not a command`);
 
   const args: CommandArgs = {};
-  const zone = map.get(CommandKey.zone);
+  const rawZone = map.get(CommandKey.zone);
+  const zone = typeof rawZone === 'bigint' ? wireUint(rawZone) : rawZone;
   if (zoneActions.includes(action)) {
     if (zone === undefined) return malformed(`zone: required for ${action}`);
     if (!isUint(zone, MAX_ZONE) || zone === 0) return malformed(`zone: not a zone number (1–${MAX_ZONE})`);
@@ -171,8 +188,8 @@ export function encodeCommand(command: Command): Uint8Array {
     [CommandKey.v, COMMAND_VERSION],
     [CommandKey.id, command.id],
     [CommandKey.action, command.action],
-    [CommandKey.counter, command.counter],
-    [CommandKey.time, command.time],
+    [CommandKey.counter, uintOut(command.counter)],
+    [CommandKey.time, uintOut(command.time)],
   ]);
   if (command.args.zone !== undefined) map.set(CommandKey.zone, command.args.zone);
   if (command.args.force) map.set(CommandKey.force, true);
@@ -192,7 +209,7 @@ function echoId(payload: Uint8Array | undefined): number | undefined {
   if (payload === undefined) return undefined;
   try {
     const map = decodeCbor(payload);
-    const id = map instanceof Map ? map.get(CommandKey.id) : undefined;
+    const id = map instanceof Map ? wireUint(map.get(CommandKey.id)) : undefined;
     return isUint(id, MAX_ID) ? id : undefined;
   } catch {
     return undefined;
