@@ -166,10 +166,10 @@ export function decodeCommand(payload: Uint8Array): DecodedCommand {
   const rawZone = map.get(CommandKey.zone);
   const zone = typeof rawZone === 'bigint' ? wireUint(rawZone) : rawZone;
   if (zoneActions.includes(action)) {
-    if (zone === undefined) return malformed(`zone: required for ${action}`);
+    if (rawZone === undefined) return malformed(`zone: required for ${action}`);
     if (!isUint(zone, MAX_ZONE) || zone === 0) return malformed(`zone: not a zone number (1–${MAX_ZONE})`);
     args.zone = zone;
-  } else if (zone !== undefined) {
+  } else if (rawZone !== undefined) {
     return malformed(`zone: not an argument of ${action}`);
   }
   const force = map.get(CommandKey.force);
