@@ -167,6 +167,23 @@ export function validateConfig(raw: unknown): ConfigCheck {
   };
 }
 
+/** Last accepted command counter per user number; null: lost, the user is refused until re-keyed. */
+export type Counters = Record<string, number | null>;
+
+/** Counters as saved on flash and carried in a config export; every error names its user. */
+export function parseCounters(raw: unknown): { ok: true; counters: Counters } | { ok: false; errors: FieldError[] } {
+  if (!isObj(raw)) return { ok: false, errors: [{ field: 'counters', message: 'must map user numbers to counters' }] };
+  const counters: Counters = {};
+  const errors: FieldError[] = [];
+  for (const [user, value] of Object.entries(raw)) {
+    if (!/^[1-9][0-9]{0,2}$/.test(user)) errors.push({ field: `counters.${user}`, message: 'not a user number (1–999)' });
+    else if (value !== null && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
+      errors.push({ field: `counters.${user}`, message: 'must be a counter (a whole number ≥ 0) or null (lost)' });
+    } else counters[user] = value as number | null;
+  }
+  return errors.length ? { ok: false, errors } : { ok: true, counters };
+}
+
 /** A code of `digits` decimal digits from random bytes (rejection sampling: no bias). */
 export function randomCode(randomBytes: (n: number) => Uint8Array, digits: number): string {
   let code = '';

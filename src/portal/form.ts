@@ -5,7 +5,7 @@
 // rest of the config plus a list of the secrets that are set, and sends back the same shape
 // with each secret either left out ('' or absent: keep it), null (remove it) or new text.
 import type { FieldError, PanelConfig } from '../config';
-import { validateConfig } from '../config';
+import { parseCounters, validateConfig } from '../config';
 import { hashCode, isValidCode, type UserSettings } from '../core/settings';
 
 type Obj = Record<string, unknown>;
@@ -183,4 +183,14 @@ export function checkImport(raw: unknown, pinRules?: (pins: PanelConfig['pins'])
   const problems = pinRules ? pinRules(checked.config.pins) : [];
   if (problems.length) return { ok: false, errors: problems.map((message) => pinField({ field: 'pins', message })) };
   return checked;
+}
+
+/**
+ * An import's command counters (`counters`, beside the config's own fields, as the export writes
+ * them), apart from the config; undefined when the file has none (an export from older firmware).
+ */
+export function splitCounters(raw: unknown): { config: unknown; counters?: ReturnType<typeof parseCounters> } {
+  if (!isObj(raw) || !('counters' in raw)) return { config: raw };
+  const { counters, ...config } = raw;
+  return { config, counters: parseCounters(counters) };
 }

@@ -13,11 +13,12 @@
 //     forged high counter would otherwise lock the user out). Reply with `refusalReply`.
 import { encodeCbor, decodeCbor } from './cbor';
 import { signMac0, verifyMac0 } from './cose';
+import { NONCE_BYTES } from './nonce';
 
 export const COMMAND_VERSION = 1;
 /** Larger messages are refused before any parsing; a real command is about 100 bytes. */
 export const MAX_COMMAND_BYTES = 256;
-/** The SIA DC-09 receiver window, applied once the panel's clock is set. */
+/** The SIA DC-09 receiver window, applied once the panel's clock is set (without one: the nonce, nonce.ts). */
 export const MAX_AGE_SECONDS = 40;
 export const MAX_AHEAD_SECONDS = 20;
 export const MAX_USER = 999;
@@ -33,7 +34,7 @@ const armActions: readonly string[] = ['arm_away', 'arm_home', 'arm_night'];
 const zoneActions: readonly string[] = ['bypass', 'unbypass'];
 
 /** Keys of the command map (command.cddl). */
-export const CommandKey = { v: 0, id: 1, action: 2, counter: 3, time: 4, zone: 5, force: 6 } as const;
+export const CommandKey = { v: 0, id: 1, action: 2, counter: 3, time: 4, zone: 5, force: 6, nonce: 7 } as const;
 /** Keys of the reply map (command.cddl). */
 export const ReplyKey = { v: 0, id: 1, ok: 2, reason: 3, detail: 4, state: 5, zones: 6, chunks: 7 } as const;
 
@@ -53,10 +54,12 @@ export interface Command {
   counter: number;
   /** The sender's wall time, Unix seconds. */
   time: number;
+  /** The panel's nonce (`{p}/{id}/nonce`): required while the panel's clock is unset. */
+  nonce?: Uint8Array;
 }
 
 /** Refusals decided here; the core adds its own (`not_permitted`, `locked_out`, `zones_open` …). */
-export type AuthRefusal = 'malformed' | 'bad_mac' | 'unknown_key' | 'replay' | 'stale' | 'future' | 'unknown_action';
+export type AuthRefusal = 'malformed' | 'bad_mac' | 'unknown_key' | 'replay' | 'stale' | 'future' | 'unknown_action' | 'counter_lost';
 
 export type Authenticated = { ok: true; user: number; kid: Uint8Array } & Command;
 export interface Refused {
@@ -72,10 +75,15 @@ export type AuthResult = Authenticated | Refused;
 export interface AuthOptions {
   /** The user's 256-bit key, or undefined when the user has none (or no remote access). */
   keyFor(user: number): Uint8Array | undefined;
-  /** The last accepted counter of the user; 0 when none was ever accepted. */
-  lastCounter(user: number): number;
+  /**
+   * The last accepted counter of the user; 0 when none was ever accepted; null when the panel
+   * lost it (an unreadable counters blob): replays cannot be told apart, so the user is refused.
+   */
+  lastCounter(user: number): number | null;
   /** The panel's wall time in Unix seconds, undefined while its clock is not set. */
   now: number | undefined;
+  /** Whether `nonce` is the panel's current nonce (or the previous one, within its grace). */
+  nonceFresh?(nonce: Uint8Array): boolean;
 }
 
 // ---- kid: the user number in decimal ASCII ("7" names user 7) ------------------------------
@@ -162,6 +170,11 @@ export function decodeCommand(payload: Uint8Array): DecodedCommand {
   if (time === undefined || time === 'big') return malformed('time: not Unix seconds (an unsigned integer below 2^53)');
   if (!isAction(action)) return refuse('unknown_action', `action: ${JSON.stringify(action.slice(0, 32))} is not a command`);
 
+  const nonce = map.get(CommandKey.nonce);
+  if (nonce !== undefined && (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_BYTES)) {
+    return malformed(`nonce: not a byte string of ${NONCE_BYTES} bytes`);
+  }
+
   const args: CommandArgs = {};
   const rawZone = map.get(CommandKey.zone);
   const zone = typeof rawZone === 'bigint' ? wireUint(rawZone) : rawZone;
@@ -179,7 +192,9 @@ export function decodeCommand(payload: Uint8Array): DecodedCommand {
   } else if (force !== undefined) {
     return malformed(`force: not an argument of ${action}`);
   }
-  return { ok: true, command: { id, action, args, counter, time } };
+  const command: Command = { id, action, args, counter, time };
+  if (nonce !== undefined) command.nonce = new Uint8Array(nonce);
+  return { ok: true, command };
 }
 
 /** The command payload's bytes. Throws on a command the panel would refuse as malformed. */
@@ -193,6 +208,7 @@ export function encodeCommand(command: Command): Uint8Array {
   ]);
   if (command.args.zone !== undefined) map.set(CommandKey.zone, command.args.zone);
   if (command.args.force) map.set(CommandKey.force, true);
+  if (command.nonce !== undefined) map.set(CommandKey.nonce, command.nonce);
   const bytes = encodeCbor(map);
   const check = decodeCommand(bytes);
   if (!check.ok) throw new RangeError(`invalid command: ${check.detail}`);
@@ -245,12 +261,19 @@ export function authenticateCommand(bytes: Uint8Array, options: AuthOptions): Au
   const refuse = (reason: AuthRefusal, detail: string): Refused => ({ ok: false, reason, detail, id: command.id });
 
   const last = options.lastCounter(user);
+  if (last === null) {
+    return refuse('counter_lost', `the panel lost user ${user}'s command counter (unreadable on flash); its commands are refused until the user gets a new key in the portal`);
+  }
   if (command.counter <= last) return refuse('replay', `counter: ${command.counter} is not above ${last}, the last accepted`);
   const { now } = options;
   if (now !== undefined) {
     const age = now - command.time;
     if (age > MAX_AGE_SECONDS) return refuse('stale', `time: ${age} s old, more than ${MAX_AGE_SECONDS}`);
     if (-age > MAX_AHEAD_SECONDS) return refuse('future', `time: ${-age} s ahead, more than ${MAX_AHEAD_SECONDS}`);
+  } else if (command.nonce === undefined) {
+    return refuse('stale', "nonce: missing; the panel's clock is not set, so a command must carry the panel's nonce ({p}/{id}/nonce)");
+  } else if (!options.nonceFresh?.(command.nonce)) {
+    return refuse('stale', "nonce: not the panel's current nonce (held back, or signed before the panel restarted)");
   }
   return { ok: true, user, kid: mac.kid, ...command };
 }

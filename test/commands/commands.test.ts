@@ -77,11 +77,21 @@ test('the window is −40 s / +20 s, inclusive', (t) => {
   t.like(panel.handle(signCommand(arm({ counter: 6, time: NOW + 20 }), 1, keyOf(1))), { ok: true });
 });
 
-test('with the panel clock unset, old and future times are both accepted', (t) => {
+test('with the panel clock unset, the nonce decides: any time with the current nonce, none without it', (t) => {
   const panel = new Panel({ now: undefined });
-  t.like(panel.handle(signCommand(arm({ counter: 5, time: NOW - 86_400 }), 1, keyOf(1))), { ok: true });
-  t.like(panel.handle(signCommand(arm({ counter: 6, time: NOW + 86_400 }), 1, keyOf(1))), { ok: true });
-  t.like(panel.handle(signCommand(arm({ counter: 7, time: 0 }), 1, keyOf(1))), { ok: true });
+  const nonce = panel.nonce;
+  t.like(panel.handle(signCommand(arm({ counter: 5, time: NOW - 86_400, nonce }), 1, keyOf(1))), { ok: true });
+  t.like(panel.handle(signCommand(arm({ counter: 6, time: NOW + 86_400, nonce }), 1, keyOf(1))), { ok: true });
+  t.like(panel.handle(signCommand(arm({ counter: 7, time: 0, nonce }), 1, keyOf(1))), { ok: true });
+  t.like(panel.handle(signCommand(arm({ counter: 8 }), 1, keyOf(1))), { ok: false, reason: 'stale' });
+  t.like(panel.handle(signCommand(arm({ counter: 9, nonce: new Uint8Array(8) }), 1, keyOf(1))), { ok: false, reason: 'stale' });
+  t.is(panel.counters.get(1), 7, 'refusals spend nothing');
+});
+
+test('with the clock set, a nonce may be carried and the time window decides', (t) => {
+  const panel = new Panel();
+  t.like(panel.handle(signCommand(arm({ counter: 5, nonce: new Uint8Array(8) }), 1, keyOf(1))), { ok: true });
+  t.like(panel.handle(signCommand(arm({ counter: 6, time: NOW - 41, nonce: panel.nonce }), 1, keyOf(1))), { ok: false, reason: 'stale' });
 });
 
 test('a command is accepted once: the same bytes again are a replay', (t) => {

@@ -8,6 +8,7 @@ import { decodeReply, signCommand, MAX_USER, type Command, type CommandAction, t
 import { decodeKey } from '../../src/uplink/keys.ts';
 import { decodeState, decodeStatus } from '../../src/uplink/payloads.ts';
 import { decodeLogChunk, joinLogChunks, type LogChunk } from '../../src/uplink/log-export.ts';
+import { decodeNonceMessage, type NonceMessage } from '../../src/uplink/nonce.ts';
 import { CliError, Exit, brokerHelp, brokerOptions, brokerSettings, duration, integer, panelId, parse, readText, usageError, type Io } from './cli.ts';
 import { close, connect } from './connect.ts';
 import { loadNames, namer, snapshotZoneNames, zonesText, type Namer } from './describe.ts';
@@ -104,17 +105,21 @@ export function nextCounter(now = Date.now()): number {
   return now * 1000 + randomInt(1000);
 }
 
+/** How long a command waits for the panel's retained nonce before it goes without one. */
+const NONCE_WAIT_MS = 2_000;
+
 const actionWords = (a: CommandAction) => a.replace(/_/g, ' ');
 
 /** What the monitor learned from the panel's topics while waiting. */
 class PanelLink {
   replies: Reply[] = [];
   chunks: LogChunk[] = [];
+  nonce: NonceMessage | undefined;
   status: string | undefined;
   zones: Map<number, string> | undefined;
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly client: MqttClient, readonly topics: Record<'cmd' | 'reply' | 'status' | 'state' | 'log', string>, private readonly io: Io) {
+  constructor(private readonly client: MqttClient, readonly topics: Record<'cmd' | 'reply' | 'status' | 'state' | 'log' | 'nonce', string>, private readonly io: Io) {
     client.on('message', (topic, payload) => this.message(topic, new Uint8Array(payload)));
   }
 
@@ -128,6 +133,10 @@ class PanelLink {
         const c = decodeLogChunk(bytes);
         if ('chunk' in c) this.chunks.push(c.chunk);
         else this.io.err(`monitor: an unreadable log chunk: ${c.error}`);
+      } else if (topic === this.topics.nonce) {
+        const n = decodeNonceMessage(bytes);
+        if ('message' in n) this.nonce = n.message;
+        else this.io.err(`monitor: an unreadable nonce: ${n.error}`);
       } else if (topic === this.topics.status) {
         this.status = decodeStatus(bytes);
       } else if (topic === this.topics.state) {
@@ -182,16 +191,20 @@ export async function command(name: string, argv: string[], io: Io): Promise<num
   const timeoutMs = values.timeout === undefined ? 10_000 : duration(values.timeout, '--timeout');
 
   const base = `${broker.prefix}/${panel}/`;
-  const topics = { cmd: `${base}cmd`, reply: `${base}reply`, status: `${base}status`, state: `${base}state`, log: `${base}log` };
+  const topics = { cmd: `${base}cmd`, reply: `${base}reply`, status: `${base}status`, state: `${base}state`, log: `${base}log`, nonce: `${base}nonce` };
   const { client, protocol } = await connect(broker, { timeoutMs, keepTrying: false, role: name });
   try {
     const link = new PanelLink(client, topics, io);
-    const filters = [topics.reply, topics.status, topics.state, ...(action === 'log_export' ? [topics.log] : [])];
+    const filters = [topics.reply, topics.status, topics.state, topics.nonce, ...(action === 'log_export' ? [topics.log] : [])];
     const granted = await client.subscribeAsync(filters, { qos: 1 });
     if (granted.some((g) => g.qos >= 0x80)) throw new CliError(Exit.connection, `the broker refused the subscription to ${topics.reply}`);
 
+    // The panel's nonce (retained): a panel whose clock is not set takes only commands that carry
+    // it. It comes right after the subscription; a panel that publishes none has a clock to judge by.
+    await link.until(() => link.nonce !== undefined, Date.now() + Math.min(NONCE_WAIT_MS, timeoutMs));
     const now = Date.now();
     const cmd: Command = { id: randomInt(1, 0xffffffff), action, args, counter: nextCounter(now), time: Math.floor(now / 1000) };
+    if (link.nonce) cmd.nonce = link.nonce.nonce;
     const bytes = signCommand(cmd, signer.user, signer.key);
     // MQTT 5: the broker drops the command if the panel has not taken it by the time we give up,
     // so a panel that comes back later does not act on a command nobody waits for any more.
