@@ -22,6 +22,8 @@ import { Session, type SessionInfo } from './uplink/session';
 import { decodeEvent, encodeEvent, encodeState } from './uplink/payloads';
 import { authenticateCommand, encodeReply, refusalReply } from './uplink/commands';
 import { encodeLogChunks } from './uplink/log-export';
+import { sealUplink, UPLINK_OVERHEAD, type UplinkKind } from './uplink/uplink-auth';
+import type { Outbox } from './uplink/outbox';
 import { topicsFor } from './uplink/topics';
 import { discoveryConfigs, discoveryPayload, haState, haTopics, haZoneState, parseHaCommand, type HaPanel } from './uplink/homeassistant';
 import { decodeKey } from './uplink/keys';
@@ -203,7 +205,7 @@ export class Panel {
       subscriptions: ha ? [haTopics(ha.prefix, ha.panelId).set] : [],
     }, {
       connect: this.host.connect,
-      outbox: this.journal.outbox,
+      outbox: this.sealedOutbox(),
       random: this.host.random,
       onCommand: (bytes) => { this.commands.push(bytes); this.host.wake(); },
       onMessage: (_topic, bytes) => {
@@ -219,7 +221,39 @@ export class Panel {
       },
       wake: () => this.host.wake(),
     });
-    this.session.publishState(encodeState(this.snapshot() as unknown as Record<string, unknown>));
+    this.session.publishState(this.sealed('state', encodeState(this.snapshot() as unknown as Record<string, unknown>)));
+  }
+
+  // ---- the uplink's authentication (uplink-auth.ts): a layer around the encoders' bytes ----------
+
+  /** `bytes` as they go out: in a COSE_Mac0 when the panel has an uplink key, as they are otherwise. */
+  private sealed(kind: UplinkKind, bytes: Uint8Array, command?: Uint8Array): Uint8Array {
+    const key = this.cfg.uplink === undefined ? undefined : decodeKey(this.cfg.uplink);
+    return key ? sealUplink(bytes, key, this.cfg.panel.id, kind, command) : bytes;
+  }
+
+  /** Sealed events by seq: an event waiting for its PUBACK is peeked on every pump, sealed once. */
+  private readonly sealedEvents = new Map<number, Uint8Array>();
+
+  /** The journal's outbox as the session sees it: the stored event bytes, sealed on the way out. */
+  private sealedOutbox(): Outbox {
+    const outbox = this.journal.outbox;
+    return {
+      peek: (max) => outbox.peek(max).map((e) => {
+        let payload = this.sealedEvents.get(e.seq);
+        if (!payload) {
+          if (this.sealedEvents.size >= 64) this.sealedEvents.clear(); // events dropped from the outbox unacknowledged
+          payload = this.sealed('event', e.payload);
+          this.sealedEvents.set(e.seq, payload);
+        }
+        return { seq: e.seq, payload };
+      }),
+      ack: (seq) => {
+        this.sealedEvents.delete(seq);
+        outbox.ack(seq);
+      },
+      size: () => outbox.size(),
+    };
   }
 
   private now(): core.Now {
@@ -249,7 +283,7 @@ export class Panel {
       // restoreState moves the sequence counter past it.
       this.journal.state.save('core', json(core.persisted(this.state)));
       const snap = this.snapshot();
-      this.session?.publishState(encodeState(snap as unknown as Record<string, unknown>));
+      this.session?.publishState(this.sealed('state', encodeState(snap as unknown as Record<string, unknown>)));
       this.publishHomeAssistant(false, snap);
     }
     if (overflow && !this.overflowing) {
@@ -329,7 +363,7 @@ export class Panel {
     const clock = this.host.clock.wallTime() !== undefined;
     this.nonceClock = clock;
     const topic = topicsFor(this.cfg.broker.prefix, this.cfg.panel.id).nonce;
-    this.session.publish(topic, this.nonce().message(clock), { retain: true, qos: 1, contentType: 'application/cbor' });
+    this.session.publish(topic, this.sealed('nonce', this.nonce().message(clock)), { retain: true, qos: 1, contentType: 'application/cbor' });
   }
 
   private command(bytes: Uint8Array): void {
@@ -348,7 +382,7 @@ export class Panel {
     if (!auth.ok) {
       const loud = auth.reason === 'counter_lost' ? 'SECURITY: ' : '';
       this.host.log(`${loud}command refused: ${auth.reason}${auth.detail ? ` (${auth.detail})` : ''}`);
-      this.session?.reply(encodeReply(refusalReply(auth)));
+      this.session?.reply(this.sealed('reply', encodeReply(refusalReply(auth)), bytes));
       return;
     }
     // The counter is spent whatever the core decides: a refused command cannot be replayed later.
@@ -356,12 +390,12 @@ export class Panel {
     this.journal.state.save('counters', json(this.lastCounters));
     this.nonce().rotate(this.host.clock.uptime()); // a nonce serves one accepted command (and its grace)
     this.publishNonce();
-    if (auth.action === 'log_export') return this.exportByCommand(auth.id, auth.user);
+    if (auth.action === 'log_export') return this.exportByCommand(auth.id, auth.user, bytes);
     const result = this.input({ type: 'remote', user: auth.user, action: auth.action, zone: auth.args.zone, force: auth.args.force });
     if (result && !result.ok) this.host.log(`command from user ${auth.user} refused: ${result.reason}`);
-    this.session?.reply(encodeReply(result?.ok
+    this.session?.reply(this.sealed('reply', encodeReply(result?.ok
       ? { id: auth.id, ok: true, state: this.state.mode }
-      : { id: auth.id, ok: false, reason: result?.reason ?? 'invalid_input', zones: result && !result.ok ? result.zones : undefined, state: this.state.mode }));
+      : { id: auth.id, ok: false, reason: result?.reason ?? 'invalid_input', zones: result && !result.ok ? result.zones : undefined, state: this.state.mode }), bytes));
   }
 
   /**
@@ -369,12 +403,12 @@ export class Panel {
    * the broker's packet size (QoS 1, not retained), then a reply with the chunk count. Masters and
    * users may export; arm-only users may not, and the lockout applies as to every command.
    */
-  private exportByCommand(id: number, number: number): void {
+  private exportByCommand(id: number, number: number, command: Uint8Array): void {
     const session = this.session;
     if (!session) return;
     const refuse = (reason: string, detail?: string) => {
       this.host.log(`command from user ${number} refused: ${reason}`);
-      session.reply(encodeReply({ id, ok: false, reason, detail, state: this.state.mode }));
+      session.reply(this.sealed('reply', encodeReply({ id, ok: false, reason, detail, state: this.state.mode }), command));
     };
     const user = this.settings.users.find((u) => u.number === number);
     if (!user) return refuse('unknown_user');
@@ -383,7 +417,8 @@ export class Panel {
     const topic = topicsFor(this.cfg.broker.prefix, this.cfg.panel.id).log;
     let chunks: Uint8Array[];
     try {
-      chunks = encodeLogChunks(id, this.exportLog(), session.maxPayload(topic));
+      const room = session.maxPayload(topic) - (this.cfg.uplink === undefined ? 0 : UPLINK_OVERHEAD);
+      chunks = encodeLogChunks(id, this.exportLog(), room).map((c) => this.sealed('log', c, command));
     } catch (err) {
       return refuse('too_large', (err as Error).message); // the broker's packets are too small for chunks
     }
@@ -393,7 +428,7 @@ export class Panel {
     }
     for (const chunk of chunks) session.publish(topic, chunk, { retain: false, qos: 1, contentType: 'application/cbor' });
     this.host.log(`log exported by user ${number}: ${chunks.length} chunks`);
-    session.reply(encodeReply({ id, ok: true, chunks: chunks.length, state: this.state.mode }));
+    session.reply(this.sealed('reply', encodeReply({ id, ok: true, chunks: chunks.length, state: this.state.mode }), command));
   }
 
   // ---- Home Assistant (opt-in) -----------------------------------------------------------------
@@ -557,7 +592,12 @@ export class Panel {
       this.session = undefined;
       this.openSession();
     }
-    if (!reopen && JSON.stringify(before.remote) !== JSON.stringify(config.remote)) this.publishNonce();
+    if (before.uplink !== config.uplink) this.sealedEvents.clear(); // events not yet acknowledged: sealed anew
+    if (!reopen && before.uplink !== config.uplink) {
+      // The retained messages again, under the new key (or none).
+      this.session?.publishState(this.sealed('state', encodeState(this.snapshot() as unknown as Record<string, unknown>)));
+      this.publishNonce();
+    } else if (!reopen && JSON.stringify(before.remote) !== JSON.stringify(config.remote)) this.publishNonce();
     if (JSON.stringify(haBefore) !== JSON.stringify(haAfter)) {
       // What HA should forget (HA off, a zone gone): an empty retained message clears a topic, and
       // an empty discovery config removes the entity.

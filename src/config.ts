@@ -35,6 +35,11 @@ export interface PanelConfig {
   pins: PinConfig;
   /** Remote-command keys by user number: 256 bits, base64url. Never sent over MQTT. */
   remote: Record<string, string>;
+  /**
+   * The uplink key: 256 bits, base64url. With it the panel authenticates everything it publishes
+   * (uplink-auth.ts) and monitors holding it can tell what the broker forged. Never sent over MQTT.
+   */
+  uplink?: string;
   /** The installer's portal login: hashCode(code, salt), as users' codes. */
   installer: { salt: string; codeHash: string };
   homeAssistant: { enabled: boolean; user?: number; discoveryPrefix: string };
@@ -96,7 +101,7 @@ export function validateConfig(raw: unknown): ConfigCheck {
   if (!isObj(raw)) return { ok: false, errors: [{ field: '', message: 'the config must be a JSON object' }] };
   const errors: FieldError[] = [];
   const fail = (field: string, message: string) => errors.push({ field, message });
-  const known = ['v', 'panel', 'wifi', 'broker', 'alarm', 'pins', 'remote', 'installer', 'homeAssistant'];
+  const known = ['v', 'panel', 'wifi', 'broker', 'alarm', 'pins', 'remote', 'uplink', 'installer', 'homeAssistant'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) fail(k, 'unknown field');
   if (raw.v !== 1) fail('v', 'must be 1 (this firmware reads config version 1)');
 
@@ -132,6 +137,10 @@ export function validateConfig(raw: unknown): ConfigCheck {
     else remote[user] = key;
   }
 
+  if (raw.uplink !== undefined && (typeof raw.uplink !== 'string' || !decodeKey(raw.uplink))) {
+    fail('uplink', 'must be a 256-bit key in base64url (43 characters)');
+  }
+
   const installer = isObj(raw.installer) ? raw.installer : {};
   if (typeof installer.salt !== 'string' || !/^([0-9a-f]{2}){4,32}$/.test(installer.salt)) fail('installer.salt', 'must be 4–32 bytes of lowercase hex');
   if (typeof installer.codeHash !== 'string' || !/^[0-9a-f]{64}$/.test(installer.codeHash)) fail('installer.codeHash', 'must be a SHA-256 hash (64 hex digits)');
@@ -161,6 +170,7 @@ export function validateConfig(raw: unknown): ConfigCheck {
       alarm: alarm.settings,
       pins: raw.pins as unknown as PinConfig,
       remote,
+      ...(typeof raw.uplink === 'string' ? { uplink: raw.uplink } : {}),
       installer: { salt: installer.salt as string, codeHash: installer.codeHash as string },
       homeAssistant,
     },

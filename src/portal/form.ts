@@ -31,6 +31,7 @@ export function configView(config: PanelConfig): ConfigView {
     return { number: u.number, name: u.name, role: u.role };
   });
   for (const user of Object.keys(config.remote)) set.push(`remote.${user}`);
+  if (config.uplink) set.push('uplink');
   return {
     config: {
       v: config.v, panel: config.panel, wifi, broker, alarm: { ...config.alarm, users }, pins: config.pins,
@@ -163,7 +164,7 @@ export function applyForm(
   }
 
   const raw = {
-    v: form.v ?? 1, panel: form.panel, wifi, broker, alarm, pins: form.pins, remote, installer,
+    v: form.v ?? 1, panel: form.panel, wifi, broker, alarm, pins: form.pins, remote, uplink: current.uplink, installer,
     homeAssistant: form.homeAssistant,
   };
   const checked = validateConfig(raw);

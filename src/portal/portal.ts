@@ -257,6 +257,21 @@ export function createPortal(
         return reply(200, key ? { user, key } : { user, revoked: true });
       },
     },
+    '/api/uplink-key': {
+      methods: ['POST'],
+      run: (request) => {
+        const body = parseJson(request);
+        if (!isObj(body)) throw refuse(400, 'send {} for a new uplink key, or { revoke: true }');
+        if (body.revoke !== undefined && body.revoke !== true) throw refuse(400, 'must be true or left out', 'revoke');
+        const { uplink: _old, ...cfg } = panel.config();
+        const key = body.revoke ? undefined : encodeKey(host.randomBytes(32));
+        const result = checkImport(key ? { ...cfg, uplink: key } : cfg, options.pinRules);
+        if (!result.ok) throw new Refusal(400, result.errors);
+        save(result.config, key ? 'new uplink key' : 'uplink key removed: the panel publishes unauthenticated');
+        // The one time the key leaves the panel: the page shows it for the monitors, then forgets it.
+        return reply(200, key ? { uplink: key } : { revoked: true });
+      },
+    },
     '/api/log': {
       methods: ['GET'],
       run: (request) => {
