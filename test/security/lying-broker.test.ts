@@ -77,6 +77,10 @@ test('the broker drops an arm and forges "ok": the monitor prints FORGED and exi
   const honest = await runMonitor(['arm', '--broker', url, '--panel', 'p1', '--keyfile', keyFile(1), '--uplink', uplinkFile()]);
   t.is(honest.code, 0, honest.stderr);
   t.is(honest.stdout, 'Accepted: arm away. Panel p1 is arming.\n');
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'log-')), 'p1.log');
+  const log = await runMonitor(['log', '--broker', url, '--panel', 'p1', '--keyfile', keyFile(1), '--uplink', uplinkFile(), '--out', out]);
+  t.is(log.code, 0, log.stderr);
+  t.regex(log.stdout, /Chain intact/, 'authenticated log chunks, verified and joined');
 });
 
 test('watch --uplink: a forged heartbeat is reported FORGED, a dropped alarm as a sequence gap', async (t) => {
