@@ -77,6 +77,9 @@ test('the broker drops an arm and forges "ok": the monitor prints FORGED and exi
   const honest = await runMonitor(['arm', '--broker', url, '--panel', 'p1', '--keyfile', keyFile(1), '--uplink', uplinkFile()]);
   t.is(honest.code, 0, honest.stderr);
   t.is(honest.stdout, 'Accepted: arm away. Panel p1 is arming.\n');
+  const unchecked = await runMonitor(['test', '--broker', url, '--panel', 'p1', '--keyfile', keyFile(1)]);
+  t.is(unchecked.code, 0, unchecked.stderr);
+  t.regex(unchecked.stderr, /the reply is not verified \(the panel authenticates its uplink; give --uplink FILE to check it\)/, 'without the key: read, and said to be unchecked');
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'log-')), 'p1.log');
   const log = await runMonitor(['log', '--broker', url, '--panel', 'p1', '--keyfile', keyFile(1), '--uplink', uplinkFile(), '--out', out]);
   t.is(log.code, 0, log.stderr);

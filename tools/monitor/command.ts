@@ -259,9 +259,9 @@ export async function command(name: string, argv: string[], io: Io): Promise<num
     const expiry = Math.max(1, Math.ceil(timeoutMs / 1000));
     await client.publishAsync(topics.cmd, Buffer.from(bytes), { qos: 1, retain: false, ...(protocol === 5 ? { properties: { messageExpiryInterval: expiry, contentType: 'application/cose; cose-type="cose-mac0"' } } : {}) });
 
-    let reply: Reply | undefined;
+    let found: Reply | undefined;
     try {
-      if (!(await link.until(() => (reply = link.reply(bytes, cmd.id)) !== undefined, now + timeoutMs))) {
+      if (!(await link.until(() => (found = link.reply(bytes, cmd.id)) !== undefined, now + timeoutMs))) {
         const offline = link.status === 'offline' ? ` The panel is offline (its status says so).` : '';
         throw new CliError(Exit.timeout, `no reply from panel ${panel} within ${timeoutMs / 1000} s.${offline}`);
       }
@@ -269,8 +269,8 @@ export async function command(name: string, argv: string[], io: Io): Promise<num
       if (!(err instanceof Forged)) throw err;
       return forged(io, values.json === true, panel, action, err.message);
     }
+    const reply: Reply = found!;
     if (link.unverified) io.err('monitor: the reply is not verified (the panel authenticates its uplink; give --uplink FILE to check it)');
-    reply = reply!;
     const zoneNames = namer(names, panel, link.zones);
     if (!reply.ok) {
       report(io, values.json === true, panel, action, reply, zoneNames);
