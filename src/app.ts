@@ -12,7 +12,7 @@ import type { KeypadAction } from './core/io';
 import type { Settings } from './core/settings';
 import { hashCode, isValidCode, sameHash } from './core/settings';
 import type { PanelConfig } from './config';
-import { parseBrokerUrl } from './config';
+import { parseBrokerUrl, parseCounters, type Counters } from './config';
 import type { Storage } from './store/storage';
 import { Journal, type RecoveryReport } from './store/journal';
 import { OutboxFull } from './store/outbox';
@@ -22,9 +22,12 @@ import { Session, type SessionInfo } from './uplink/session';
 import { decodeEvent, encodeEvent, encodeState } from './uplink/payloads';
 import { authenticateCommand, encodeReply, refusalReply } from './uplink/commands';
 import { encodeLogChunks } from './uplink/log-export';
+import { sealUplink, UPLINK_OVERHEAD, type UplinkKind } from './uplink/uplink-auth';
+import type { Outbox } from './uplink/outbox';
 import { topicsFor } from './uplink/topics';
 import { discoveryConfigs, discoveryPayload, haState, haTopics, haZoneState, parseHaCommand, type HaPanel } from './uplink/homeassistant';
 import { decodeKey } from './uplink/keys';
+import { Nonces } from './uplink/nonce';
 import { fromUtf8, utf8 } from './text';
 import { openDrivers, type Drivers, type PinConfig } from '../drivers/config';
 import type { PinFactory } from '../drivers/pin';
@@ -77,7 +80,12 @@ export class Panel {
   /** What Home Assistant was last sent on this link: only changes go out again. */
   private haSent: { state?: string; zones: Map<number, boolean> } = { zones: new Map() };
   private readonly listeners = new Set<(event: PanelEvent) => void>();
-  private counters: Record<string, number>;
+  /** Last accepted command counter per user; null: lost (unreadable on flash), refused until re-keyed. */
+  private lastCounters: Counters;
+  /** The command nonce (nonce.ts), made when first needed; RAM only, so a reboot draws a new one. */
+  private nonces: Nonces | undefined;
+  /** Whether the last nonce message said the clock is set (undefined: none published yet). */
+  private nonceClock: boolean | undefined;
   private nextTestReport: number | undefined;
   private overflowing = false;
   /** The siren pattern the core last asked for: re-applied when the drivers reopen. */
@@ -92,7 +100,7 @@ export class Panel {
     private readonly options: Required<PanelOptions>,
   ) {
     this.settings = cfg.alarm;
-    this.counters = this.load('counters', {}) as Record<string, number>;
+    this.lastCounters = this.loadCounters();
     this.state = this.restoreState();
   }
 
@@ -121,6 +129,29 @@ export class Panel {
       this.host.log(`state: ${name} is unreadable; starting from defaults`);
       return fallback;
     }
+  }
+
+  /**
+   * The command counters. Never saved: none. Unreadable (both copies damaged, or not counters):
+   * every user who holds a key is marked lost, saved so, and refused until given a new key — a
+   * counter back at 0 would take any old capture again.
+   */
+  private loadCounters(): Counters {
+    const { bytes, problems } = this.journal.state.load('counters');
+    for (const p of problems) this.host.log(`state: ${p}`);
+    if (!bytes && problems.length === 0) return {};
+    if (bytes) {
+      try {
+        const parsed = parseCounters(unjson(bytes));
+        if (parsed.ok) return parsed.counters;
+      } catch { /* not JSON: lost, below */ }
+    }
+    const lost: Counters = {};
+    for (const user of Object.keys(this.cfg.remote)) lost[user] = null;
+    const users = Object.keys(lost);
+    this.host.log(`SECURITY: the remote-command counters on flash are unreadable; ${users.length ? `commands of user ${users.join(', ')} are refused until each gets a new key in the portal` : 'no user holds a key'}`);
+    this.journal.state.save('counters', json(lost));
+    return lost;
   }
 
   /** The saved core state, restored (never lower), with the sequence counter past the journal's. */
@@ -174,7 +205,7 @@ export class Panel {
       subscriptions: ha ? [haTopics(ha.prefix, ha.panelId).set] : [],
     }, {
       connect: this.host.connect,
-      outbox: this.journal.outbox,
+      outbox: this.sealedOutbox(),
       random: this.host.random,
       onCommand: (bytes) => { this.commands.push(bytes); this.host.wake(); },
       onMessage: (_topic, bytes) => {
@@ -185,11 +216,44 @@ export class Panel {
         this.host.log(`uplink: ${up ? 'connected' : `down (${reason})`}`);
         if (reason === 'stopped') return; // our own close or reconfigure: no uplink trouble (350)
         if (up) this.publishHomeAssistant(true); // discovery and state again on every link: the broker may have lost them
+        if (up) this.publishNonce();
         this.input({ type: 'uplink', up });
       },
       wake: () => this.host.wake(),
     });
-    this.session.publishState(encodeState(this.snapshot() as unknown as Record<string, unknown>));
+    this.session.publishState(this.sealed('state', encodeState(this.snapshot() as unknown as Record<string, unknown>)));
+  }
+
+  // ---- the uplink's authentication (uplink-auth.ts): a layer around the encoders' bytes ----------
+
+  /** `bytes` as they go out: in a COSE_Mac0 when the panel has an uplink key, as they are otherwise. */
+  private sealed(kind: UplinkKind, bytes: Uint8Array, command?: Uint8Array): Uint8Array {
+    const key = this.cfg.uplink === undefined ? undefined : decodeKey(this.cfg.uplink);
+    return key ? sealUplink(bytes, key, this.cfg.panel.id, kind, command) : bytes;
+  }
+
+  /** Sealed events by seq: an event waiting for its PUBACK is peeked on every pump, sealed once. */
+  private readonly sealedEvents = new Map<number, Uint8Array>();
+
+  /** The journal's outbox as the session sees it: the stored event bytes, sealed on the way out. */
+  private sealedOutbox(): Outbox {
+    const outbox = this.journal.outbox;
+    return {
+      peek: (max) => outbox.peek(max).map((e) => {
+        let payload = this.sealedEvents.get(e.seq);
+        if (!payload) {
+          if (this.sealedEvents.size >= 64) this.sealedEvents.clear(); // events dropped from the outbox unacknowledged
+          payload = this.sealed('event', e.payload);
+          this.sealedEvents.set(e.seq, payload);
+        }
+        return { seq: e.seq, payload };
+      }),
+      ack: (seq) => {
+        this.sealedEvents.delete(seq);
+        outbox.ack(seq);
+      },
+      size: () => outbox.size(),
+    };
   }
 
   private now(): core.Now {
@@ -219,7 +283,7 @@ export class Panel {
       // restoreState moves the sequence counter past it.
       this.journal.state.save('core', json(core.persisted(this.state)));
       const snap = this.snapshot();
-      this.session?.publishState(encodeState(snap as unknown as Record<string, unknown>));
+      this.session?.publishState(this.sealed('state', encodeState(snap as unknown as Record<string, unknown>)));
       this.publishHomeAssistant(false, snap);
     }
     if (overflow && !this.overflowing) {
@@ -263,6 +327,15 @@ export class Panel {
       this.nextTestReport += this.options.testReportHours * HOUR;
       this.input({ type: 'test_report' });
     }
+    if (this.nonces && this.hasRemoteUsers()) {
+      const clock = this.host.clock.wallTime() !== undefined;
+      if (!clock && this.nonces.rotateAt() <= now) {
+        this.nonces.rotate(now);
+        this.publishNonce();
+      } else if (clock !== this.nonceClock) {
+        this.publishNonce(); // the clock came (or went): monitors learn whether the nonce is needed
+      }
+    }
     this.session?.tick(now);
     // Commands arrive inside the session's tick; they run after it, so nothing re-enters it.
     for (let bytes = this.commands.shift(); bytes; bytes = this.commands.shift()) this.command(bytes);
@@ -272,7 +345,25 @@ export class Panel {
 
   /** When `service()` is due next (uptime ms). */
   nextDeadline(): number | undefined {
-    return earliest(this.drivers?.nextDeadline(), core.nextDeadline(this.state), this.session?.nextDeadline(), this.nextTestReport);
+    const nonceDue = this.nonces && this.hasRemoteUsers() && this.host.clock.wallTime() === undefined ? this.nonces.rotateAt() : undefined;
+    return earliest(this.drivers?.nextDeadline(), core.nextDeadline(this.state), this.session?.nextDeadline(), this.nextTestReport, nonceDue);
+  }
+
+  private hasRemoteUsers(): boolean {
+    return Object.keys(this.cfg.remote).length > 0;
+  }
+
+  private nonce(): Nonces {
+    return (this.nonces ??= new Nonces((n) => this.host.randomBytes(n), this.host.clock.uptime()));
+  }
+
+  /** The current nonce, retained on `{p}/{id}/nonce`, when some user may send commands. */
+  private publishNonce(): void {
+    if (!this.session || !this.hasRemoteUsers()) return;
+    const clock = this.host.clock.wallTime() !== undefined;
+    this.nonceClock = clock;
+    const topic = topicsFor(this.cfg.broker.prefix, this.cfg.panel.id).nonce;
+    this.session.publish(topic, this.sealed('nonce', this.nonce().message(clock)), { retain: true, qos: 1, contentType: 'application/cbor' });
   }
 
   private command(bytes: Uint8Array): void {
@@ -281,23 +372,30 @@ export class Panel {
         const text = this.cfg.remote[String(user)];
         return text === undefined ? undefined : decodeKey(text);
       },
-      lastCounter: (user) => this.counters[String(user)] ?? 0,
+      lastCounter: (user) => {
+        const last = this.lastCounters[String(user)];
+        return last === null ? null : last ?? 0;
+      },
       now: this.host.clock.wallTime(),
+      nonceFresh: (nonce) => this.nonce().fresh(nonce, this.host.clock.uptime()),
     });
     if (!auth.ok) {
-      this.host.log(`command refused: ${auth.reason}${auth.detail ? ` (${auth.detail})` : ''}`);
-      this.session?.reply(encodeReply(refusalReply(auth)));
+      const loud = auth.reason === 'counter_lost' ? 'SECURITY: ' : '';
+      this.host.log(`${loud}command refused: ${auth.reason}${auth.detail ? ` (${auth.detail})` : ''}`);
+      this.session?.reply(this.sealed('reply', encodeReply(refusalReply(auth)), bytes));
       return;
     }
     // The counter is spent whatever the core decides: a refused command cannot be replayed later.
-    this.counters[String(auth.user)] = auth.counter;
-    this.journal.state.save('counters', json(this.counters));
-    if (auth.action === 'log_export') return this.exportByCommand(auth.id, auth.user);
+    this.lastCounters[String(auth.user)] = auth.counter;
+    this.journal.state.save('counters', json(this.lastCounters));
+    this.nonce().rotate(this.host.clock.uptime()); // a nonce serves one accepted command (and its grace)
+    this.publishNonce();
+    if (auth.action === 'log_export') return this.exportByCommand(auth.id, auth.user, bytes);
     const result = this.input({ type: 'remote', user: auth.user, action: auth.action, zone: auth.args.zone, force: auth.args.force });
     if (result && !result.ok) this.host.log(`command from user ${auth.user} refused: ${result.reason}`);
-    this.session?.reply(encodeReply(result?.ok
+    this.session?.reply(this.sealed('reply', encodeReply(result?.ok
       ? { id: auth.id, ok: true, state: this.state.mode }
-      : { id: auth.id, ok: false, reason: result?.reason ?? 'invalid_input', zones: result && !result.ok ? result.zones : undefined, state: this.state.mode }));
+      : { id: auth.id, ok: false, reason: result?.reason ?? 'invalid_input', zones: result && !result.ok ? result.zones : undefined, state: this.state.mode }), bytes));
   }
 
   /**
@@ -305,12 +403,12 @@ export class Panel {
    * the broker's packet size (QoS 1, not retained), then a reply with the chunk count. Masters and
    * users may export; arm-only users may not, and the lockout applies as to every command.
    */
-  private exportByCommand(id: number, number: number): void {
+  private exportByCommand(id: number, number: number, command: Uint8Array): void {
     const session = this.session;
     if (!session) return;
     const refuse = (reason: string, detail?: string) => {
       this.host.log(`command from user ${number} refused: ${reason}`);
-      session.reply(encodeReply({ id, ok: false, reason, detail, state: this.state.mode }));
+      session.reply(this.sealed('reply', encodeReply({ id, ok: false, reason, detail, state: this.state.mode }), command));
     };
     const user = this.settings.users.find((u) => u.number === number);
     if (!user) return refuse('unknown_user');
@@ -319,7 +417,8 @@ export class Panel {
     const topic = topicsFor(this.cfg.broker.prefix, this.cfg.panel.id).log;
     let chunks: Uint8Array[];
     try {
-      chunks = encodeLogChunks(id, this.exportLog(), session.maxPayload(topic));
+      const room = session.maxPayload(topic) - (this.cfg.uplink === undefined ? 0 : UPLINK_OVERHEAD);
+      chunks = encodeLogChunks(id, this.exportLog(), room).map((c) => this.sealed('log', c, command));
     } catch (err) {
       return refuse('too_large', (err as Error).message); // the broker's packets are too small for chunks
     }
@@ -329,7 +428,7 @@ export class Panel {
     }
     for (const chunk of chunks) session.publish(topic, chunk, { retain: false, qos: 1, contentType: 'application/cbor' });
     this.host.log(`log exported by user ${number}: ${chunks.length} chunks`);
-    session.reply(encodeReply({ id, ok: true, chunks: chunks.length, state: this.state.mode }));
+    session.reply(this.sealed('reply', encodeReply({ id, ok: true, chunks: chunks.length, state: this.state.mode }), command));
   }
 
   // ---- Home Assistant (opt-in) -----------------------------------------------------------------
@@ -421,6 +520,23 @@ export class Panel {
     return this.cfg;
   }
 
+  /** The command counters, for the config export: they travel with the keys. */
+  counters(): Counters {
+    return { ...this.lastCounters };
+  }
+
+  /**
+   * Counters from a config import: each user's counter becomes the higher of the two, never
+   * lower; a counter lost on either side stays lost (refused until re-keyed).
+   */
+  adoptCounters(imported: Counters): void {
+    for (const [user, value] of Object.entries(imported)) {
+      const mine = this.lastCounters[user];
+      this.lastCounters[user] = value === null || mine === null ? null : Math.max(mine ?? 0, value);
+    }
+    this.journal.state.save('counters', json(this.lastCounters));
+  }
+
   /** The newest events of the log, oldest first. */
   events(max = 100): PanelEvent[] {
     const first = Math.max(0, this.journal.lastSeq() - max + 1);
@@ -451,6 +567,15 @@ export class Panel {
     saveConfig(this.journal.state, config);
     this.cfg = config;
     this.settings = config.alarm;
+    // A new key starts a new counter: a lost counter no longer matters for it.
+    let rekeyed = false;
+    for (const [user, last] of Object.entries(this.lastCounters)) {
+      if (last !== null || before.remote[user] === config.remote[user]) continue;
+      delete this.lastCounters[user];
+      rekeyed = true;
+      this.host.log(`remote key of user ${user} replaced: its commands are taken again`);
+    }
+    if (rekeyed) this.journal.state.save('counters', json(this.lastCounters));
     this.input({ type: 'config_changed', user });
     if (JSON.stringify(before.pins) !== JSON.stringify(config.pins)) {
       this.drivers?.close(this.host.clock.uptime());
@@ -467,6 +592,12 @@ export class Panel {
       this.session = undefined;
       this.openSession();
     }
+    if (before.uplink !== config.uplink) this.sealedEvents.clear(); // events not yet acknowledged: sealed anew
+    if (!reopen && before.uplink !== config.uplink) {
+      // The retained messages again, under the new key (or none).
+      this.session?.publishState(this.sealed('state', encodeState(this.snapshot() as unknown as Record<string, unknown>)));
+      this.publishNonce();
+    } else if (!reopen && JSON.stringify(before.remote) !== JSON.stringify(config.remote)) this.publishNonce();
     if (JSON.stringify(haBefore) !== JSON.stringify(haAfter)) {
       // What HA should forget (HA off, a zone gone): an empty retained message clears a topic, and
       // an empty discovery config removes the entity.

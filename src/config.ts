@@ -36,6 +36,11 @@ export interface PanelConfig {
   pins: PinConfig;
   /** Remote-command keys by user number: 256 bits, base64url. Never sent over MQTT. */
   remote: Record<string, string>;
+  /**
+   * The uplink key: 256 bits, base64url. With it the panel authenticates everything it publishes
+   * (uplink-auth.ts) and monitors holding it can tell what the broker forged. Never sent over MQTT.
+   */
+  uplink?: string;
   /** The installer's portal login: hashCode(code, salt), as users' codes. */
   installer: { salt: string; codeHash: string };
   homeAssistant: { enabled: boolean; user?: number; discoveryPrefix: string };
@@ -97,7 +102,7 @@ export function validateConfig(raw: unknown): ConfigCheck {
   if (!isObj(raw)) return { ok: false, errors: [{ field: '', message: 'the config must be a JSON object' }] };
   const errors: FieldError[] = [];
   const fail = (field: string, message: string) => errors.push({ field, message });
-  const known = ['v', 'panel', 'wifi', 'broker', 'alarm', 'pins', 'remote', 'installer', 'homeAssistant'];
+  const known = ['v', 'panel', 'wifi', 'broker', 'alarm', 'pins', 'remote', 'uplink', 'installer', 'homeAssistant'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) fail(k, 'unknown field');
   if (raw.v !== 1) fail('v', 'must be 1 (this firmware reads config version 1)');
 
@@ -133,6 +138,10 @@ export function validateConfig(raw: unknown): ConfigCheck {
     else remote[user] = key;
   }
 
+  if (raw.uplink !== undefined && (typeof raw.uplink !== 'string' || !decodeKey(raw.uplink))) {
+    fail('uplink', 'must be a 256-bit key in base64url (43 characters)');
+  }
+
   const installer = isObj(raw.installer) ? raw.installer : {};
   if (typeof installer.salt !== 'string' || !/^([0-9a-f]{2}){4,32}$/.test(installer.salt)) fail('installer.salt', 'must be 4–32 bytes of lowercase hex');
   if (typeof installer.codeHash !== 'string' || !/^[0-9a-f]{64}$/.test(installer.codeHash)) fail('installer.codeHash', 'must be a SHA-256 hash (64 hex digits)');
@@ -162,10 +171,28 @@ export function validateConfig(raw: unknown): ConfigCheck {
       alarm: alarm.settings,
       pins: raw.pins as unknown as PinConfig,
       remote,
+      ...(typeof raw.uplink === 'string' ? { uplink: raw.uplink } : {}),
       installer: { salt: installer.salt as string, codeHash: installer.codeHash as string },
       homeAssistant,
     },
   };
+}
+
+/** Last accepted command counter per user number; null: lost, the user is refused until re-keyed. */
+export type Counters = Record<string, number | null>;
+
+/** Counters as saved on flash and carried in a config export; every error names its user. */
+export function parseCounters(raw: unknown): { ok: true; counters: Counters } | { ok: false; errors: FieldError[] } {
+  if (!isObj(raw)) return { ok: false, errors: [{ field: 'counters', message: 'must map user numbers to counters' }] };
+  const counters: Counters = {};
+  const errors: FieldError[] = [];
+  for (const [user, value] of Object.entries(raw)) {
+    if (!/^[1-9][0-9]{0,2}$/.test(user)) errors.push({ field: `counters.${user}`, message: 'not a user number (1–999)' });
+    else if (value !== null && !(typeof value === 'number' && Number.isSafeInteger(value) && value >= 0)) {
+      errors.push({ field: `counters.${user}`, message: 'must be a counter (a whole number ≥ 0) or null (lost)' });
+    } else counters[user] = value as number | null;
+  }
+  return errors.length ? { ok: false, errors } : { ok: true, counters };
 }
 
 /** A code of `digits` decimal digits from random bytes (rejection sampling: no bias). */

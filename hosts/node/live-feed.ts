@@ -3,6 +3,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeEvent, decodeState, decodeStatus } from '../../src/uplink/payloads.ts';
 import { topicsFor } from '../../src/uplink/topics.ts';
+import { decodeKey } from '../../src/uplink/keys.ts';
+import { openUplink, type UplinkKind } from '../../src/uplink/uplink-auth.ts';
 import { formatEvent } from './event-line.ts';
 
 export interface LiveFeedOptions {
@@ -15,6 +17,8 @@ export interface LiveFeedOptions {
   /** One line for the terminal. */
   print(line: string): void;
   zoneName?(zone: number): string | undefined;
+  /** The panel's uplink key (base64url), when it has one: events and state are then checked with it. */
+  uplinkKey?(): string | undefined;
   /** Wait at most this long for the subscription before going on without it (default 3 s). */
   startTimeoutMs?: number;
 }
@@ -61,6 +65,15 @@ export class LiveFeed {
     const leaf = topic.slice(topic.lastIndexOf('/') + 1);
     const tag = retained ? ' (retained)' : '';
     try {
+      if (leaf === 'event' || leaf === 'state') {
+        const text = this.options.uplinkKey?.();
+        const key = text === undefined ? undefined : decodeKey(text);
+        if (key) {
+          const opened = openUplink(payload, key, this.options.panelId, leaf as UplinkKind);
+          if (!opened.ok) return print(`feed    FORGED ${leaf}: ${opened.detail}`);
+          payload = opened.payload;
+        }
+      }
       if (leaf === 'event') print(`event   ${formatEvent(decodeEvent(payload), zoneName)}`);
       else if (leaf === 'status') {
         const status = decodeStatus(payload);

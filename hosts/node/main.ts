@@ -109,7 +109,8 @@ async function main(): Promise<void> {
 
   const zoneName = (zone: number) => (panel ? panel.config() : config).alarm.zones.find((z) => z.number === zone)?.name;
   const { username, password, ca, prefix } = config.broker;
-  const feed = await LiveFeed.start({ url, prefix, panelId: config.panel.id, username, password, ca, print: stream, zoneName });
+  const uplinkKey = () => (panel ? panel.config() : config).uplink;
+  const feed = await LiveFeed.start({ url, prefix, panelId: config.panel.id, username, password, ca, print: stream, zoneName, uplinkKey });
 
   try {
     panel = Panel.open(host, config);

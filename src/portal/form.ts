@@ -5,7 +5,7 @@
 // rest of the config plus a list of the secrets that are set, and sends back the same shape
 // with each secret either left out ('' or absent: keep it), null (remove it) or new text.
 import type { FieldError, PanelConfig } from '../config';
-import { validateConfig } from '../config';
+import { parseCounters, validateConfig } from '../config';
 import { hashCode, isValidCode, type UserSettings } from '../core/settings';
 
 type Obj = Record<string, unknown>;
@@ -31,6 +31,7 @@ export function configView(config: PanelConfig): ConfigView {
     return { number: u.number, name: u.name, role: u.role };
   });
   for (const user of Object.keys(config.remote)) set.push(`remote.${user}`);
+  if (config.uplink) set.push('uplink');
   return {
     config: {
       v: config.v, panel: config.panel, wifi, broker, alarm: { ...config.alarm, users }, pins: config.pins,
@@ -163,7 +164,7 @@ export function applyForm(
   }
 
   const raw = {
-    v: form.v ?? 1, panel: form.panel, wifi, broker, alarm, pins: form.pins, remote, installer,
+    v: form.v ?? 1, panel: form.panel, wifi, broker, alarm, pins: form.pins, remote, uplink: current.uplink, installer,
     homeAssistant: form.homeAssistant,
   };
   const checked = validateConfig(raw);
@@ -183,4 +184,14 @@ export function checkImport(raw: unknown, pinRules?: (pins: PanelConfig['pins'])
   const problems = pinRules ? pinRules(checked.config.pins) : [];
   if (problems.length) return { ok: false, errors: problems.map((message) => pinField({ field: 'pins', message })) };
   return checked;
+}
+
+/**
+ * An import's command counters (`counters`, beside the config's own fields, as the export writes
+ * them), apart from the config; undefined when the file has none (an export from older firmware).
+ */
+export function splitCounters(raw: unknown): { config: unknown; counters?: ReturnType<typeof parseCounters> } {
+  if (!isObj(raw) || !('counters' in raw)) return { config: raw };
+  const { counters, ...config } = raw;
+  return { config, counters: parseCounters(counters) };
 }

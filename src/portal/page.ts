@@ -94,6 +94,7 @@ const body = String.raw`<header><b id=pn>Alarm panel</b><span id=mode class=badg
 <section class=card><h2>Event log</h2><div class=row><button type=button id=lr class=ghost>Refresh</button><a class="btn ghost" href=/api/log/export download>Export log</a></div><div class=scroll><table id=lt></table></div></section>
 <section class=card><h2>Backup</h2><p class=warn>The config export holds every secret of the panel: Wi-Fi and broker passwords, the client key, remote keys and code hashes. Keep it like a house key.</p>
 <div class=row><a class=btn href=/api/config/export download>Export config</a><label class="btn ghost">Import config<input type=file id=im accept=".json,application/json" hidden></label></div><p id=ir role=status></p></section>
+<section class=card><h2>Uplink key</h2><p>With it the panel authenticates all it publishes; a monitor holding it (<code>--uplink</code>) sees what the broker forged.</p><div class=row><button type=button id=uk class=ghost>New uplink key</button></div><div id=ub role=status></div></section>
 </div></main>`;
 
 const script = String.raw`
@@ -170,6 +171,7 @@ function load(){api('GET','/api/config').then(function(r){if(r.config){V=r.confi
 function logs(){api('GET','/api/log?max=50').then(function(r){var t=$('#lt');t.replaceChildren.apply(t,[el('tr',0,el('th',0,'#'),el('th',0,'When'),el('th',0,'Event'),el('th',0,'Zone / user'))].concat((r.events||[]).reverse().map(function(e){
 return el('tr',0,el('td',0,String(e.seq)),el('td',0,e.time?new Date(e.time*1e3).toLocaleString():'boot '+e.boot+', '+Math.round(e.uptime/1e3)+' s'),el('td',0,e.code+' '+(e.code==401?(e.q==1?'Disarmed':'Armed'):(CID[e.code]||'')+(e.q==3?' (restore)':''))),el('td',0,e.zone?'zone '+e.zone:e.user?'user '+e.user:''))})))})}
 $('#lr').onclick=logs;
+$('#uk').onclick=function(){if(S.indexOf('uplink')>=0&&!confirm('Replace the uplink key? Every monitor must then get the new one.'))return;api('POST','/api/uplink-key',{}).then(function(r){var b=$('#ub');b.replaceChildren(r.uplink?el('div',0,el('b',0,'Uplink key'),' (shown this once: give it to the monitors now)',el('code',{id:'ukey'},r.uplink)):txt(r));load()})};
 $('#im').onchange=function(e){var f=e.target.files[0];e.target.value='';if(!f||!confirm('Replace the whole config with '+f.name+'?'))return;$('#ir').textContent='Importing…';$('#ir').className='';
 f.text().then(function(t){return api('POST','/api/config/import',null,t)}).then(function(r){var m=$('#ir');m.textContent=r.status==200?'Imported and applied.':'Not imported (nothing changed): '+txt(r);m.className=r.status==200?'ok':'err';if(r.status==200){V=r.config;S=r.set;fill()}})};
 if(C){$('#app').hidden=$('#sc').hidden=false;$('#out').hidden=false;load();logs()}else $('#login').hidden=false;

@@ -10,7 +10,7 @@ import type { KeypadAction, Reason } from '../core/io';
 import { encodeKey } from '../uplink/keys';
 import { fromUtf8, utf8 } from '../text';
 import { MAX_BODY_BYTES, type PortalHandler, type PortalRequest, type PortalResponse } from './http';
-import { applyForm, checkImport, configView } from './form';
+import { applyForm, checkImport, configView, splitCounters } from './form';
 import { Sessions, type PortalSession } from './sessions';
 import { page, pageHeaders } from './page';
 
@@ -220,15 +220,19 @@ export function createPortal(
       methods: ['GET'],
       run: () => {
         host.log('portal: config exported');
-        return download(utf8(JSON.stringify(panel.config(), null, 2)), 'application/json; charset=utf-8', `${panel.config().panel.id}-config.json`);
+        // The command counters travel with the keys: a panel that imports them never takes back a spent counter.
+        return download(utf8(JSON.stringify({ ...panel.config(), counters: panel.counters() }, null, 2)), 'application/json; charset=utf-8', `${panel.config().panel.id}-config.json`);
       },
     },
     '/api/config/import': {
       methods: ['POST'],
       run: (request) => {
-        const result = checkImport(parseJson(request), options.pinRules);
-        if (!result.ok) throw new Refusal(400, result.errors);
+        const { config, counters } = splitCounters(parseJson(request));
+        const result = checkImport(config, options.pinRules);
+        const errors = [...(result.ok ? [] : result.errors), ...(counters && !counters.ok ? counters.errors : [])];
+        if (!result.ok || errors.length) throw new Refusal(400, errors);
         save(result.config, 'config imported');
+        if (counters?.ok) panel.adoptCounters(counters.counters);
         return reply(200, configView(panel.config()));
       },
     },
@@ -251,6 +255,21 @@ export function createPortal(
         save(result.config, key ? `new remote key for user ${user}` : `remote key of user ${user} revoked`);
         // The one time the key leaves the panel: the page shows it for the monitor, then forgets it.
         return reply(200, key ? { user, key } : { user, revoked: true });
+      },
+    },
+    '/api/uplink-key': {
+      methods: ['POST'],
+      run: (request) => {
+        const body = parseJson(request);
+        if (!isObj(body)) throw refuse(400, 'send {} for a new uplink key, or { revoke: true }');
+        if (body.revoke !== undefined && body.revoke !== true) throw refuse(400, 'must be true or left out', 'revoke');
+        const { uplink: _old, ...cfg } = panel.config();
+        const key = body.revoke ? undefined : encodeKey(host.randomBytes(32));
+        const result = checkImport(key ? { ...cfg, uplink: key } : cfg, options.pinRules);
+        if (!result.ok) throw new Refusal(400, result.errors);
+        save(result.config, key ? 'new uplink key' : 'uplink key removed: the panel publishes unauthenticated');
+        // The one time the key leaves the panel: the page shows it for the monitors, then forgets it.
+        return reply(200, key ? { uplink: key } : { revoked: true });
       },
     },
     '/api/log': {

@@ -13,11 +13,12 @@
 //     forged high counter would otherwise lock the user out). Reply with `refusalReply`.
 import { encodeCbor, decodeCbor } from './cbor';
 import { signMac0, verifyMac0 } from './cose';
+import { NONCE_BYTES } from './nonce';
 
 export const COMMAND_VERSION = 1;
 /** Larger messages are refused before any parsing; a real command is about 100 bytes. */
 export const MAX_COMMAND_BYTES = 256;
-/** The SIA DC-09 receiver window, applied once the panel's clock is set. */
+/** The SIA DC-09 receiver window, applied once the panel's clock is set (without one: the nonce, nonce.ts). */
 export const MAX_AGE_SECONDS = 40;
 export const MAX_AHEAD_SECONDS = 20;
 export const MAX_USER = 999;
@@ -33,7 +34,7 @@ const armActions: readonly string[] = ['arm_away', 'arm_home', 'arm_night'];
 const zoneActions: readonly string[] = ['bypass', 'unbypass'];
 
 /** Keys of the command map (command.cddl). */
-export const CommandKey = { v: 0, id: 1, action: 2, counter: 3, time: 4, zone: 5, force: 6 } as const;
+export const CommandKey = { v: 0, id: 1, action: 2, counter: 3, time: 4, zone: 5, force: 6, nonce: 7 } as const;
 /** Keys of the reply map (command.cddl). */
 export const ReplyKey = { v: 0, id: 1, ok: 2, reason: 3, detail: 4, state: 5, zones: 6, chunks: 7 } as const;
 
@@ -53,10 +54,12 @@ export interface Command {
   counter: number;
   /** The sender's wall time, Unix seconds. */
   time: number;
+  /** The panel's nonce (`{p}/{id}/nonce`): required while the panel's clock is unset. */
+  nonce?: Uint8Array;
 }
 
 /** Refusals decided here; the core adds its own (`not_permitted`, `locked_out`, `zones_open` …). */
-export type AuthRefusal = 'malformed' | 'bad_mac' | 'unknown_key' | 'replay' | 'stale' | 'future' | 'unknown_action';
+export type AuthRefusal = 'malformed' | 'bad_mac' | 'unknown_key' | 'replay' | 'stale' | 'future' | 'unknown_action' | 'counter_lost';
 
 export type Authenticated = { ok: true; user: number; kid: Uint8Array } & Command;
 export interface Refused {
@@ -72,10 +75,15 @@ export type AuthResult = Authenticated | Refused;
 export interface AuthOptions {
   /** The user's 256-bit key, or undefined when the user has none (or no remote access). */
   keyFor(user: number): Uint8Array | undefined;
-  /** The last accepted counter of the user; 0 when none was ever accepted. */
-  lastCounter(user: number): number;
+  /**
+   * The last accepted counter of the user; 0 when none was ever accepted; null when the panel
+   * lost it (an unreadable counters blob): replays cannot be told apart, so the user is refused.
+   */
+  lastCounter(user: number): number | null;
   /** The panel's wall time in Unix seconds, undefined while its clock is not set. */
   now: number | undefined;
+  /** Whether `nonce` is the panel's current nonce (or the previous one, within its grace). */
+  nonceFresh?(nonce: Uint8Array): boolean;
 }
 
 // ---- kid: the user number in decimal ASCII ("7" names user 7) ------------------------------
@@ -109,6 +117,18 @@ function showKid(kid: Uint8Array): string {
 
 const isUint = (v: unknown, max = Number.MAX_SAFE_INTEGER): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/**
+ * An unsigned integer whatever its CBOR width: cbor-x decodes a uint64 (0x1b) as a BigInt, which
+ * the CDDL allows for any uint. Returns the number, 'big' above 2^53 − 1, undefined when not a uint.
+ */
+function wireUint(v: unknown): number | 'big' | undefined {
+  if (typeof v === 'bigint') return v < 0n ? undefined : v > MAX_SAFE ? 'big' : Number(v);
+  return isUint(v) ? v : undefined;
+}
+const TWO_32 = 4294967296;
+/** cbor-x writes a number of 2^32 and above as a float64: a BigInt makes it the uint64 the CDDL names. */
+const uintOut = (n: number): number | bigint => (n >= TWO_32 ? BigInt(n) : n);
 const isAction = (v: string): v is CommandAction => (commandActions as readonly string[]).includes(v);
 const knownCommandKeys = new Set<unknown>(Object.values(CommandKey));
 
@@ -124,7 +144,8 @@ export function decodeCommand(payload: Uint8Array): DecodedCommand {
   }
   if (!(map instanceof Map)) return { ok: false, reason: 'malformed', detail: 'payload: not a CBOR map' };
   const rawId = map.get(CommandKey.id);
-  const id = isUint(rawId, MAX_ID) ? rawId : undefined;
+  const idValue = wireUint(rawId);
+  const id = isUint(idValue, MAX_ID) ? idValue : undefined;
   const refuse = (reason: AuthRefusal, detail: string): Refused =>
     id === undefined ? { ok: false, reason, detail } : { ok: false, reason, detail, id };
   const malformed = (detail: string) => refuse('malformed', detail);
@@ -138,21 +159,30 @@ export function decodeCommand(payload: Uint8Array): DecodedCommand {
   const action = map.get(CommandKey.action);
   if (action === undefined) return malformed('action: missing');
   if (typeof action !== 'string') return malformed('action: not a text string');
-  const counter = map.get(CommandKey.counter);
-  if (counter === undefined) return malformed('counter: missing');
-  if (!isUint(counter)) return malformed('counter: not an unsigned integer below 2^53');
-  const time = map.get(CommandKey.time);
-  if (time === undefined) return malformed('time: missing');
-  if (!isUint(time)) return malformed('time: not Unix seconds (an unsigned integer)');
+  const rawCounter = map.get(CommandKey.counter);
+  if (rawCounter === undefined) return malformed('counter: missing');
+  const counter = wireUint(rawCounter);
+  if (counter === 'big') return malformed('counter: above 2^53 − 1 (9007199254740991), the largest counter this panel takes');
+  if (counter === undefined) return malformed('counter: not an unsigned integer');
+  const rawTime = map.get(CommandKey.time);
+  if (rawTime === undefined) return malformed('time: missing');
+  const time = wireUint(rawTime);
+  if (time === undefined || time === 'big') return malformed('time: not Unix seconds (an unsigned integer below 2^53)');
   if (!isAction(action)) return refuse('unknown_action', `action: ${JSON.stringify(action.slice(0, 32))} is not a command`);
 
+  const nonce = map.get(CommandKey.nonce);
+  if (nonce !== undefined && (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_BYTES)) {
+    return malformed(`nonce: not a byte string of ${NONCE_BYTES} bytes`);
+  }
+
   const args: CommandArgs = {};
-  const zone = map.get(CommandKey.zone);
+  const rawZone = map.get(CommandKey.zone);
+  const zone = typeof rawZone === 'bigint' ? wireUint(rawZone) : rawZone;
   if (zoneActions.includes(action)) {
-    if (zone === undefined) return malformed(`zone: required for ${action}`);
+    if (rawZone === undefined) return malformed(`zone: required for ${action}`);
     if (!isUint(zone, MAX_ZONE) || zone === 0) return malformed(`zone: not a zone number (1–${MAX_ZONE})`);
     args.zone = zone;
-  } else if (zone !== undefined) {
+  } else if (rawZone !== undefined) {
     return malformed(`zone: not an argument of ${action}`);
   }
   const force = map.get(CommandKey.force);
@@ -162,7 +192,9 @@ export function decodeCommand(payload: Uint8Array): DecodedCommand {
   } else if (force !== undefined) {
     return malformed(`force: not an argument of ${action}`);
   }
-  return { ok: true, command: { id, action, args, counter, time } };
+  const command: Command = { id, action, args, counter, time };
+  if (nonce !== undefined) command.nonce = new Uint8Array(nonce);
+  return { ok: true, command };
 }
 
 /** The command payload's bytes. Throws on a command the panel would refuse as malformed. */
@@ -171,11 +203,12 @@ export function encodeCommand(command: Command): Uint8Array {
     [CommandKey.v, COMMAND_VERSION],
     [CommandKey.id, command.id],
     [CommandKey.action, command.action],
-    [CommandKey.counter, command.counter],
-    [CommandKey.time, command.time],
+    [CommandKey.counter, uintOut(command.counter)],
+    [CommandKey.time, uintOut(command.time)],
   ]);
   if (command.args.zone !== undefined) map.set(CommandKey.zone, command.args.zone);
   if (command.args.force) map.set(CommandKey.force, true);
+  if (command.nonce !== undefined) map.set(CommandKey.nonce, command.nonce);
   const bytes = encodeCbor(map);
   const check = decodeCommand(bytes);
   if (!check.ok) throw new RangeError(`invalid command: ${check.detail}`);
@@ -192,7 +225,7 @@ function echoId(payload: Uint8Array | undefined): number | undefined {
   if (payload === undefined) return undefined;
   try {
     const map = decodeCbor(payload);
-    const id = map instanceof Map ? map.get(CommandKey.id) : undefined;
+    const id = map instanceof Map ? wireUint(map.get(CommandKey.id)) : undefined;
     return isUint(id, MAX_ID) ? id : undefined;
   } catch {
     return undefined;
@@ -228,12 +261,19 @@ export function authenticateCommand(bytes: Uint8Array, options: AuthOptions): Au
   const refuse = (reason: AuthRefusal, detail: string): Refused => ({ ok: false, reason, detail, id: command.id });
 
   const last = options.lastCounter(user);
+  if (last === null) {
+    return refuse('counter_lost', `the panel lost user ${user}'s command counter (unreadable on flash); its commands are refused until the user gets a new key in the portal`);
+  }
   if (command.counter <= last) return refuse('replay', `counter: ${command.counter} is not above ${last}, the last accepted`);
   const { now } = options;
   if (now !== undefined) {
     const age = now - command.time;
     if (age > MAX_AGE_SECONDS) return refuse('stale', `time: ${age} s old, more than ${MAX_AGE_SECONDS}`);
     if (-age > MAX_AHEAD_SECONDS) return refuse('future', `time: ${-age} s ahead, more than ${MAX_AHEAD_SECONDS}`);
+  } else if (command.nonce === undefined) {
+    return refuse('stale', "nonce: missing; the panel's clock is not set, so a command must carry the panel's nonce ({p}/{id}/nonce)");
+  } else if (!options.nonceFresh?.(command.nonce)) {
+    return refuse('stale', "nonce: not the panel's current nonce (held back, or signed before the panel restarted)");
   }
   return { ok: true, user, kid: mac.kid, ...command };
 }

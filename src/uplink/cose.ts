@@ -43,9 +43,9 @@ export type Mac0Result =
       unverifiedPayload?: Uint8Array;
     };
 
-/** The bytes the MAC is computed over: MAC_structure (RFC 9052 §6.3), no external AAD. */
-export function macStructure(protectedHeader: Uint8Array, payload: Uint8Array): Uint8Array {
-  return encodeCbor(['MAC0', protectedHeader, EMPTY, payload]);
+/** The bytes the MAC is computed over: MAC_structure (RFC 9052 §6.3); commands have no external AAD. */
+export function macStructure(protectedHeader: Uint8Array, payload: Uint8Array, externalAad: Uint8Array = EMPTY): Uint8Array {
+  return encodeCbor(['MAC0', protectedHeader, externalAad, payload]);
 }
 
 function macTag(key: Uint8Array, protectedHeader: Uint8Array, payload: Uint8Array): Uint8Array {
@@ -137,4 +137,48 @@ export function verifyMac0(bytes: Uint8Array, keyFor: (kid: Uint8Array) => Uint8
     return { ok: false, reason: 'bad_mac', detail: 'MAC does not match', kid, unverifiedPayload: payload };
   }
   return { ok: true, kid, payload };
+}
+
+// ---- the uplink: what the panel publishes, authenticated for its monitors -------------------
+//
+//   uplink-mac0 = #6.17([ protected: h'', unprotected: {}, payload: bstr, tag: bstr .size 8 ])
+//
+// HMAC 256/64 (RFC 9053 §3.1, alg 4) with the panel's uplink key. The algorithm is fixed by that
+// key, as OSCORE fixes its own by its security context, so the protected header is empty (h'',
+// RFC 9052 §3) and the whole envelope costs 15 bytes around a payload of 24–255 bytes. What the
+// MAC is bound to besides the payload (panel, topic, the command answered) goes in the external
+// AAD, which never travels.
+
+/** COSE algorithm 4: HMAC with SHA-256 truncated to 64 bits. */
+export const HMAC_256_64 = 4;
+const SHORT_TAG_BYTES = 8;
+
+function shortTag(key: Uint8Array, payload: Uint8Array, externalAad: Uint8Array): Uint8Array {
+  return hmac(sha256, key, macStructure(EMPTY, payload, externalAad)).slice(0, SHORT_TAG_BYTES);
+}
+
+/** `payload` in a tagged COSE_Mac0, HMAC 256/64 with `key` over it and `externalAad`. */
+export function macUplink(payload: Uint8Array, key: Uint8Array, externalAad: Uint8Array): Uint8Array {
+  return encodeCbor(new Tag([EMPTY, new Map(), payload, shortTag(key, payload, externalAad)], COSE_MAC0_TAG));
+}
+
+export type UplinkOpened = { ok: true; payload: Uint8Array } | { ok: false; detail: string; unverifiedPayload?: Uint8Array };
+
+/** Checks an uplink COSE_Mac0 made by `macUplink`; a refusal says what failed, never the key. */
+export function openUplinkMac(bytes: Uint8Array, key: Uint8Array, externalAad: Uint8Array): UplinkOpened {
+  const env = readEnvelope(bytes);
+  if (typeof env === 'string') return { ok: false, detail: env };
+  if (!isBytes(env.payload)) return { ok: false, detail: 'payload: not a byte string' };
+  const payload = own(env.payload);
+  const refuse = (detail: string): UplinkOpened => ({ ok: false, detail, unverifiedPayload: payload });
+  if (env.protectedHeader.length !== 0) return refuse('protected header: not empty (the uplink key fixes alg 4, HMAC 256/64)');
+  if (!isBytes(env.tag) || env.tag.length !== SHORT_TAG_BYTES) return refuse('tag: not the 8 bytes of HMAC 256/64');
+  if (!sameBytes(shortTag(key, payload, externalAad), env.tag)) return refuse('MAC does not match');
+  return { ok: true, payload };
+}
+
+/** The payload of a COSE_Mac0, unverified (to read a reply's id before choosing how to check it). */
+export function peekMac0Payload(bytes: Uint8Array): Uint8Array | undefined {
+  const env = readEnvelope(bytes);
+  return typeof env !== 'string' && isBytes(env.payload) ? own(env.payload) : undefined;
 }

@@ -13,6 +13,8 @@ export interface Topics {
   reply: string;
   /** The event log exported by command, in numbered CBOR chunks (log-export.ts). */
   log: string;
+  /** The panel's current command nonce (nonce.ts), retained. */
+  nonce: string;
 }
 
 /** Why a prefix or panel id cannot name topics, or undefined when it can. */
@@ -30,5 +32,5 @@ export function topicsFor(prefix: string, panelId: string): Topics {
   const problem = topicProblem(prefix, panelId);
   if (problem) throw new Error(problem);
   const base = `${prefix}/${panelId}/`;
-  return { status: base + 'status', state: base + 'state', event: base + 'event', cmd: base + 'cmd', reply: base + 'reply', log: base + 'log' };
+  return { status: base + 'status', state: base + 'state', event: base + 'event', cmd: base + 'cmd', reply: base + 'reply', log: base + 'log', nonce: base + 'nonce' };
 }

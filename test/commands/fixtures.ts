@@ -23,6 +23,8 @@ export class Panel {
   readonly counters = new Map<number, number>();
   now: number | undefined;
   readonly keyCalls: number[] = [];
+  /** The panel's current nonce (what `nonceFresh` takes). */
+  nonce = new Uint8Array(8).fill(0x5a);
 
   /** `{ now: undefined }` is a panel whose clock is not set. */
   constructor(opts: { now?: number; counters?: Array<[number, number]> } = {}) {
@@ -38,6 +40,7 @@ export class Panel {
       },
       lastCounter: (user) => this.counters.get(user) ?? 0,
       now: this.now,
+      nonceFresh: (nonce) => nonce.length === this.nonce.length && nonce.every((b, i) => b === this.nonce[i]),
     };
   }
 

@@ -44,6 +44,21 @@ test('arm and disarm from the CLI change the panel and print its reply; refusals
   for (const r of [arm, disarm, cleaner, forged, bypass]) t.false(r.stdout.includes(encodeKey(keyOf(1))) || r.stderr.includes(encodeKey(keyOf(1))), 'no key printed');
 });
 
+test('a panel with no clock: the monitor fetches its nonce, the command carries it and is accepted', async (t) => {
+  const broker = await Mosquitto.start();
+  t.teardown(() => broker.stop());
+  const p = new LivePanel({ brokerPort: broker.port, clock: false });
+  t.teardown(() => p.close());
+  await p.until(() => p.up && p.panel.status().uplink?.commands === 'subscribed', 'the panel to subscribe to commands');
+  const common = ['--broker', `mqtt://127.0.0.1:${broker.port}`, '--panel', 'p1', '--keyfile', keyFile(1)];
+  const arm = await runMonitor(['arm', ...common]);
+  t.is(arm.code, 0, arm.stderr);
+  t.is(arm.stdout, 'Accepted: arm away. Panel p1 is arming.\n');
+  const disarm = await runMonitor(['disarm', ...common]);
+  t.is(disarm.code, 0, disarm.stderr);
+  t.is(p.panel.snapshot().mode, 'disarmed');
+});
+
 test('no reply in time exits 4; no broker exits 1; bad arguments exit 2 and send nothing', async (t) => {
   const broker = await Mosquitto.start();
   t.teardown(() => broker.stop());

@@ -28,8 +28,8 @@ class LiveHost extends SimHost {
   panel: Panel | undefined;
   private readonly listeners = new Set<() => void>();
 
-  constructor(connect: Connect) {
-    super({ connect, wallStart: Math.floor(Date.now() / 1000), seed: Date.now() });
+  constructor(connect: Connect, clock = true) {
+    super({ connect, wallStart: clock ? Math.floor(Date.now() / 1000) : undefined, seed: Date.now() });
   }
 
   override log(line: string): void {
@@ -75,6 +75,10 @@ export interface LiveOptions {
   id?: string;
   homeAssistant?: boolean;
   connect?: Connect;
+  /** false: the panel's wall clock is never set (no SNTP). */
+  clock?: boolean;
+  /** Extra config fields (e.g. the uplink key). */
+  config?: Partial<PanelConfig>;
 }
 
 /** A whole panel on real time. Users: 1 Owner (master), 2 Family, 3 Cleaner (arm-only), 4 Home Assistant. */
@@ -85,7 +89,7 @@ export class LivePanel {
   readonly config: PanelConfig;
 
   constructor(o: LiveOptions) {
-    this.host = new LiveHost(o.connect ?? nodeConnect);
+    this.host = new LiveHost(o.connect ?? nodeConnect, o.clock !== false);
     const first = firstBootConfig(o.id ?? 'p1', (n) => this.host.randomBytes(n));
     this.masterCode = first.masterCode;
     const raw = JSON.parse(JSON.stringify(first.config)) as PanelConfig;
@@ -98,6 +102,7 @@ export class LivePanel {
     raw.broker = { ...raw.broker, url: `mqtt://127.0.0.1:${o.brokerPort}`, keepalive: 10 };
     raw.remote = { 1: encodeKey(keyOf(1)), 3: encodeKey(keyOf(3)) };
     raw.homeAssistant = { enabled: o.homeAssistant === true, user: 4, discoveryPrefix: 'homeassistant' };
+    Object.assign(raw, o.config ?? {});
     const checked = validateConfig(raw);
     if (!checked.ok) throw new Error(checked.errors.map((e) => `${e.field} ${e.message}`).join('; '));
     this.config = checked.config;

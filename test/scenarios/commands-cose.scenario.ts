@@ -38,6 +38,8 @@ const fromHex = (s: string): Uint8Array => {
   return out;
 };
 
+const NONCE = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+
 /** A panel's counters and clock; the counter moves only when a command is accepted. */
 function panel(now: number | undefined, counters: Array<[number, number]> = [[1, 4], [2, 10], [7, 0]]) {
   const last = new Map(counters);
@@ -45,6 +47,7 @@ function panel(now: number | undefined, counters: Array<[number, number]> = [[1,
     keyFor: (user) => (user === 1 || user === 2 || user === 7 ? scenarioKey(user) : undefined),
     lastCounter: (user) => last.get(user) ?? 0,
     now,
+    nonceFresh: (nonce) => nonce.length === NONCE.length && nonce.every((b, i) => b === NONCE[i]),
   };
   return {
     handle(bytes: Uint8Array): AuthResult {
@@ -128,10 +131,14 @@ export default defineScenarios('commands', {
     }
   },
 
-  'with the panel clock unset, stale and future times are accepted': (t) => {
+  'with the panel clock unset, the nonce decides: any time with the current nonce, stale without it': (t) => {
     const p = panel(undefined);
-    t.is(p.handle(signCommand(arm({ counter: 5, time: SCENARIO_NOW - 86_400 }), 1, scenarioKey(1))).ok, true, 'a day old');
-    t.is(p.handle(signCommand(arm({ counter: 6, time: SCENARIO_NOW + 86_400 }), 1, scenarioKey(1))).ok, true, 'a day ahead');
+    t.is(p.handle(signCommand(arm({ counter: 5, time: SCENARIO_NOW - 86_400, nonce: NONCE }), 1, scenarioKey(1))).ok, true, 'a day old');
+    t.is(p.handle(signCommand(arm({ counter: 6, time: SCENARIO_NOW + 86_400, nonce: NONCE }), 1, scenarioKey(1))).ok, true, 'a day ahead');
+    const none = p.handle(signCommand(arm({ counter: 7 }), 1, scenarioKey(1))) as Refused;
+    t.is([none.reason, none.detail], ['stale', "nonce: missing; the panel's clock is not set, so a command must carry the panel's nonce ({p}/{id}/nonce)"], 'no nonce');
+    const old = p.handle(signCommand(arm({ counter: 8, nonce: new Uint8Array(8) }), 1, scenarioKey(1))) as Refused;
+    t.is(old.reason, 'stale', 'another nonce');
   },
 
   'replies round-trip with the same bytes': (t) => {

@@ -15,6 +15,8 @@ export const Exit = {
   timeout: 4,
   /** An exported log whose hash chain is broken. */
   broken: 5,
+  /** A reply or log chunk the panel did not send (its uplink MAC fails): the broker lied. */
+  forged: 6,
 } as const;
 
 /** An error for the person at the terminal: printed as one line, no stack, with its exit code. */

@@ -8,10 +8,12 @@ import { decodeReply, signCommand, MAX_USER, type Command, type CommandAction, t
 import { decodeKey } from '../../src/uplink/keys.ts';
 import { decodeState, decodeStatus } from '../../src/uplink/payloads.ts';
 import { decodeLogChunk, joinLogChunks, type LogChunk } from '../../src/uplink/log-export.ts';
+import { decodeNonceMessage, type NonceMessage } from '../../src/uplink/nonce.ts';
 import { CliError, Exit, brokerHelp, brokerOptions, brokerSettings, duration, integer, panelId, parse, readText, usageError, type Io } from './cli.ts';
 import { close, connect } from './connect.ts';
 import { loadNames, namer, snapshotZoneNames, zonesText, type Namer } from './describe.ts';
 import { verifyExport } from './log.ts';
+import { loadUplinkKeys, peekUplink, readUplink, uplinkHelp } from './uplink.ts';
 
 /** The monitor's command names and the panel's actions. */
 export const actions: Record<string, CommandAction> = {
@@ -47,11 +49,13 @@ Signs the command with your key and ${what[name]}; prints the panel's reply.
   --user N --key K  the same, on the command line (visible to others on this machine)
   --timeout D       how long to wait for the reply (default 10s)
   --json            print the reply as one JSON object
+${uplinkHelp}
 ${force}${log}
 ${brokerHelp}
 
 Exit codes: 0 accepted, 1 broker unreachable, 2 bad arguments, 3 refused by the panel (the reason
-is printed), 4 no reply within --timeout${name === 'log' ? ', 5 the log\'s hash chain is broken' : ''}.`;
+is printed), 4 no reply within --timeout${name === 'log' ? ', 5 the log\'s hash chain is broken' : ''}, 6 FORGED: a reply (or log
+chunk) the panel did not send (with --uplink).`;
 }
 
 export interface Signer {
@@ -104,37 +108,86 @@ export function nextCounter(now = Date.now()): number {
   return now * 1000 + randomInt(1000);
 }
 
+/** How long a command waits for the panel's retained nonce before it goes without one. */
+const NONCE_WAIT_MS = 2_000;
+
 const actionWords = (a: CommandAction) => a.replace(/_/g, ' ');
 
-/** What the monitor learned from the panel's topics while waiting. */
+/** A reply, or a log chunk, that the panel did not send: what was wrong with it. */
+export class Forged extends Error {}
+
+/**
+ * What the monitor learned from the panel's topics while waiting. With the panel's uplink key,
+ * each message is verified: a reply or log chunk for our command that fails is `forged`; a nonce
+ * or state that fails is ignored (it would only cost a refusal or names).
+ */
 class PanelLink {
-  replies: Reply[] = [];
-  chunks: LogChunk[] = [];
+  /** Replies and log chunks as received; judged once our command's bytes are known. */
+  private readonly rawReplies: Uint8Array[] = [];
+  private readonly rawChunks: Uint8Array[] = [];
+  nonce: NonceMessage | undefined;
   status: string | undefined;
   zones: Map<number, string> | undefined;
+  /** Some message was read unverified (the panel authenticates, we hold no uplink key). */
+  unverified = false;
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly client: MqttClient, readonly topics: Record<'cmd' | 'reply' | 'status' | 'state' | 'log', string>, private readonly io: Io) {
+  constructor(private readonly client: MqttClient, readonly topics: Record<'cmd' | 'reply' | 'status' | 'state' | 'log' | 'nonce', string>,
+    private readonly io: Io, private readonly panel: string, private readonly key: Uint8Array | undefined) {
     client.on('message', (topic, payload) => this.message(topic, new Uint8Array(payload)));
   }
 
   private message(topic: string, bytes: Uint8Array): void {
     try {
       if (topic === this.topics.reply) {
-        const r = decodeReply(bytes);
-        if ('reply' in r) this.replies.push(r.reply);
-        else this.io.err(`monitor: an unreadable reply: ${r.error}`);
+        this.rawReplies.push(bytes);
       } else if (topic === this.topics.log) {
-        const c = decodeLogChunk(bytes);
-        if ('chunk' in c) this.chunks.push(c.chunk);
-        else this.io.err(`monitor: an unreadable log chunk: ${c.error}`);
+        this.rawChunks.push(bytes);
+      } else if (topic === this.topics.nonce) {
+        const read = readUplink(bytes, this.key, this.panel, 'nonce');
+        if ('forged' in read) this.io.err(`monitor: FORGED nonce ignored (${read.forged})`);
+        else {
+          const n = decodeNonceMessage(read.payload);
+          if ('message' in n) this.nonce = n.message;
+          else this.io.err(`monitor: an unreadable nonce: ${n.error}`);
+        }
       } else if (topic === this.topics.status) {
         this.status = decodeStatus(bytes);
       } else if (topic === this.topics.state) {
-        this.zones = snapshotZoneNames(decodeState(bytes));
+        const read = readUplink(bytes, this.key, this.panel, 'state');
+        if ('forged' in read) this.io.err(`monitor: FORGED state ignored (${read.forged})`);
+        else this.zones = snapshotZoneNames(decodeState(read.payload));
       }
     } catch { /* a bad status or state only costs us names */ }
     for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** The reply to `command` (bytes as sent, id), verified when we hold the key; throws `Forged`. */
+  reply(command: Uint8Array, id: number): Reply | undefined {
+    for (const raw of this.rawReplies) {
+      const decoded = decodeReply(peekUplink(raw));
+      if (!('reply' in decoded) || decoded.reply.id !== id) continue; // another command's, or unreadable
+      const read = readUplink(raw, this.key, this.panel, 'reply', command);
+      if ('forged' in read) throw new Forged(`a reply to our command (id ${id}) that the panel did not send: ${read.forged}`);
+      const r = decodeReply(read.payload);
+      if (!('reply' in r)) continue;
+      if (!read.verified && read.payload !== raw) this.unverified = true;
+      return r.reply;
+    }
+    return undefined;
+  }
+
+  /** The log chunks of `command` so far, verified when we hold the key; throws `Forged`. */
+  chunks(command: Uint8Array, id: number): LogChunk[] {
+    const out: LogChunk[] = [];
+    for (const raw of this.rawChunks) {
+      const c = decodeLogChunk(peekUplink(raw));
+      if (!('chunk' in c) || c.chunk.id !== id) continue;
+      const read = readUplink(raw, this.key, this.panel, 'log', command);
+      if ('forged' in read) throw new Forged(`log chunk ${c.chunk.index} of our export that the panel did not send: ${read.forged}`);
+      out.push(c.chunk);
+    }
+    return out;
   }
 
   /** Resolves true when `done()` holds, false at `deadline` (ms since epoch). */
@@ -159,6 +212,7 @@ export async function command(name: string, argv: string[], io: Io): Promise<num
     panel: { type: 'string' }, keyfile: { type: 'string' }, user: { type: 'string' }, key: { type: 'string' },
     timeout: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' },
     out: { type: 'string' }, list: { type: 'boolean' }, names: { type: 'string' }, verify: { type: 'string' },
+    uplink: { type: 'string' },
   }, zoneArg ? 1 : 0);
   if (values.help) { io.out(commandHelp(name)); return 0; }
   if (values.force && !action.startsWith('arm_')) throw usageError('--force only goes with arm, arm-home and arm-night');
@@ -179,31 +233,44 @@ export async function command(name: string, argv: string[], io: Io): Promise<num
   const broker = brokerSettings(values);
   const panel = panelId(values.panel, false);
   const signer = loadSigner(values, io);
+  const uplinkKeys = loadUplinkKeys(values.uplink);
+  if (values.uplink !== undefined && !uplinkKeys.has(panel)) throw usageError(`the uplink key file has no key for panel ${panel}`);
+  const uplinkKey = uplinkKeys.get(panel);
   const timeoutMs = values.timeout === undefined ? 10_000 : duration(values.timeout, '--timeout');
 
   const base = `${broker.prefix}/${panel}/`;
-  const topics = { cmd: `${base}cmd`, reply: `${base}reply`, status: `${base}status`, state: `${base}state`, log: `${base}log` };
+  const topics = { cmd: `${base}cmd`, reply: `${base}reply`, status: `${base}status`, state: `${base}state`, log: `${base}log`, nonce: `${base}nonce` };
   const { client, protocol } = await connect(broker, { timeoutMs, keepTrying: false, role: name });
   try {
-    const link = new PanelLink(client, topics, io);
-    const filters = [topics.reply, topics.status, topics.state, ...(action === 'log_export' ? [topics.log] : [])];
+    const link = new PanelLink(client, topics, io, panel, uplinkKey);
+    const filters = [topics.reply, topics.status, topics.state, topics.nonce, ...(action === 'log_export' ? [topics.log] : [])];
     const granted = await client.subscribeAsync(filters, { qos: 1 });
     if (granted.some((g) => g.qos >= 0x80)) throw new CliError(Exit.connection, `the broker refused the subscription to ${topics.reply}`);
 
+    // The panel's nonce (retained): a panel whose clock is not set takes only commands that carry
+    // it. It comes right after the subscription; a panel that publishes none has a clock to judge by.
+    await link.until(() => link.nonce !== undefined, Date.now() + Math.min(NONCE_WAIT_MS, timeoutMs));
     const now = Date.now();
     const cmd: Command = { id: randomInt(1, 0xffffffff), action, args, counter: nextCounter(now), time: Math.floor(now / 1000) };
+    if (link.nonce) cmd.nonce = link.nonce.nonce;
     const bytes = signCommand(cmd, signer.user, signer.key);
     // MQTT 5: the broker drops the command if the panel has not taken it by the time we give up,
     // so a panel that comes back later does not act on a command nobody waits for any more.
     const expiry = Math.max(1, Math.ceil(timeoutMs / 1000));
     await client.publishAsync(topics.cmd, Buffer.from(bytes), { qos: 1, retain: false, ...(protocol === 5 ? { properties: { messageExpiryInterval: expiry, contentType: 'application/cose; cose-type="cose-mac0"' } } : {}) });
 
-    const mine = () => link.replies.find((r) => r.id === cmd.id);
-    if (!(await link.until(() => mine() !== undefined, now + timeoutMs))) {
-      const offline = link.status === 'offline' ? ` The panel is offline (its status says so).` : '';
-      throw new CliError(Exit.timeout, `no reply from panel ${panel} within ${timeoutMs / 1000} s.${offline}`);
+    let found: Reply | undefined;
+    try {
+      if (!(await link.until(() => (found = link.reply(bytes, cmd.id)) !== undefined, now + timeoutMs))) {
+        const offline = link.status === 'offline' ? ` The panel is offline (its status says so).` : '';
+        throw new CliError(Exit.timeout, `no reply from panel ${panel} within ${timeoutMs / 1000} s.${offline}`);
+      }
+    } catch (err) {
+      if (!(err instanceof Forged)) throw err;
+      return forged(io, values.json === true, panel, action, err.message);
     }
-    const reply = mine()!;
+    const reply: Reply = found!;
+    if (link.unverified) io.err('monitor: the reply is not verified (the panel authenticates its uplink; give --uplink FILE to check it)');
     const zoneNames = namer(names, panel, link.zones);
     if (!reply.ok) {
       report(io, values.json === true, panel, action, reply, zoneNames);
@@ -213,10 +280,17 @@ export async function command(name: string, argv: string[], io: Io): Promise<num
       report(io, values.json === true, panel, action, reply, zoneNames);
       return Exit.ok;
     }
-    return await fetchLog(link, cmd.id, reply, { panel, out: values.out, timeoutMs, list: values.list === true, json: values.json === true, names: zoneNames }, io);
+    return await fetchLog(link, bytes, cmd.id, reply, { panel, out: values.out, timeoutMs, list: values.list === true, json: values.json === true, names: zoneNames }, io);
   } finally {
     await close(client);
   }
+}
+
+/** A forgery: said on stdout (FORGED …), exit 6. Nothing the broker said about the panel can be trusted. */
+function forged(io: Io, json: boolean, panel: string, action: CommandAction, what: string): number {
+  if (json) io.out(JSON.stringify({ panel, action, forged: true, detail: what }));
+  else io.out(`FORGED: ${actionWords(action)}: ${what}. The panel's state is unknown; the broker is lying.`);
+  return Exit.forged;
 }
 
 function report(io: Io, json: boolean, panel: string, action: CommandAction, reply: Reply, names: Namer): void {
@@ -232,15 +306,21 @@ function report(io: Io, json: boolean, panel: string, action: CommandAction, rep
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
 
-async function fetchLog(link: PanelLink, id: number, reply: Reply,
+async function fetchLog(link: PanelLink, command: Uint8Array, id: number, reply: Reply,
   o: { panel: string; out?: string; timeoutMs: number; list: boolean; json: boolean; names: Namer }, io: Io): Promise<number> {
   const count = reply.chunks;
   if (count === undefined) throw new CliError(Exit.refused, 'the panel accepted log_export but did not say how many chunks follow');
-  const mine = () => new Set(link.chunks.filter((c) => c.id === id).map((c) => c.index)).size;
-  if (!(await link.until(() => mine() >= count, Date.now() + o.timeoutMs))) {
-    throw new CliError(Exit.timeout, `only ${mine()} of ${count} log chunks arrived within ${o.timeoutMs / 1000} s`);
+  let chunks: LogChunk[] = [];
+  const mine = () => new Set((chunks = link.chunks(command, id)).map((c) => c.index)).size;
+  try {
+    if (!(await link.until(() => mine() >= count, Date.now() + o.timeoutMs))) {
+      throw new CliError(Exit.timeout, `only ${mine()} of ${count} log chunks arrived within ${o.timeoutMs / 1000} s`);
+    }
+  } catch (err) {
+    if (!(err instanceof Forged)) throw err;
+    return forged(io, o.json, o.panel, 'log_export', err.message);
   }
-  const joined = joinLogChunks(link.chunks.filter((c) => c.id === id));
+  const joined = joinLogChunks(chunks);
   if ('error' in joined) throw new CliError(Exit.broken, `the log chunks do not join: ${joined.error}`);
   const file = o.out ?? `log-${o.panel}-${stamp(new Date())}.bin`;
   try {

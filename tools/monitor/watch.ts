@@ -6,6 +6,7 @@ import type { PanelEvent } from '../../src/core/events.ts';
 import { CliError, Exit, brokerHelp, brokerOptions, brokerSettings, duration, panelId, parse, usageError, type Io } from './cli.ts';
 import { connect } from './connect.ts';
 import { eventText, loadNames, localTime, namer, snapshotZoneNames, type NamesFile } from './describe.ts';
+import { loadUplinkKeys, readUplink, uplinkHelp } from './uplink.ts';
 
 export const watchHelp = `Usage: monitor watch [--panel ID|+] [--json] [--share GROUP] [--names FILE] [--heartbeat DURATION] [broker options]
 
@@ -14,13 +15,17 @@ Prints one line per event of the panels on the broker, as it arrives:
 An event sent again after a reconnect (MQTT DUP) is shown once. Warnings start with "!":
   2026-03-01 21:09:02  p1  ! offline
   2026-03-02 22:09:02  p1  ! late: no message for 25 h (the periodic test report is daily)
+  2026-03-02 22:10:00  p1  ! gap: events #43-#45 never arrived
+  2026-03-02 22:11:00  p1  ! FORGED event: MAC does not match (ignored)
 
   --panel ID|+        one panel, or every panel (+, the default)
   --json              one JSON object per line instead: {"type":"event"|"status"|"late", …}
   --share GROUP       share the events with the other monitors of GROUP ($share/GROUP/…, MQTT 5):
                       each event goes to one of them; state and status still come to each
   --names FILE        user (and zone) names: {"users":{"1":"Owner"},"panels":{"ID":{"users":{…}}}}
-  --heartbeat D       warn when a panel says nothing for longer than D (default 25h; 90s, 10m …)
+  --heartbeat D       warn when a panel says nothing for longer than D (default 25h; 90s, 10m …);
+                      with its uplink key, only new authenticated events count as a sign of life
+${uplinkHelp}
 
 ${brokerHelp}
 
@@ -35,6 +40,8 @@ interface PanelView {
   status?: 'online' | 'offline';
   seen: Set<number>;
   maxSeq: number;
+  /** The panel's uplink key (--uplink): its messages must verify. */
+  key?: Uint8Array;
   lastHeard: number;
   late: boolean;
   timer?: NodeJS.Timeout;
@@ -44,19 +51,24 @@ export interface WatchOptions {
   json: boolean;
   heartbeatMs: number;
   names: NamesFile;
+  /** Uplink keys by panel id. */
+  uplink?: Map<string, Uint8Array>;
 }
 
 /** The decoding and the bookkeeping, apart from MQTT: one call per message received. */
 export class Watcher {
   private readonly panels = new Map<string, PanelView>();
 
-  constructor(private readonly o: WatchOptions, private readonly io: Io, private readonly prefix: string) {}
+  constructor(private readonly o: WatchOptions, private readonly io: Io, private readonly prefix: string) {
+    for (const id of o.uplink?.keys() ?? []) this.panel(id); // a keyed panel that never speaks is late too
+  }
 
   private panel(id: string): PanelView {
     let p = this.panels.get(id);
     if (!p) {
-      p = { id, seen: new Set(), maxSeq: -1, lastHeard: Date.now(), late: false };
+      p = { id, seen: new Set(), maxSeq: -1, lastHeard: Date.now(), late: false, key: this.o.uplink?.get(id) };
       this.panels.set(id, p);
+      if (p.key) this.heard(p); // the heartbeat clock starts now; it restarts only on authenticated news
     }
     return p;
   }
@@ -67,30 +79,46 @@ export class Watcher {
     if (levels.length !== 3 || levels[0] !== this.prefix) return;
     const [, id, leaf] = levels;
     const p = this.panel(id);
-    this.heard(p);
+    if (!p.key) this.heard(p);
     try {
-      if (leaf === 'event') this.event(p, decodeEvent(payload));
-      else if (leaf === 'state') p.zones = snapshotZoneNames(decodeState(payload));
-      else if (leaf === 'status') this.status(p, decodeStatus(payload));
+      if (leaf === 'status') return this.status(p, decodeStatus(payload)); // plain text: its will is fixed at CONNECT
+      if (leaf !== 'event' && leaf !== 'state') return;
+      const read = readUplink(payload, p.key, id, leaf);
+      if ('forged' in read) return this.warn(p, true, { type: 'forged', topic: leaf, detail: read.forged }, `FORGED ${leaf}: ${read.forged} (ignored)`);
+      if (leaf === 'state') p.zones = snapshotZoneNames(decodeState(read.payload));
+      else if (this.event(p, decodeEvent(read.payload)) && p.key) this.heard(p);
     } catch (err) {
       this.io.err(`monitor: ${id}: cannot read its ${leaf}: ${(err as Error).message}`);
     }
   }
 
-  private event(p: PanelView, e: PanelEvent): void {
-    if (p.seen.has(e.seq)) return; // sent again after a reconnect: shown once
+  /** Shows an event; false when it was seen already. */
+  private event(p: PanelView, e: PanelEvent): boolean {
+    if (p.seen.has(e.seq)) return false; // sent again after a reconnect: shown once
     p.seen.add(e.seq);
+    if (p.maxSeq >= 0 && e.seq > p.maxSeq + 1) {
+      // Events leave the panel in order and only a PUBACK takes them out of its outbox: a hole is
+      // events the broker dropped (or the outbox's own overflow, which the panel reports as 624).
+      const missing = e.seq - p.maxSeq - 1;
+      const range = missing === 1 ? `#${p.maxSeq + 1}` : `#${p.maxSeq + 1}-#${e.seq - 1}`;
+      this.warn(p, true, { type: 'gap', from: p.maxSeq + 1, to: e.seq - 1, missing }, `gap: event${missing === 1 ? '' : 's'} ${range} never arrived`);
+    }
     if (e.seq > p.maxSeq) {
       p.maxSeq = e.seq;
       if (p.seen.size > DEDUP_WINDOW) for (const s of p.seen) if (s <= p.maxSeq - DEDUP_WINDOW) p.seen.delete(s);
     }
     const names = namer(this.o.names, p.id, p.zones);
     const text = eventText(e, names);
-    if (!this.o.json) return this.io.out(`${localTime(e.time).padEnd(19)}  ${p.id} #${e.seq}  ${text}`);
+    if (!this.o.json) {
+      this.io.out(`${localTime(e.time).padEnd(19)}  ${p.id} #${e.seq}  ${text}`);
+      return true;
+    }
     const record: Record<string, unknown> = { type: 'event', panel: p.id, ...e, localTime: localTime(e.time), text };
     if (e.zone !== undefined && names.zone(e.zone)) record.zoneName = names.zone(e.zone);
     if (e.user !== undefined && names.user(e.user)) record.userName = names.user(e.user);
+    if (p.key) record.verified = true;
     this.io.out(JSON.stringify(record));
+    return true;
   }
 
   private status(p: PanelView, status: 'online' | 'offline'): void {
@@ -114,7 +142,7 @@ export class Watcher {
     if (p.late || p.status === 'offline') return; // warned already
     p.late = true;
     const quiet = Date.now() - p.lastHeard;
-    this.warn(p, true, { type: 'late', silentMs: quiet }, `late: no message for ${hours(quiet)}`);
+    this.warn(p, true, { type: 'late', silentMs: quiet }, `late: no ${p.key ? 'authenticated event' : 'message'} for ${hours(quiet)}`);
   }
 
   private warn(p: PanelView, bad: boolean, fields: Record<string, unknown>, text: string): void {
@@ -143,6 +171,7 @@ export async function watch(argv: string[], io: Io, stopped: Promise<void>): Pro
     share: { type: 'string' },
     names: { type: 'string' },
     heartbeat: { type: 'string' },
+    uplink: { type: 'string' },
   });
   if (values.help) { io.out(watchHelp); return 0; }
   const broker = brokerSettings(values);
@@ -154,6 +183,7 @@ export async function watch(argv: string[], io: Io, stopped: Promise<void>): Pro
     json: values.json === true,
     heartbeatMs: values.heartbeat === undefined ? 25 * 3_600_000 : duration(values.heartbeat, '--heartbeat'),
     names: loadNames(values.names),
+    uplink: loadUplinkKeys(values.uplink),
   }, io, broker.prefix);
 
   const { client, protocol } = await connect(broker, { timeoutMs: 10_000, keepTrying: true, role: 'watch' });
