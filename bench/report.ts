@@ -130,6 +130,18 @@ export function markdown(r: Report): string {
     out.push('(the first alarm after boot differs slightly from later ones); the table shows medians. Each part is metered alone on the same');
     out.push('event; what the parts do not add up to is the drivers, the debounce, the session and the state PUBLISH.', '');
 
+    out.push('## XS: computrons, door pin edge → siren pin write', '');
+    out.push('The same metered edge as above, read at the moment the siren pin is first driven on (xsnap\'s meter read from inside the');
+    out.push('call): the pin edge, the host\'s service loop through the 50 ms debounce, the drivers, the core\'s decision, the siren');
+    out.push('driver. The siren comes before any event of that input is encoded, logged or sent. The comparison is written by hand on');
+    out.push('the same simulated pins: the edge handler reads the level, looks the zone up, decides, writes the siren pin (no debounce).', '');
+    out.push(table(['computrons', ...col], [
+      ['**whole app**: edge → siren pin on', ...md('sirenApp')],
+      ['hand-minimal: edge → decision → siren pin on', ...md('sirenMinimal')],
+      ['app ÷ minimal', ...sizes.map((s) => times(s.median.sirenApp, s.median.sirenMinimal))],
+      ['the core\'s step alone (above), ÷ minimal', ...sizes.map((s) => times(s.median.coreStep, s.median.sirenMinimal))],
+    ]), '');
+
     out.push('## XS: heap slots after gc, whole app', '');
     out.push(`Slots in use after \`gc()\`, relative to the realm with the code loaded (on an ESP32 the code sits in flash, not in`);
     out.push(`the heap). The in-memory broker's and the board's test records are cleared before each reading; the simulated flash`);

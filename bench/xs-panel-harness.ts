@@ -14,12 +14,66 @@ import { encodeEvent, encodeState } from '../src/uplink/payloads';
 import { encodePacket, packetReader, payload, type Packet } from '../src/uplink/packets';
 import { MemoryBroker } from '../test/support/memory-mqtt';
 import { MemoryStorage } from '../hosts/xs/memory-storage';
+import { SimBoard, SimDigital, type Level } from '../hosts/xs/sim-digital';
 import { Journal } from '../src/store/journal';
 import { benchPanel, type BenchPanel } from './panel-config';
 import { MinimalPanel, minimalEventCbor, minimalPublish } from './minimal';
 
 const WALL_START = 1_790_000_000;
 const s = 1000;
+
+// xsnap-worker's meter, read from inside a metered call: resetMeter answers the count so far and
+// sets a new one, so it is set straight back. What two reads in a row cost is taken off.
+declare const resetMeter: (limit: number, index: number) => number;
+declare const currentMeterLimit: () => number;
+function meter(): number {
+  const limit = currentMeterLimit();
+  const at = resetMeter(limit, 0);
+  resetMeter(limit, at);
+  return at;
+}
+let meterSelf = 0;
+
+/**
+ * Where the siren pin's first write to "on" fell in the current metered call, counted from its
+ * start (undefined: not yet). Both boards report it: the app's and the minimal siren's.
+ */
+let sirenFrom = 0;
+let sirenAt: number | undefined;
+class MeteredBoard extends SimBoard {
+  constructor(private readonly sirenPin: number, private readonly onLevel: Level) { super(); }
+  override drive(pin: number, level: Level): void {
+    if (sirenAt === undefined && pin === this.sirenPin && level === this.onLevel) sirenAt = meter() - sirenFrom - meterSelf;
+    super.drive(pin, level);
+  }
+}
+
+/**
+ * The floor for edge → siren: the same simulated pins, an input whose edge handler reads the
+ * level, looks the zone up, decides (armed, instant, opened) and writes the siren output. No
+ * debounce, no core, no journal.
+ */
+class MinimalSiren {
+  readonly board: MeteredBoard;
+  private readonly siren: SimDigital;
+  armed = true;
+  constructor(doors: Array<{ pin: number; openLevel: Level; instant: boolean }>, sirenPin: number) {
+    this.board = new MeteredBoard(sirenPin, 1);
+    this.siren = new SimDigital(this.board, { pin: sirenPin, mode: SimDigital.Output });
+    this.siren.write(0);
+    for (const d of doors) {
+      const self = this;
+      new SimDigital(this.board, {
+        pin: d.pin, mode: SimDigital.InputPullUp, edge: SimDigital.Rising | SimDigital.Falling,
+        onReadable() { if (self.armed && d.instant && this.read() === d.openLevel) self.siren.write(1); },
+      });
+    }
+  }
+  silence() { this.siren.write(0); }
+}
+let minimalSiren: MinimalSiren;
+let sirenApp = -1;
+let sirenMinimal = -1;
 
 let bp: BenchPanel;
 let host: SimHost;
@@ -76,13 +130,18 @@ const bench = {
   /** A panel of n zones, booted, connected (MQTT 5) and armed away. */
   setup(n: number) {
     bp = benchPanel(n, { brokerUrl: 'mqtt://broker.sim:1883' });
-    host = new SimHost({ wallStart: WALL_START, connect });
+    const sirenPin = bp.config.pins.siren;
+    host = new SimHost({ wallStart: WALL_START, connect, board: new MeteredBoard(sirenPin.pin, sirenPin.activeLow ? 0 : 1) });
     broker = new MemoryBroker();
     panel = host.open(bp.config);
     panel.onEvent((e) => { events.push(e); if (events.length > 64) events.shift(); });
     host.runTo(panel, 1 * s);
     const doors = (bp.config.pins.doors ?? []).map((d) => ({ zone: d.zone, pin: d.pin, openLevel: bp.openLevel, instant: d.zone >= 3 && d.zone <= n - 2 }));
     minimal = new MinimalPanel(doors, panel.boot, `alarm/${bp.config.panel.id}/event`);
+    minimalSiren = new MinimalSiren(doors.map((d) => ({ pin: d.pin, openLevel: d.openLevel as Level, instant: d.instant })), sirenPin.pin);
+    for (const d of doors) minimalSiren.board.set(d.pin, bp.openLevel ? 0 : 1);
+    const a = meter();
+    meterSelf = meter() - a;
     return panel.status().uplink?.up === true ? 1 : 0;
   },
 
@@ -114,8 +173,11 @@ const bench = {
 
   /** A door contact changes: the pin edge, its debounce, the core, the journal, the PUBLISH bytes. */
   edge(pin: number, level: 0 | 1) {
+    sirenAt = undefined;
+    sirenFrom = meter();
     host.set(pin, level);
     host.runTo(panel, host.uptimeMs + 60);
+    sirenApp = sirenAt ?? -1;
     return written.length;
   },
 
@@ -187,6 +249,18 @@ const bench = {
     minimal.written.length = 0;
     return 1;
   },
+  /** The minimal siren: the same edge, on its own board, up to its siren write (then closed again). */
+  minimalSirenEdge(pin: number, level: 0 | 1) {
+    sirenAt = undefined;
+    sirenFrom = meter();
+    minimalSiren.board.set(pin, level);
+    sirenMinimal = sirenAt ?? -1;
+    minimalSiren.board.set(pin, level ? 0 : 1);
+    minimalSiren.silence();
+    return sirenMinimal;
+  },
+  /** Computrons from the start of the last `edge` to the app's siren pin write, and the minimal's (-1: none). */
+  sirenFigures() { return { app: sirenApp, minimal: sirenMinimal }; },
   minimalEdge(pin: number, level: number) {
     minimal.edge(pin, level);
     return minimal.written.length;

@@ -2,7 +2,8 @@
 //
 // Data flows one way: pins → drivers → core → effects (siren, journal, uplink). The core
 // decides everything; this file only carries inputs in and effects out, in an order that
-// survives a power cut: events are in the journal before the state that follows them.
+// puts the siren first and survives a power cut: events are in the journal before the state
+// that follows them.
 import * as core from './core/machine';
 import type { Clock } from './core/clock';
 import type { PanelEvent } from './core/events';
@@ -206,10 +207,14 @@ export class Panel {
     let result: Result | undefined;
     let changed = false;
     let overflow = false;
+    // The siren first: its pin is written before any event of this input is encoded, logged or
+    // sent (a littlefs append takes milliseconds). The pin is not journal state: a restore takes
+    // the siren from the saved core state, which is saved after the events as before, so a power
+    // cut between the pin and the journal loses nothing the journal promises.
+    for (const effect of effects) if (effect.type === 'siren') this.sound(effect.on ? effect.pattern : undefined, now.uptime);
     for (const effect of effects) {
       switch (effect.type) {
         case 'event': overflow = this.record(effect.event) || overflow; break;
-        case 'siren': this.sound(effect.on ? effect.pattern : undefined, now.uptime); break;
         case 'state_changed': changed = true; break;
         case 'result': result = effect; break;
       }
