@@ -10,7 +10,7 @@ import type { Panel } from '../src/app';
 import type { PanelEvent } from '../src/core/events';
 import * as core from '../src/core/machine';
 import type { Connect, Transport } from '../src/uplink/transport';
-import { encodeEvent, encodeState } from '../src/uplink/payloads';
+import { StateEncoder, encodeEvent, encodeState } from '../src/uplink/payloads';
 import { encodePacket, packetReader, payload, type Packet } from '../src/uplink/packets';
 import { MemoryBroker } from '../test/support/memory-mqtt';
 import { MemoryStorage } from '../hosts/xs/memory-storage';
@@ -89,6 +89,9 @@ let spare: { journal: Journal; seq: number } | undefined;
 
 /** The last metered edge: the core's state before it, the input, the event, the packets. */
 let before: core.State | undefined;
+/** The snapshot before the metered edge (the panel's own, zones memoized), and an encoder that has seen it. */
+let snapBefore: Record<string, unknown> | undefined;
+let primed: StateEncoder | undefined;
 let lastPackets: Uint8Array[] = [];
 /** Topic and packet id of the last event PUBLISH, read outside any metered call. */
 let lastFrame = { topic: '', messageId: 0, payload: new Uint8Array(0) };
@@ -166,6 +169,7 @@ const bench = {
   capture() {
     host.runTo(panel, host.uptimeMs + 1 * s);
     before = panel['state'];
+    snapBefore = panel.snapshot() as unknown as Record<string, unknown>;
     written.length = 0;
     captured = true;
     return 1;
@@ -228,6 +232,10 @@ const bench = {
     return spare!.journal.record(spare!.seq, lastFrame.payload, true).dropped.length;
   },
   encodeState() { return encodeState(panel.snapshot() as unknown as Record<string, unknown>).length; },
+  /** A state encoder that has encoded the snapshot from before the metered edge (unmetered: it comes before `stateDelta`). */
+  primeEncoder() { primed = new StateEncoder(); return primed.encode(snapBefore!).length; },
+  /** What the panel pays for the state after the metered edge: its snapshot, and the encoder re-encoding what changed. */
+  stateDelta() { return primed!.encode(panel.snapshot() as unknown as Record<string, unknown>).length; },
   encodePublish() {
     return encodePacket({
       cmd: 'publish', topic: lastFrame.topic, payload: payload(lastFrame.payload), qos: 1, messageId: lastFrame.messageId,

@@ -42,7 +42,10 @@ export interface AlarmRun {
   encodeEvent: number;
   /** Log append (SHA-256 chain link) and outbox push of the event, on a journal of its own. */
   journalRecord: number;
+  /** The whole snapshot encoded from scratch (`encodeState`), as every event cost before the state encoder. */
   encodeState: number;
+  /** The panel's snapshot after the edge, through a state encoder that has seen the one before it: what the app pays. */
+  stateDelta: number;
   encodePublish: number;
   handCbor: number;
   handPublish: number;
@@ -73,6 +76,7 @@ async function meterAlarm(worker: Worker, pin: number, open: number, zone: numbe
     encodeEvent: await cost(worker, 'encodeEvent()'),
     journalRecord: await cost(worker, 'record()'),
     encodeState: await cost(worker, 'encodeState()'),
+    stateDelta: (await call(worker, 'primeEncoder()'), await cost(worker, 'stateDelta()')),
     encodePublish: await cost(worker, 'encodePublish()'),
     handCbor: await cost(worker, 'handCbor()'),
     handPublish: await cost(worker, 'handPublish()'),
@@ -141,7 +145,7 @@ export async function xsPanelBench(options: XsPanelOptions = {}) {
         /** The whole drive (keypad codes hashed, exit delays, alarms, siren, publishes, acks) per event. */
         mixedComputronsPerEvent: Math.round(drive.compute / events),
         alarm: runs,
-        median: Object.fromEntries((['app', 'puback', 'coreStep', 'encodeEvent', 'journalRecord', 'encodeState', 'encodePublish', 'handCbor', 'handPublish', 'minimal', 'sirenApp', 'sirenMinimal'] as const)
+        median: Object.fromEntries((['app', 'puback', 'coreStep', 'encodeEvent', 'journalRecord', 'encodeState', 'stateDelta', 'encodePublish', 'handCbor', 'handPublish', 'minimal', 'sirenApp', 'sirenMinimal'] as const)
           .map((k) => [k, median(runs.map((r) => r[k]))])) as Record<string, number>,
         driveMs: Math.round(drove),
         noopComputrons: compute.compute,

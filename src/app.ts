@@ -20,7 +20,7 @@ import { OutboxFull } from './store/outbox';
 import { StateStore } from './store/state';
 import type { Connect } from './uplink/transport';
 import { Session, type SessionInfo } from './uplink/session';
-import { decodeEvent, encodeEvent, encodeState } from './uplink/payloads';
+import { StateEncoder, decodeEvent, encodeEvent } from './uplink/payloads';
 import { authenticateCommand, encodeReply, refusalReply } from './uplink/commands';
 import { encodeLogChunks } from './uplink/log-export';
 import { topicsFor } from './uplink/topics';
@@ -83,6 +83,13 @@ export class Panel {
   private overflowing = false;
   /** The siren pattern the core last asked for: re-applied when the drivers reopen. */
   private siren: core.SirenPattern | undefined;
+  /** The retained state snapshot's encoder: it keeps each zone's bytes, so a snapshot costs what changed. */
+  private readonly stateEncoder = new StateEncoder();
+  /** Zone snapshots kept between snapshots: an unchanged zone is the same frozen object, which the encoder need not look into. */
+  private readonly snapMemo = core.snapshotMemo();
+  /** The state changed since the snapshot was last handed to the session: encode it once, before its next tick. */
+  private statePending = false;
+  private servicing = false;
 
   private constructor(
     private readonly host: Host,
@@ -190,7 +197,24 @@ export class Panel {
       },
       wake: () => this.host.wake(),
     });
-    this.session.publishState(encodeState(this.snapshot() as unknown as Record<string, unknown>));
+    this.statePending = true;
+    this.flushState();
+  }
+
+  /**
+   * Hands the session the snapshot, once, for every state change since the last time: a burst
+   * of inputs within one `service()` encodes and publishes one snapshot (the retained topic
+   * keeps only the newest anyway). Called before every session tick, so nothing waits longer.
+   */
+  private flushState(): void {
+    if (!this.statePending || !this.session) return;
+    this.statePending = false;
+    this.session.publishState(this.stateEncoder.encode(this.snapshot() as unknown as Record<string, unknown>));
+  }
+
+  private tickSession(now: number): void {
+    this.flushState();
+    this.session?.tick(now);
   }
 
   private now(): core.Now {
@@ -223,9 +247,9 @@ export class Panel {
       // After the events: a power cut between the two leaves the journal ahead, and
       // restoreState moves the sequence counter past it.
       this.journal.state.save('core', json(core.persisted(this.state)));
-      const snap = this.snapshot();
-      this.session?.publishState(encodeState(snap as unknown as Record<string, unknown>));
-      this.publishHomeAssistant(false, snap);
+      this.statePending = true;
+      if (!this.servicing && this.session) this.host.wake(); // from outside service(): the next one publishes it
+      this.publishHomeAssistant(false);
     }
     if (overflow && !this.overflowing) {
       this.overflowing = true; // the 624 itself may push out another low-priority event
@@ -260,19 +284,24 @@ export class Panel {
 
   /** Runs everything due: driver debounce, core deadlines, commands, the uplink, test reports. */
   service(): void {
-    const now = this.host.clock.uptime();
-    this.drivers?.poll(now);
-    const due = core.nextDeadline(this.state);
-    if (due !== undefined && due <= now) this.input({ type: 'tick' });
-    if (this.nextTestReport !== undefined && this.nextTestReport <= now) {
-      this.nextTestReport += this.options.testReportHours * HOUR;
-      this.input({ type: 'test_report' });
+    this.servicing = true;
+    try {
+      const now = this.host.clock.uptime();
+      this.drivers?.poll(now);
+      const due = core.nextDeadline(this.state);
+      if (due !== undefined && due <= now) this.input({ type: 'tick' });
+      if (this.nextTestReport !== undefined && this.nextTestReport <= now) {
+        this.nextTestReport += this.options.testReportHours * HOUR;
+        this.input({ type: 'test_report' });
+      }
+      this.tickSession(now);
+      // Commands arrive inside the session's tick; they run after it, so nothing re-enters it.
+      for (let bytes = this.commands.shift(); bytes; bytes = this.commands.shift()) this.command(bytes);
+      for (let bytes = this.haCommands.shift(); bytes; bytes = this.haCommands.shift()) this.haCommand(bytes);
+      this.tickSession(this.host.clock.uptime());
+    } finally {
+      this.servicing = false;
     }
-    this.session?.tick(now);
-    // Commands arrive inside the session's tick; they run after it, so nothing re-enters it.
-    for (let bytes = this.commands.shift(); bytes; bytes = this.commands.shift()) this.command(bytes);
-    for (let bytes = this.haCommands.shift(); bytes; bytes = this.haCommands.shift()) this.haCommand(bytes);
-    this.session?.tick(this.host.clock.uptime());
   }
 
   /** When `service()` is due next (uptime ms). */
@@ -412,7 +441,7 @@ export class Panel {
   }
 
   snapshot(): Snapshot {
-    return core.snapshot(this.settings, this.state, this.now());
+    return core.snapshot(this.settings, this.state, this.now(), this.snapMemo);
   }
 
   status(): PanelStatus {

@@ -160,10 +160,168 @@ function toWire(value: unknown, path: string, depth: number): unknown {
   throw new PayloadError(`${path}: a ${typeof value} cannot go on the wire`);
 }
 
-export function encodeState(state: Record<string, unknown>): Uint8Array {
+function checkState(state: Record<string, unknown>): void {
   if (state === null || typeof state !== 'object' || Array.isArray(state)) throw new PayloadError('state must be an object');
   if ('v' in state) throw new PayloadError('state must not carry its own "v": the wire version is added here');
+}
+
+export function encodeState(state: Record<string, unknown>): Uint8Array {
+  checkState(state);
   return encodeCbor(toWire({ v: WIRE_VERSION, ...state }, 'state', 0));
+}
+
+/** A CBOR head: major type and a length below 2^32, shortest form (cbor-x writes no head alone). */
+function cborHead(major: number, n: number): Uint8Array {
+  const m = major << 5;
+  if (n < 24) return new Uint8Array([m | n]);
+  if (n < 0x100) return new Uint8Array([m | 24, n]);
+  if (n < 0x10000) return new Uint8Array([m | 25, n >> 8, n & 0xff]);
+  return new Uint8Array([m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+}
+
+function joinBytes(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Kept in place of what is not plain data: the same as nothing a caller can hand in. */
+const UNKEPT = Symbol('unkept');
+
+/** Deeply frozen plain data: it can never change, so the object itself may be kept and compared by identity. */
+function isFixed(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (!Object.isFrozen(value)) return false;
+  if (!Array.isArray(value)) {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return false;
+  }
+  for (const k of Object.keys(value)) if (!isFixed((value as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+/**
+ * What to keep of `value` beside its bytes: deeply frozen data as it is, other plain data as a
+ * copy (the caller may change its own afterwards) without its undefined fields, which encode to
+ * nothing; anything else (a byte string, a map) as UNKEPT, to be encoded again each time.
+ */
+function keepData(value: unknown): unknown {
+  if (isFixed(value)) return value;
+  if (Array.isArray(value)) return value.map(keepData);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return UNKEPT;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(value as object)) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = keepData(v);
+  }
+  return out;
+}
+
+/**
+ * Would `value` encode to the bytes `kept` (from keepData) was encoded to? The same object or
+ * primitive (0 and −0 encode alike; NaN never reaches the wire), else plain objects and arrays
+ * field by field.
+ */
+function sameData(kept: unknown, value: unknown): boolean {
+  if (kept === value) return true;
+  if (typeof kept !== 'object' || typeof value !== 'object' || kept === null || value === null) return false;
+  if (Array.isArray(kept)) {
+    if (!Array.isArray(value) || kept.length !== value.length) return false;
+    for (let i = 0; i < kept.length; i++) if (kept[i] !== value[i] && !sameData(kept[i], value[i])) return false;
+    return true;
+  }
+  if (Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const k1 = kept as Record<string, unknown>;
+  const v1 = value as Record<string, unknown>;
+  const keys = Object.keys(v1); // (cheaper than for-in in XS)
+  let fields = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const v = v1[keys[i]];
+    if (v === undefined) continue;
+    const w = k1[keys[i]];
+    if (w !== v && !sameData(w, v)) return false;
+    fields++;
+  }
+  let keptFields = 0;
+  for (const k of Object.keys(k1)) if (k1[k] !== undefined) keptFields++;
+  return fields === keptFields;
+}
+
+interface Kept { value: unknown; bytes: Uint8Array }
+
+const KEPT_VALUES_MAX = 64;
+
+/**
+ * State snapshots, byte for byte as `encodeState` writes them, at the cost of what changed: the
+ * bytes of each top-level value, and of each item of a top-level array (the zones), are kept and
+ * spliced into the next snapshot while its value stays the same. Deeply frozen values (the core's
+ * zone snapshots, which come back as the same objects while a zone is unchanged) are compared by
+ * identity, anything else field by field. One encoder per publisher: the panel has its own.
+ */
+export class StateEncoder {
+  private readonly values = new Map<string, Kept>();
+  private readonly items = new Map<string, { kept: Kept[]; parts: Uint8Array[] }>();
+  /** The last snapshot's keys, and the same with their bytes in wire order. */
+  private keys: string[] = [];
+  private order: Array<{ name: string; bytes: Uint8Array }> = [];
+
+  encode(state: Record<string, unknown>): Uint8Array {
+    checkState(state);
+    if (this.values.size > KEPT_VALUES_MAX) this.values.clear();
+    if (this.items.size > KEPT_VALUES_MAX) this.items.clear();
+    const keys: string[] = [];
+    for (const k of Object.keys(state)) if (state[k] !== undefined) keys.push(k);
+    if (!sameData(this.keys, keys)) {
+      const order = [{ name: 'v', bytes: encodedKey('v') }];
+      for (const k of keys) order.push({ name: k, bytes: encodedKey(k) });
+      order.sort((a, b) => compareBytes(a.bytes, b.bytes)); // distinct text keys: distinct bytes
+      this.keys = keys;
+      this.order = order;
+    }
+    const parts = [cborHead(5, this.order.length)];
+    for (const { name, bytes } of this.order) {
+      const v = name === 'v' ? WIRE_VERSION : state[name];
+      parts.push(bytes);
+      if (Array.isArray(v)) for (const p of this.array(name, v)) parts.push(p);
+      else parts.push(this.value(name, v));
+    }
+    return joinBytes(parts); // the one copy of every byte (XS counts bytes copied)
+  }
+
+  private value(key: string, value: unknown): Uint8Array {
+    const kept = this.values.get(key);
+    if (kept && sameData(kept.value, value)) return kept.bytes;
+    const bytes = encodeCbor(toWire(value, `state.${key}`, 1));
+    this.values.set(key, { value: keepData(value), bytes });
+    return bytes;
+  }
+
+  /** The array's bytes in parts (its head, then each item's), spliced by `encode`. */
+  private array(key: string, list: unknown[]): Uint8Array[] {
+    const before = this.items.get(key);
+    const kept = before ? before.kept : [];
+    let changed = !before || kept.length !== list.length;
+    for (let i = 0; i < list.length; i++) {
+      if (kept[i] && sameData(kept[i].value, list[i])) continue;
+      kept[i] = { value: keepData(list[i]), bytes: encodeCbor(toWire(list[i], `state.${key}[${i}]`, 2)) };
+      changed = true;
+    }
+    kept.length = list.length;
+    if (!changed) return before!.parts;
+    const parts = [cborHead(4, list.length)];
+    for (const k of kept) parts.push(k.bytes);
+    this.items.set(key, { kept, parts });
+    return parts;
+  }
 }
 
 function fromWire(value: unknown): unknown {

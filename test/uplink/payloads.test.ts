@@ -8,8 +8,9 @@ import { decode as cbor2, cdeDecodeOptions } from 'cbor2';
 import { Cddl } from './cddl.ts';
 import {
   encodeEvent, decodeEvent, encodeState, decodeState, encodeStatus, decodeStatus, PayloadError,
-  ZONE_ALARM_EVENT_MAX_BYTES, WIRE_VERSION,
+  ZONE_ALARM_EVENT_MAX_BYTES, WIRE_VERSION, StateEncoder,
 } from '../../src/uplink/payloads.ts';
+import * as core from '../../src/core/machine.ts';
 import { ContactId, type PanelEvent } from '../../src/core/events.ts';
 
 const cddl = new Cddl(readFileSync(new URL('../../src/uplink/wire.cddl', import.meta.url), 'utf8'));
@@ -163,6 +164,50 @@ test('bad event bytes are refused with a specific error', (t) => {
   refuse([0xa2, 0x00, 0x01, 0x01, 0x05], /boot|code|q|uptime/);
 });
 
+test('the state encoder gives encodeState\'s bytes, snapshot after snapshot, whatever changed', (t) => {
+  // One encoder over a run of states: each the previous one with some values replaced, and the
+  // caller's own objects changed in place between encodes (nothing kept may go stale).
+  const edit = fc.tuple(fc.string({ minLength: 1 }).filter((k) => k !== 'v' && k !== '__proto__'), stateValue);
+  fc.assert(fc.property(stateArb, fc.array(fc.tuple(fc.array(edit, { maxLength: 3 }), fc.nat(), stateValue), { maxLength: 8 }), (first, steps) => {
+    const encoder = new StateEncoder();
+    const state: Record<string, unknown> = { ...first, zones: [{ zone: 1, open: false }, { zone: 2, open: false, name: 'x' }] };
+    const check = () => {
+      const got = encoder.encode(state);
+      const want = encodeState(state);
+      if (Buffer.compare(Buffer.from(got), Buffer.from(want)) !== 0) throw new Error(`bytes differ for ${JSON.stringify(state)}`);
+    };
+    check();
+    for (const [edits, n, value] of steps) {
+      for (const [k, v] of edits) state[k] = v;
+      const zones = state.zones as Array<Record<string, unknown>>;
+      if (Array.isArray(zones) && zones.length > 0 && typeof zones[0] === 'object' && zones[0] !== null) {
+        const z = zones[n % zones.length];
+        if (z && typeof z === 'object' && !Object.isFrozen(z)) z.open = !z.open; // in place
+      }
+      const list = Object.values(state).find((v) => Array.isArray(v)) as unknown[] | undefined;
+      if (list && list.length > 0) list[n % list.length] = value; // an array item replaced in place
+      check();
+    }
+  }), { numRuns: 300 });
+  t.pass();
+});
+
+test('the state encoder on the core\'s own snapshots: an unchanged zone is the same frozen object, the bytes are encodeState\'s', (t) => {
+  const zones = [1, 2, 3].map((n) => ({ number: n, name: `Zone ${n}`, type: 'instant' as const, modes: ['armed_away' as const], chime: false }));
+  const memo = core.snapshotMemo();
+  const state = { mode: 'disarmed', zones: { 1: { open: false }, 2: { open: false }, 3: { open: false } } } as unknown as core.State;
+  const fake = { zones, timers: { armed_away: { exitDelay: 0 }, armed_home: { exitDelay: 0 }, armed_night: { exitDelay: 0 } } } as unknown as Parameters<typeof core.snapshot>[0];
+  const a = core.snapshot(fake, state, { uptime: 0 }, memo);
+  const next = { ...state, zones: { ...state.zones, 2: { open: true } } } as unknown as core.State;
+  const b = core.snapshot(fake, next, { uptime: 0 }, memo);
+  t.is(b.zones[0], a.zones[0], 'zone 1 unchanged: the same object');
+  t.is(b.zones[2], a.zones[2]);
+  t.not(b.zones[1], a.zones[1], 'zone 2 changed: a new object');
+  t.true(Object.isFrozen(b.zones[1]));
+  const encoder = new StateEncoder();
+  for (const snap of [a, b, a, b]) t.deepEqual(encoder.encode(snap as unknown as Record<string, unknown>), encodeState(snap as unknown as Record<string, unknown>));
+});
+
 test('bad states are refused with a specific error', (t) => {
   t.throws(() => encodeState({ v: 2 }), { message: /must not carry its own "v"/ });
   t.throws(() => encodeState({ x: () => 1 }), { message: /state.x: a function cannot go on the wire/ });
@@ -172,4 +217,12 @@ test('bad states are refused with a specific error', (t) => {
   let at = deep;
   for (let i = 0; i < 20; i++) { at.x = {}; at = at.x as Record<string, unknown>; }
   t.throws(() => encodeState(deep), { message: /nested deeper than 16/ });
+  // The state encoder refuses the same, with the same words.
+  const encoder = new StateEncoder();
+  t.throws(() => encoder.encode({ v: 2 }), { message: /must not carry its own "v"/ });
+  t.throws(() => encoder.encode({ x: () => 1 }), { message: /state.x: a function cannot go on the wire/ });
+  t.throws(() => encoder.encode({ zones: [{ a: 1 }, { x: Number.POSITIVE_INFINITY }] }), { message: /state.zones\[1\].x: Infinity is not a finite number/ });
+  t.throws(() => encoder.encode({ when: new Date(0) }), { message: /only plain objects/ });
+  t.throws(() => encoder.encode(deep), { message: /nested deeper than 16/ });
+  t.deepEqual(encoder.encode({ mode: 'disarmed' }), encodeState({ mode: 'disarmed' }), 'and goes on after a refusal');
 });
