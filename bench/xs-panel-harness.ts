@@ -71,7 +71,7 @@ class MinimalSiren {
   }
   silence() { this.siren.write(0); }
 }
-let minimalSiren: MinimalSiren;
+let minimalSiren: MinimalSiren | undefined;
 let sirenApp = -1;
 let sirenMinimal = -1;
 
@@ -141,8 +141,6 @@ const bench = {
     host.runTo(panel, 1 * s);
     const doors = (bp.config.pins.doors ?? []).map((d) => ({ zone: d.zone, pin: d.pin, openLevel: bp.openLevel, instant: d.zone >= 3 && d.zone <= n - 2 }));
     minimal = new MinimalPanel(doors, panel.boot, `alarm/${bp.config.panel.id}/event`);
-    minimalSiren = new MinimalSiren(doors.map((d) => ({ pin: d.pin, openLevel: d.openLevel as Level, instant: d.instant })), sirenPin.pin);
-    for (const d of doors) minimalSiren.board.set(d.pin, bp.openLevel ? 0 : 1);
     const a = meter();
     meterSelf = meter() - a;
     return panel.status().uplink?.up === true ? 1 : 0;
@@ -259,6 +257,13 @@ const bench = {
   },
   /** The minimal siren: the same edge, on its own board, up to its siren write (then closed again). */
   minimalSirenEdge(pin: number, level: 0 | 1) {
+    if (!minimalSiren) {
+      // Made at the first use, after the heap readings: its pins are not the panel's heap.
+      const doors = (bp.config.pins.doors ?? []).map((d) => ({ pin: d.pin, openLevel: bp.openLevel, instant: d.zone >= 3 && d.zone <= bp.config.alarm.zones.length - 2 }));
+      minimalSiren = new MinimalSiren(doors, bp.config.pins.siren.pin);
+      for (const d of doors) minimalSiren.board.set(d.pin, bp.openLevel ? 0 : 1);
+      return -1; // this call made it; the caller meters the next
+    }
     sirenAt = undefined;
     sirenFrom = meter();
     minimalSiren.board.set(pin, level);

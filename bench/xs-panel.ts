@@ -81,6 +81,7 @@ async function meterAlarm(worker: Worker, pin: number, open: number, zone: numbe
     handCbor: await cost(worker, 'handCbor()'),
     handPublish: await cost(worker, 'handPublish()'),
   };
+  await call(worker, `minimalSirenEdge(${pin}, ${open})`); // the first call only sets the minimal siren up
   await call(worker, `minimalSirenEdge(${pin}, ${open})`);
   const sirenMinimal = (await ask<{ app: number; minimal: number }>(worker, 'sirenFigures')).minimal;
   if (siren.app < 0 || sirenMinimal < 0) throw new Error(`the metered edge wrote no siren pin (app ${siren.app}, minimal ${sirenMinimal})`);

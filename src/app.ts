@@ -64,6 +64,8 @@ export interface PanelStatus {
 }
 
 const HOUR = 3_600_000;
+/** The state-encoder hint of a zone the core holds no state for (closed, as it always is then). */
+const untouchedZone = Object.freeze({});
 const json = (value: unknown) => utf8(JSON.stringify(value));
 const unjson = (bytes: Uint8Array): unknown => JSON.parse(fromUtf8(bytes));
 
@@ -83,10 +85,13 @@ export class Panel {
   private overflowing = false;
   /** The siren pattern the core last asked for: re-applied when the drivers reopen. */
   private siren: core.SirenPattern | undefined;
-  /** The retained state snapshot's encoder: it keeps each zone's bytes, so a snapshot costs what changed. */
-  private readonly stateEncoder = new StateEncoder();
-  /** Zone snapshots kept between snapshots: an unchanged zone is the same frozen object, which the encoder need not look into. */
-  private readonly snapMemo = core.snapshotMemo();
+  /**
+   * The retained state snapshot's encoder: it keeps each zone's bytes, so a snapshot costs what
+   * changed. Its hint for a zone is the zone's core state, which every step copies on write: the
+   * same object, the same zone. A new encoder for new settings (names and types come from them).
+   */
+  private stateEncoder = new StateEncoder();
+  private encoderSettings: Settings | undefined;
   /** The state changed since the snapshot was last handed to the session: encode it once, before its next tick. */
   private statePending = false;
   private servicing = false;
@@ -209,7 +214,12 @@ export class Panel {
   private flushState(): void {
     if (!this.statePending || !this.session) return;
     this.statePending = false;
-    this.session.publishState(this.stateEncoder.encode(this.snapshot() as unknown as Record<string, unknown>));
+    if (this.encoderSettings !== this.settings) {
+      this.stateEncoder = new StateEncoder();
+      this.encoderSettings = this.settings;
+    }
+    const zones = this.settings.zones.map((z) => this.state.zones[z.number] ?? untouchedZone);
+    this.session.publishState(this.stateEncoder.encode(this.snapshot() as unknown as Record<string, unknown>, { zones }));
   }
 
   private tickSession(now: number): void {
@@ -441,7 +451,7 @@ export class Panel {
   }
 
   snapshot(): Snapshot {
-    return core.snapshot(this.settings, this.state, this.now(), this.snapMemo);
+    return core.snapshot(this.settings, this.state, this.now());
   }
 
   status(): PanelStatus {

@@ -8,7 +8,7 @@ import { entryEnd, tamperInput, zoneInput } from './alarms';
 import { exitEnd } from './arming';
 import { begin, finish, log, ok, refuse, reshapeZones, type Draft } from './draft';
 import type { Input, Now, StepResult } from './io';
-import { armedModes, lockout, type ArmedMode, type Settings, type ZoneSettings, type ZoneType } from './settings';
+import { armedModes, lockout, type ArmedMode, type Settings, type ZoneType } from './settings';
 import { closedZone, type Mode, type State, type ZoneState } from './state';
 import { keypad, remote, unlock } from './users';
 import { readiness, type Readiness } from './zones';
@@ -120,31 +120,12 @@ export interface Snapshot {
 
 const secondsLeft = (until: number, now: Now) => Math.max(0, Math.ceil((until - now.uptime) / 1000));
 
-/**
- * What a caller keeps between snapshots so that unchanged zones come back as the same frozen
- * objects (a publisher then re-encodes only the zones that changed). Zone states are copied on
- * write by every step, so an unchanged zone is the very same object.
- */
-export interface SnapshotMemo {
-  zones: Map<number, { settings: ZoneSettings; state: ZoneState | undefined; snap: ZoneSnapshot }>;
-}
-
-export const snapshotMemo = (): SnapshotMemo => ({ zones: new Map() });
-
 /** The public state, as published and shown on keypads. */
-export function snapshot(settings: Settings, state: State, now: Now, memo?: SnapshotMemo): Snapshot {
-  const zones = settings.zones.map((z): ZoneSnapshot => {
-    const raw = state.zones[z.number];
-    const kept = memo?.zones.get(z.number);
-    if (kept && kept.settings === z && kept.state === raw) return kept.snap;
-    const st = raw ?? closedZone();
-    const snap = Object.freeze({ zone: z.number, name: z.name, type: z.type, open: st.open, fault: st.fault, bypassed: st.bypassed, memory: st.memory });
-    memo?.zones.set(z.number, { settings: z, state: raw, snap });
-    return snap;
+export function snapshot(settings: Settings, state: State, now: Now): Snapshot {
+  const zones = settings.zones.map((z) => {
+    const st = state.zones[z.number] ?? closedZone();
+    return { zone: z.number, name: z.name, type: z.type, open: st.open, fault: st.fault, bypassed: st.bypassed, memory: st.memory };
   });
-  if (memo && memo.zones.size > settings.zones.length) {
-    for (const n of memo.zones.keys()) if (!settings.zones.some((z) => z.number === n)) memo.zones.delete(n);
-  }
   const ready = {} as Record<ArmedMode, Readiness>;
   for (const mode of armedModes) ready[mode] = readiness(settings, state, mode);
   const snap: Snapshot = {

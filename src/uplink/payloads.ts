@@ -113,7 +113,7 @@ const KEY_CACHE_MAX = 256;
 function encodedKey(key: string | number | bigint): Uint8Array {
   let bytes = keyBytes.get(key);
   if (!bytes) {
-    bytes = encodeCbor(key);
+    bytes = encodeCbor(key).slice(); // kept: a view would pin cbor-x's 8 KB buffer
     if (keyBytes.size < KEY_CACHE_MAX) keyBytes.set(key, bytes);
   }
   return bytes;
@@ -258,26 +258,38 @@ function sameData(kept: unknown, value: unknown): boolean {
 
 interface Kept { value: unknown; bytes: Uint8Array }
 
+/** A top-level array's items as last encoded: per item, its hint or its kept value, and its bytes. */
+interface KeptList { hints: unknown[]; values: unknown[]; bytes: Uint8Array[]; parts: Uint8Array[] }
+
+/** For each top-level array that has them: one object per item that stands for the item's content. */
+export type StateHints = Record<string, readonly unknown[]>;
+
 const KEPT_VALUES_MAX = 64;
 
 /**
  * State snapshots, byte for byte as `encodeState` writes them, at the cost of what changed: the
  * bytes of each top-level value, and of each item of a top-level array (the zones), are kept and
- * spliced into the next snapshot while its value stays the same. Deeply frozen values (the core's
- * zone snapshots, which come back as the same objects while a zone is unchanged) are compared by
- * identity, anything else field by field. One encoder per publisher: the panel has its own.
+ * spliced into the next snapshot while the value stays the same. An item with a hint (see
+ * `encode`) is unchanged while its hint is the very same object, and nothing else of it is kept;
+ * anything else is compared field by field with a private copy. One encoder per publisher.
  */
 export class StateEncoder {
   private readonly values = new Map<string, Kept>();
-  private readonly items = new Map<string, { kept: Kept[]; parts: Uint8Array[] }>();
+  private readonly lists = new Map<string, KeptList>();
   /** The last snapshot's keys, and the same with their bytes in wire order. */
   private keys: string[] = [];
   private order: Array<{ name: string; bytes: Uint8Array }> = [];
 
-  encode(state: Record<string, unknown>): Uint8Array {
+  /**
+   * `hints[key][i]`, when given (not undefined), is an object that stands for item i of the
+   * top-level array `key`: the caller promises that the same hint object always comes with the
+   * same item (the panel gives each zone's immutable core state, and a new encoder when its
+   * settings change).
+   */
+  encode(state: Record<string, unknown>, hints?: StateHints): Uint8Array {
     checkState(state);
     if (this.values.size > KEPT_VALUES_MAX) this.values.clear();
-    if (this.items.size > KEPT_VALUES_MAX) this.items.clear();
+    if (this.lists.size > KEPT_VALUES_MAX) this.lists.clear();
     const keys: string[] = [];
     for (const k of Object.keys(state)) if (state[k] !== undefined) keys.push(k);
     if (!sameData(this.keys, keys)) {
@@ -291,7 +303,7 @@ export class StateEncoder {
     for (const { name, bytes } of this.order) {
       const v = name === 'v' ? WIRE_VERSION : state[name];
       parts.push(bytes);
-      if (Array.isArray(v)) for (const p of this.array(name, v)) parts.push(p);
+      if (Array.isArray(v)) for (const p of this.array(name, v, hints?.[name])) parts.push(p);
       else parts.push(this.value(name, v));
     }
     return joinBytes(parts); // the one copy of every byte (XS counts bytes copied)
@@ -300,27 +312,31 @@ export class StateEncoder {
   private value(key: string, value: unknown): Uint8Array {
     const kept = this.values.get(key);
     if (kept && sameData(kept.value, value)) return kept.bytes;
-    const bytes = encodeCbor(toWire(value, `state.${key}`, 1));
+    const bytes = encodeCbor(toWire(value, `state.${key}`, 1)).slice(); // kept: a view would pin cbor-x's 8 KB buffer
     this.values.set(key, { value: keepData(value), bytes });
     return bytes;
   }
 
   /** The array's bytes in parts (its head, then each item's), spliced by `encode`. */
-  private array(key: string, list: unknown[]): Uint8Array[] {
-    const before = this.items.get(key);
-    const kept = before ? before.kept : [];
-    let changed = !before || kept.length !== list.length;
+  private array(key: string, list: unknown[], hints: readonly unknown[] | undefined): Uint8Array[] {
+    const before = this.lists.get(key);
+    const kept: KeptList = before ?? { hints: [], values: [], bytes: [], parts: [] };
+    let changed = !before || kept.bytes.length !== list.length;
     for (let i = 0; i < list.length; i++) {
-      if (kept[i] && sameData(kept[i].value, list[i])) continue;
-      kept[i] = { value: keepData(list[i]), bytes: encodeCbor(toWire(list[i], `state.${key}[${i}]`, 2)) };
+      const hint = hints?.[i];
+      if (i < kept.bytes.length) {
+        if (hint !== undefined ? kept.hints[i] === hint : kept.hints[i] === undefined && sameData(kept.values[i], list[i])) continue;
+      }
+      kept.bytes[i] = encodeCbor(toWire(list[i], `state.${key}[${i}]`, 2)).slice();
+      kept.hints[i] = hint;
+      kept.values[i] = hint === undefined ? keepData(list[i]) : undefined;
       changed = true;
     }
-    kept.length = list.length;
-    if (!changed) return before!.parts;
-    const parts = [cborHead(4, list.length)];
-    for (const k of kept) parts.push(k.bytes);
-    this.items.set(key, { kept, parts });
-    return parts;
+    kept.hints.length = kept.values.length = kept.bytes.length = list.length;
+    if (!changed) return kept.parts;
+    kept.parts = [cborHead(4, list.length), ...kept.bytes];
+    this.lists.set(key, kept);
+    return kept.parts;
   }
 }
 
