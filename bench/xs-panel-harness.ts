@@ -92,6 +92,9 @@ let before: core.State | undefined;
 /** The snapshot before the metered edge (the panel's own, zones memoized), and an encoder that has seen it. */
 let snapBefore: Record<string, unknown> | undefined;
 let primed: StateEncoder | undefined;
+/** The state encoder's hints, made as the panel makes them (src/app.ts, flushState). */
+const untouched = Object.freeze({});
+const zoneHints = (state: core.State) => panel['settings'].zones.map((z) => state.zones[z.number] ?? untouched);
 let lastPackets: Uint8Array[] = [];
 /** Topic and packet id of the last event PUBLISH, read outside any metered call. */
 let lastFrame = { topic: '', messageId: 0, payload: new Uint8Array(0) };
@@ -231,9 +234,11 @@ const bench = {
   },
   encodeState() { return encodeState(panel.snapshot() as unknown as Record<string, unknown>).length; },
   /** A state encoder that has encoded the snapshot from before the metered edge (unmetered: it comes before `stateDelta`). */
-  primeEncoder() { primed = new StateEncoder(); return primed.encode(snapBefore!).length; },
-  /** What the panel pays for the state after the metered edge: its snapshot, and the encoder re-encoding what changed. */
-  stateDelta() { return primed!.encode(panel.snapshot() as unknown as Record<string, unknown>).length; },
+  primeEncoder() { primed = new StateEncoder(); return primed.encode(snapBefore!, { zones: zoneHints(before!) }).length; },
+  /** What the panel pays for the state after the metered edge: its snapshot, its hints, the encoder re-encoding what changed. */
+  stateDelta() {
+    return primed!.encode(panel.snapshot() as unknown as Record<string, unknown>, { zones: zoneHints(panel['state']) }).length;
+  },
   encodePublish() {
     return encodePacket({
       cmd: 'publish', topic: lastFrame.topic, payload: payload(lastFrame.payload), qos: 1, messageId: lastFrame.messageId,

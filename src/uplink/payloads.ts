@@ -265,6 +265,8 @@ interface KeptList { hints: unknown[]; values: unknown[]; bytes: Uint8Array[]; p
 export type StateHints = Record<string, readonly unknown[]>;
 
 const KEPT_VALUES_MAX = 64;
+const LEAVES_MAX = 32;
+const ORDERS_MAX = 8;
 
 /**
  * State snapshots, byte for byte as `encodeState` writes them, at the cost of what changed: the
@@ -276,6 +278,9 @@ const KEPT_VALUES_MAX = 64;
 export class StateEncoder {
   private readonly values = new Map<string, Kept>();
   private readonly lists = new Map<string, KeptList>();
+  /** cbor-x's bytes of the few other primitives met (booleans, null, numbers), bounded: the heap is small. */
+  private readonly leaves = new Map<unknown, Uint8Array>();
+  private readonly orders: Array<{ keys: string[]; order: number[] }> = [];
   /** The last snapshot's keys, and the same with their bytes in wire order. */
   private keys: string[] = [];
   private order: Array<{ name: string; bytes: Uint8Array }> = [];
@@ -312,9 +317,57 @@ export class StateEncoder {
   private value(key: string, value: unknown): Uint8Array {
     const kept = this.values.get(key);
     if (kept && sameData(kept.value, value)) return kept.bytes;
-    const bytes = encodeCbor(toWire(value, `state.${key}`, 1)).slice(); // kept: a view would pin cbor-x's 8 KB buffer
+    const bytes = this.encodeValue(value, `state.${key}`, 1);
     this.values.set(key, { value: keepData(value), bytes });
     return bytes;
+  }
+
+  /**
+   * One value's bytes, as toWire + cbor-x write them: plain objects and arrays assembled from
+   * their fields' bytes (an object's key order kept per key list), strings by cbor-x, other
+   * primitives from a small cache of cbor-x's bytes, anything else (byte strings, maps, what is
+   * refused) by toWire and cbor-x.
+   * The result is a copy, never a view into cbor-x's shared buffer (it is kept).
+   */
+  private encodeValue(value: unknown, path: string, depth: number): Uint8Array {
+    if (depth > MAX_DEPTH) throw new PayloadError(`${path}: nested deeper than ${MAX_DEPTH}`);
+    if (typeof value === 'string') return encodeCbor(value).slice();
+    if (value === null || typeof value === 'boolean' || typeof value === 'number') {
+      const hit = this.leaves.get(value);
+      if (hit) return hit;
+      const bytes = encodeCbor(toWire(value, path, depth)).slice();
+      if (this.leaves.size >= LEAVES_MAX) this.leaves.clear();
+      this.leaves.set(value, bytes);
+      return bytes;
+    }
+    if (Array.isArray(value)) {
+      const parts = [cborHead(4, value.length)];
+      for (let i = 0; i < value.length; i++) parts.push(this.encodeValue(value[i], `${path}[${i}]`, depth + 1));
+      return joinBytes(parts);
+    }
+    const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+    if (proto !== Object.prototype && proto !== null) return encodeCbor(toWire(value, path, depth)).slice();
+    const object = value as Record<string, unknown>;
+    const keys: string[] = [];
+    for (const k of Object.keys(object)) if (object[k] !== undefined) keys.push(k);
+    // Fields in their own order first, as toWire checks them (the same first error), then in wire order.
+    const fields: Uint8Array[] = [];
+    for (const k of keys) fields.push(this.encodeValue(object[k], `${path}.${k}`, depth + 1));
+    const order = this.keyOrder(keys);
+    const parts = [cborHead(5, keys.length)];
+    for (const i of order) parts.push(encodedKey(keys[i]), fields[i]);
+    return joinBytes(parts);
+  }
+
+  /** Indexes of `keys` in wire order (by their encoded bytes), kept for the last few key lists. */
+  private keyOrder(keys: string[]): number[] {
+    for (const o of this.orders) if (sameData(o.keys, keys)) return o.order;
+    const order = keys.map((_, i) => i);
+    const bytes = keys.map((k) => encodedKey(k));
+    order.sort((a, b) => compareBytes(bytes[a], bytes[b])); // distinct text keys: distinct bytes
+    if (this.orders.length >= ORDERS_MAX) this.orders.shift();
+    this.orders.push({ keys: keys.slice(), order });
+    return order;
   }
 
   /** The array's bytes in parts (its head, then each item's), spliced by `encode`. */
@@ -327,7 +380,7 @@ export class StateEncoder {
       if (i < kept.bytes.length) {
         if (hint !== undefined ? kept.hints[i] === hint : kept.hints[i] === undefined && sameData(kept.values[i], list[i])) continue;
       }
-      kept.bytes[i] = encodeCbor(toWire(list[i], `state.${key}[${i}]`, 2)).slice();
+      kept.bytes[i] = this.encodeValue(list[i], `state.${key}[${i}]`, 2);
       kept.hints[i] = hint;
       kept.values[i] = hint === undefined ? keepData(list[i]) : undefined;
       changed = true;
