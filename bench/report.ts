@@ -112,15 +112,16 @@ export function markdown(r: Report): string {
       ['**whole app**: edge → state + event PUBLISH', ...md('app')],
       [`hand-minimal: edge → event PUBLISH (frame byte-identical to the app's: **${same ? 'yes' : 'NO'}**)`, ...md('minimal')],
       ['app ÷ minimal', ...sizes.map((s) => times(s.median.app, s.median.minimal))],
-      ['the app less its state snapshot encode (app − `encodeState` below)', ...sizes.map((s) => int(s.median.app - s.median.encodeState))],
-      ['that ÷ minimal', ...sizes.map((s) => times(s.median.app - s.median.encodeState, s.median.minimal))],
+      ['the app less its state snapshot (app − `StateEncoder` below)', ...sizes.map((s) => int(s.median.app - s.median.stateDelta))],
+      ['that ÷ minimal', ...sizes.map((s) => times(s.median.app - s.median.stateDelta, s.median.minimal))],
       ['— of which: the core\'s step (decision)', ...md('coreStep')],
       ['— the event to CBOR: `encodeEvent` (cbor-x + checks)', ...md('encodeEvent')],
       ['   against the event to CBOR by hand', ...md('handCbor')],
       ['— the event PUBLISH frame: mqtt-packet', ...md('encodePublish')],
       ['   against the PUBLISH frame by hand', ...md('handPublish')],
       ['— journal `record` (log append + SHA-256 chain link + outbox push)', ...md('journalRecord')],
-      ['— the state snapshot to CBOR (`encodeState`)', ...md('encodeState')],
+      ['— the state snapshot to CBOR: the panel\'s `StateEncoder` (snapshot + what changed since the last)', ...md('stateDelta')],
+      ['   against the whole snapshot encoded again (`encodeState`, as every event paid before)', ...md('encodeState')],
       ['after it: the PUBACK read, the event acked out of the outbox', ...md('puback')],
       ['mixed drive: computrons per event over the heap run (arm, alarm, disarm; codes hashed)', ...sizes.map((s) => int(s.mixedComputronsPerEvent))],
     ]), '');
@@ -129,6 +130,18 @@ export function markdown(r: Report): string {
     out.push(`Runs: ${r.xs.repeats} metered alarms per size (disarm and re-arm between, unmetered); app figures ranged ${sizes.map((s) => `${int(Math.min(...s.alarm.map((x) => x.app)))}–${int(Math.max(...s.alarm.map((x) => x.app)))}`).join(' and ')}`);
     out.push('(the first alarm after boot differs slightly from later ones); the table shows medians. Each part is metered alone on the same');
     out.push('event; what the parts do not add up to is the drivers, the debounce, the session and the state PUBLISH.', '');
+
+    out.push('## XS: computrons, door pin edge → siren pin write', '');
+    out.push('The same metered edge as above, read at the moment the siren pin is first driven on (xsnap\'s meter read from inside the');
+    out.push('call): the pin edge, the host\'s service loop through the 50 ms debounce, the drivers, the core\'s decision, the siren');
+    out.push('driver. The siren comes before any event of that input is encoded, logged or sent. The comparison is written by hand on');
+    out.push('the same simulated pins: the edge handler reads the level, looks the zone up, decides, writes the siren pin (no debounce).', '');
+    out.push(table(['computrons', ...col], [
+      ['**whole app**: edge → siren pin on', ...md('sirenApp')],
+      ['hand-minimal: edge → decision → siren pin on', ...md('sirenMinimal')],
+      ['app ÷ minimal', ...sizes.map((s) => times(s.median.sirenApp, s.median.sirenMinimal))],
+      ['the core\'s step alone (above), ÷ minimal', ...sizes.map((s) => times(s.median.coreStep, s.median.sirenMinimal))],
+    ]), '');
 
     out.push('## XS: heap slots after gc, whole app', '');
     out.push(`Slots in use after \`gc()\`, relative to the realm with the code loaded (on an ESP32 the code sits in flash, not in`);

@@ -10,16 +10,70 @@ import type { Panel } from '../src/app';
 import type { PanelEvent } from '../src/core/events';
 import * as core from '../src/core/machine';
 import type { Connect, Transport } from '../src/uplink/transport';
-import { encodeEvent, encodeState } from '../src/uplink/payloads';
+import { StateEncoder, encodeEvent, encodeState } from '../src/uplink/payloads';
 import { encodePacket, packetReader, payload, type Packet } from '../src/uplink/packets';
 import { MemoryBroker } from '../test/support/memory-mqtt';
 import { MemoryStorage } from '../hosts/xs/memory-storage';
+import { SimBoard, SimDigital, type Level } from '../hosts/xs/sim-digital';
 import { Journal } from '../src/store/journal';
 import { benchPanel, type BenchPanel } from './panel-config';
 import { MinimalPanel, minimalEventCbor, minimalPublish } from './minimal';
 
 const WALL_START = 1_790_000_000;
 const s = 1000;
+
+// xsnap-worker's meter, read from inside a metered call: resetMeter answers the count so far and
+// sets a new one, so it is set straight back. What two reads in a row cost is taken off.
+declare const resetMeter: (limit: number, index: number) => number;
+declare const currentMeterLimit: () => number;
+function meter(): number {
+  const limit = currentMeterLimit();
+  const at = resetMeter(limit, 0);
+  resetMeter(limit, at);
+  return at;
+}
+let meterSelf = 0;
+
+/**
+ * Where the siren pin's first write to "on" fell in the current metered call, counted from its
+ * start (undefined: not yet). Both boards report it: the app's and the minimal siren's.
+ */
+let sirenFrom = 0;
+let sirenAt: number | undefined;
+class MeteredBoard extends SimBoard {
+  constructor(private readonly sirenPin: number, private readonly onLevel: Level) { super(); }
+  override drive(pin: number, level: Level): void {
+    if (sirenAt === undefined && pin === this.sirenPin && level === this.onLevel) sirenAt = meter() - sirenFrom - meterSelf;
+    super.drive(pin, level);
+  }
+}
+
+/**
+ * The floor for edge → siren: the same simulated pins, an input whose edge handler reads the
+ * level, looks the zone up, decides (armed, instant, opened) and writes the siren output. No
+ * debounce, no core, no journal.
+ */
+class MinimalSiren {
+  readonly board: MeteredBoard;
+  private readonly siren: SimDigital;
+  armed = true;
+  constructor(doors: Array<{ pin: number; openLevel: Level; instant: boolean }>, sirenPin: number) {
+    this.board = new MeteredBoard(sirenPin, 1);
+    this.siren = new SimDigital(this.board, { pin: sirenPin, mode: SimDigital.Output });
+    this.siren.write(0);
+    for (const d of doors) {
+      const self = this;
+      new SimDigital(this.board, {
+        pin: d.pin, mode: SimDigital.InputPullUp, edge: SimDigital.Rising | SimDigital.Falling,
+        onReadable() { if (self.armed && d.instant && this.read() === d.openLevel) self.siren.write(1); },
+      });
+    }
+  }
+  silence() { this.siren.write(0); }
+}
+let minimalSiren: MinimalSiren | undefined;
+let sirenApp = -1;
+let sirenMinimal = -1;
 
 let bp: BenchPanel;
 let host: SimHost;
@@ -35,6 +89,12 @@ let spare: { journal: Journal; seq: number } | undefined;
 
 /** The last metered edge: the core's state before it, the input, the event, the packets. */
 let before: core.State | undefined;
+/** The snapshot before the metered edge (the panel's own, zones memoized), and an encoder that has seen it. */
+let snapBefore: Record<string, unknown> | undefined;
+let primed: StateEncoder | undefined;
+/** The state encoder's hints, made as the panel makes them (src/app.ts, flushState). */
+const untouched = Object.freeze({});
+const zoneHints = (state: core.State) => panel['settings'].zones.map((z) => state.zones[z.number] ?? untouched);
 let lastPackets: Uint8Array[] = [];
 /** Topic and packet id of the last event PUBLISH, read outside any metered call. */
 let lastFrame = { topic: '', messageId: 0, payload: new Uint8Array(0) };
@@ -76,13 +136,16 @@ const bench = {
   /** A panel of n zones, booted, connected (MQTT 5) and armed away. */
   setup(n: number) {
     bp = benchPanel(n, { brokerUrl: 'mqtt://broker.sim:1883' });
-    host = new SimHost({ wallStart: WALL_START, connect });
+    const sirenPin = bp.config.pins.siren;
+    host = new SimHost({ wallStart: WALL_START, connect, board: new MeteredBoard(sirenPin.pin, sirenPin.activeLow ? 0 : 1) });
     broker = new MemoryBroker();
     panel = host.open(bp.config);
     panel.onEvent((e) => { events.push(e); if (events.length > 64) events.shift(); });
     host.runTo(panel, 1 * s);
     const doors = (bp.config.pins.doors ?? []).map((d) => ({ zone: d.zone, pin: d.pin, openLevel: bp.openLevel, instant: d.zone >= 3 && d.zone <= n - 2 }));
     minimal = new MinimalPanel(doors, panel.boot, `alarm/${bp.config.panel.id}/event`);
+    const a = meter();
+    meterSelf = meter() - a;
     return panel.status().uplink?.up === true ? 1 : 0;
   },
 
@@ -107,6 +170,7 @@ const bench = {
   capture() {
     host.runTo(panel, host.uptimeMs + 1 * s);
     before = panel['state'];
+    snapBefore = panel.snapshot() as unknown as Record<string, unknown>;
     written.length = 0;
     captured = true;
     return 1;
@@ -114,8 +178,11 @@ const bench = {
 
   /** A door contact changes: the pin edge, its debounce, the core, the journal, the PUBLISH bytes. */
   edge(pin: number, level: 0 | 1) {
+    sirenAt = undefined;
+    sirenFrom = meter();
     host.set(pin, level);
     host.runTo(panel, host.uptimeMs + 60);
+    sirenApp = sirenAt ?? -1;
     return written.length;
   },
 
@@ -166,6 +233,12 @@ const bench = {
     return spare!.journal.record(spare!.seq, lastFrame.payload, true).dropped.length;
   },
   encodeState() { return encodeState(panel.snapshot() as unknown as Record<string, unknown>).length; },
+  /** A state encoder that has encoded the snapshot from before the metered edge (unmetered: it comes before `stateDelta`). */
+  primeEncoder() { primed = new StateEncoder(); return primed.encode(snapBefore!, { zones: zoneHints(before!) }).length; },
+  /** What the panel pays for the state after the metered edge: its snapshot, its hints, the encoder re-encoding what changed. */
+  stateDelta() {
+    return primed!.encode(panel.snapshot() as unknown as Record<string, unknown>, { zones: zoneHints(panel['state']) }).length;
+  },
   encodePublish() {
     return encodePacket({
       cmd: 'publish', topic: lastFrame.topic, payload: payload(lastFrame.payload), qos: 1, messageId: lastFrame.messageId,
@@ -187,6 +260,25 @@ const bench = {
     minimal.written.length = 0;
     return 1;
   },
+  /** The minimal siren: the same edge, on its own board, up to its siren write (then closed again). */
+  minimalSirenEdge(pin: number, level: 0 | 1) {
+    if (!minimalSiren) {
+      // Made at the first use, after the heap readings: its pins are not the panel's heap.
+      const doors = (bp.config.pins.doors ?? []).map((d) => ({ pin: d.pin, openLevel: bp.openLevel, instant: d.zone >= 3 && d.zone <= bp.config.alarm.zones.length - 2 }));
+      minimalSiren = new MinimalSiren(doors, bp.config.pins.siren.pin);
+      for (const d of doors) minimalSiren.board.set(d.pin, bp.openLevel ? 0 : 1);
+      return -1; // this call made it; the caller meters the next
+    }
+    sirenAt = undefined;
+    sirenFrom = meter();
+    minimalSiren.board.set(pin, level);
+    sirenMinimal = sirenAt ?? -1;
+    minimalSiren.board.set(pin, level ? 0 : 1);
+    minimalSiren.silence();
+    return sirenMinimal;
+  },
+  /** Computrons from the start of the last `edge` to the app's siren pin write, and the minimal's (-1: none). */
+  sirenFigures() { return { app: sirenApp, minimal: sirenMinimal }; },
   minimalEdge(pin: number, level: number) {
     minimal.edge(pin, level);
     return minimal.written.length;

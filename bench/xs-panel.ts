@@ -42,12 +42,19 @@ export interface AlarmRun {
   encodeEvent: number;
   /** Log append (SHA-256 chain link) and outbox push of the event, on a journal of its own. */
   journalRecord: number;
+  /** The whole snapshot encoded from scratch (`encodeState`), as every event cost before the state encoder. */
   encodeState: number;
+  /** The panel's snapshot after the edge, through a state encoder that has seen the one before it: what the app pays. */
+  stateDelta: number;
   encodePublish: number;
   handCbor: number;
   handPublish: number;
   /** Pin edge → decision → hand CBOR → hand PUBLISH frame, no libraries. */
   minimal: number;
+  /** Door pin edge → debounce → core → the siren pin written (within `app`'s call). */
+  sirenApp: number;
+  /** Pin edge → zone looked up → decision → the siren pin written, by hand on the same simulated pins. */
+  sirenMinimal: number;
   sameBytes: boolean;
   packets: HarnessReport['packets'];
   eventFrameBytes: number;
@@ -61,6 +68,7 @@ async function call(worker: Worker, code: string, expect?: number): Promise<void
 async function meterAlarm(worker: Worker, pin: number, open: number, zone: number): Promise<AlarmRun> {
   await call(worker, 'capture()', 1);
   const app = await cost(worker, `edge(${pin}, ${open})`);
+  const siren = await ask<{ app: number; minimal: number }>(worker, 'sirenFigures');
   await call(worker, 'release()');
   const puback = await cost(worker, 'service()');
   const parts = {
@@ -68,10 +76,15 @@ async function meterAlarm(worker: Worker, pin: number, open: number, zone: numbe
     encodeEvent: await cost(worker, 'encodeEvent()'),
     journalRecord: await cost(worker, 'record()'),
     encodeState: await cost(worker, 'encodeState()'),
+    stateDelta: (await call(worker, 'primeEncoder()'), await cost(worker, 'stateDelta()')),
     encodePublish: await cost(worker, 'encodePublish()'),
     handCbor: await cost(worker, 'handCbor()'),
     handPublish: await cost(worker, 'handPublish()'),
   };
+  await call(worker, `minimalSirenEdge(${pin}, ${open})`); // the first call only sets the minimal siren up
+  await call(worker, `minimalSirenEdge(${pin}, ${open})`);
+  const sirenMinimal = (await ask<{ app: number; minimal: number }>(worker, 'sirenFigures')).minimal;
+  if (siren.app < 0 || sirenMinimal < 0) throw new Error(`the metered edge wrote no siren pin (app ${siren.app}, minimal ${sirenMinimal})`);
   await call(worker, 'alignMinimal()', 1);
   const minimal = await cost(worker, `minimalEdge(${pin}, ${open})`);
   const r = await ask<HarnessReport>(worker, 'report');
@@ -79,7 +92,7 @@ async function meterAlarm(worker: Worker, pin: number, open: number, zone: numbe
   if (r.outbox !== 0) throw new Error(`${r.outbox} events still wait in the outbox after the PUBACK`);
   if (!r.packets.some((p) => p.topic?.endsWith('/event'))) throw new Error('the metered edge published no event');
   return {
-    app, puback, ...parts, minimal, sameBytes: r.sameBytes, packets: r.packets,
+    app, puback, ...parts, minimal, sirenApp: siren.app, sirenMinimal, sameBytes: r.sameBytes, packets: r.packets,
     eventFrameBytes: r.eventFrameBytes, eventPayloadBytes: r.eventPayloadBytes,
   };
 }
@@ -133,7 +146,7 @@ export async function xsPanelBench(options: XsPanelOptions = {}) {
         /** The whole drive (keypad codes hashed, exit delays, alarms, siren, publishes, acks) per event. */
         mixedComputronsPerEvent: Math.round(drive.compute / events),
         alarm: runs,
-        median: Object.fromEntries((['app', 'puback', 'coreStep', 'encodeEvent', 'journalRecord', 'encodeState', 'encodePublish', 'handCbor', 'handPublish', 'minimal'] as const)
+        median: Object.fromEntries((['app', 'puback', 'coreStep', 'encodeEvent', 'journalRecord', 'encodeState', 'stateDelta', 'encodePublish', 'handCbor', 'handPublish', 'minimal', 'sirenApp', 'sirenMinimal'] as const)
           .map((k) => [k, median(runs.map((r) => r[k]))])) as Record<string, number>,
         driveMs: Math.round(drove),
         noopComputrons: compute.compute,

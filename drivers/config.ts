@@ -2,7 +2,6 @@
 // whole and opened as one set of drivers that the host polls together.
 import type { Clock } from '../src/core/clock';
 import type { PinFactory } from './pin';
-import { earliest } from './input';
 import { Door, doorProblems, type DoorConfig, type DoorEvents } from './door';
 import { Motion, motionProblems, type MotionConfig, type MotionEvents } from './motion';
 import { Siren, sirenProblems, type SirenConfig, type SirenEvents } from './siren';
@@ -81,7 +80,17 @@ export class Drivers {
   constructor(readonly siren: Siren, readonly doors: Door[], readonly motion: Motion[]) {}
 
   nextDeadline(): number | undefined {
-    return earliest(this.siren.nextDeadline(), ...this.doors.map((d) => d.nextDeadline()), ...this.motion.map((m) => m.nextDeadline()));
+    // Asked after every service round: plain loops, no arrays made (XS counts every one).
+    let due = this.siren.nextDeadline();
+    for (let i = 0; i < this.doors.length; i++) {
+      const d = this.doors[i].nextDeadline();
+      if (d !== undefined && (due === undefined || d < due)) due = d;
+    }
+    for (let i = 0; i < this.motion.length; i++) {
+      const d = this.motion[i].nextDeadline();
+      if (d !== undefined && (due === undefined || d < due)) due = d;
+    }
+    return due;
   }
 
   poll(now: number): void {

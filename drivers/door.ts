@@ -5,7 +5,7 @@
 // NC: a loop that is cut or opened reads as tamper, which an NO loop could not detect.
 import type { Clock } from '../src/core/clock';
 import type { PinFactory } from './pin';
-import { DebouncedInput, assertNoProblems, earliest, inputProblems, type InputPolarity } from './input';
+import { DebouncedInput, assertNoProblems, inputProblems, type InputPolarity } from './input';
 
 export interface DoorConfig extends InputPolarity {
   /** Zone number (1-based), as the core knows it. */
@@ -57,7 +57,11 @@ export class Door {
   /** The settled state of the tamper loop; undefined when there is none. */
   get tamper(): boolean | undefined { return this.loop?.active; }
 
-  nextDeadline(): number | undefined { return earliest(this.contact.nextDeadline(), this.loop?.nextDeadline()); }
+  nextDeadline(): number | undefined {
+    const a = this.contact.nextDeadline();
+    const b = this.loop?.nextDeadline();
+    return a === undefined || (b !== undefined && b < a) ? b : a;
+  }
 
   poll(now: number): void {
     this.contact.poll(now);

@@ -70,8 +70,7 @@ export class DebouncedInput {
   }
 
   poll(now: number): void {
-    const due = this.nextDeadline();
-    if (due === undefined || now < due) return;
+    if (this.lastEdge === undefined || now < this.lastEdge + this.debounceMs) return; // (every input, every round)
     this.lastEdge = undefined;
     const active = this.io.read() === this.activeLevel;
     if (active === this.active) return; // a glitch that came back

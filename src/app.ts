@@ -2,7 +2,8 @@
 //
 // Data flows one way: pins → drivers → core → effects (siren, journal, uplink). The core
 // decides everything; this file only carries inputs in and effects out, in an order that
-// survives a power cut: events are in the journal before the state that follows them.
+// puts the siren first and survives a power cut: events are in the journal before the state
+// that follows them.
 import * as core from './core/machine';
 import type { Clock } from './core/clock';
 import type { PanelEvent } from './core/events';
@@ -19,7 +20,7 @@ import { OutboxFull } from './store/outbox';
 import { StateStore } from './store/state';
 import type { Connect } from './uplink/transport';
 import { Session, type SessionInfo } from './uplink/session';
-import { decodeEvent, encodeEvent, encodeState } from './uplink/payloads';
+import { StateEncoder, decodeEvent, encodeEvent } from './uplink/payloads';
 import { authenticateCommand, encodeReply, refusalReply } from './uplink/commands';
 import { encodeLogChunks } from './uplink/log-export';
 import { sealUplink, UPLINK_OVERHEAD, type UplinkKind } from './uplink/uplink-auth';
@@ -66,6 +67,8 @@ export interface PanelStatus {
 }
 
 const HOUR = 3_600_000;
+/** The state-encoder hint of a zone the core holds no state for (closed, as it always is then). */
+const untouchedZone = Object.freeze({});
 const json = (value: unknown) => utf8(JSON.stringify(value));
 const unjson = (bytes: Uint8Array): unknown => JSON.parse(fromUtf8(bytes));
 
@@ -90,6 +93,16 @@ export class Panel {
   private overflowing = false;
   /** The siren pattern the core last asked for: re-applied when the drivers reopen. */
   private siren: core.SirenPattern | undefined;
+  /**
+   * The retained state snapshot's encoder: it keeps each zone's bytes, so a snapshot costs what
+   * changed. Its hint for a zone is the zone's core state, which every step copies on write: the
+   * same object, the same zone. A new encoder for new settings (names and types come from them).
+   */
+  private stateEncoder = new StateEncoder();
+  private encoderSettings: Settings | undefined;
+  /** The state changed since the snapshot was last handed to the session: encode it once, before its next tick. */
+  private statePending = false;
+  private servicing = false;
 
   private constructor(
     private readonly host: Host,
@@ -221,7 +234,8 @@ export class Panel {
       },
       wake: () => this.host.wake(),
     });
-    this.session.publishState(this.sealed('state', encodeState(this.snapshot() as unknown as Record<string, unknown>)));
+    this.statePending = true;
+    this.flushState();
   }
 
   // ---- the uplink's authentication (uplink-auth.ts): a layer around the encoders' bytes ----------
@@ -256,6 +270,27 @@ export class Panel {
     };
   }
 
+  /**
+   * Hands the session the snapshot, once, for every state change since the last time: a burst
+   * of inputs within one `service()` encodes and publishes one snapshot (the retained topic
+   * keeps only the newest anyway). Called before every session tick, so nothing waits longer.
+   */
+  private flushState(): void {
+    if (!this.statePending || !this.session) return;
+    this.statePending = false;
+    if (this.encoderSettings !== this.settings) {
+      this.stateEncoder = new StateEncoder();
+      this.encoderSettings = this.settings;
+    }
+    const zones = this.settings.zones.map((z) => this.state.zones[z.number] ?? untouchedZone);
+    this.session.publishState(this.sealed('state', this.stateEncoder.encode(this.snapshot() as unknown as Record<string, unknown>, { zones })));
+  }
+
+  private tickSession(now: number): void {
+    this.flushState();
+    this.session?.tick(now);
+  }
+
   private now(): core.Now {
     const time = this.host.clock.wallTime();
     const uptime = this.host.clock.uptime();
@@ -270,10 +305,14 @@ export class Panel {
     let result: Result | undefined;
     let changed = false;
     let overflow = false;
+    // The siren first: its pin is written before any event of this input is encoded, logged or
+    // sent (a littlefs append takes milliseconds). The pin is not journal state: a restore takes
+    // the siren from the saved core state, which is saved after the events as before, so a power
+    // cut between the pin and the journal loses nothing the journal promises.
+    for (const effect of effects) if (effect.type === 'siren') this.sound(effect.on ? effect.pattern : undefined, now.uptime);
     for (const effect of effects) {
       switch (effect.type) {
         case 'event': overflow = this.record(effect.event) || overflow; break;
-        case 'siren': this.sound(effect.on ? effect.pattern : undefined, now.uptime); break;
         case 'state_changed': changed = true; break;
         case 'result': result = effect; break;
       }
@@ -282,9 +321,9 @@ export class Panel {
       // After the events: a power cut between the two leaves the journal ahead, and
       // restoreState moves the sequence counter past it.
       this.journal.state.save('core', json(core.persisted(this.state)));
-      const snap = this.snapshot();
-      this.session?.publishState(this.sealed('state', encodeState(snap as unknown as Record<string, unknown>)));
-      this.publishHomeAssistant(false, snap);
+      this.statePending = true;
+      if (!this.servicing && this.session) this.host.wake(); // from outside service(): the next one publishes it
+      this.publishHomeAssistant(false);
     }
     if (overflow && !this.overflowing) {
       this.overflowing = true; // the 624 itself may push out another low-priority event
@@ -319,28 +358,33 @@ export class Panel {
 
   /** Runs everything due: driver debounce, core deadlines, commands, the uplink, test reports. */
   service(): void {
-    const now = this.host.clock.uptime();
-    this.drivers?.poll(now);
-    const due = core.nextDeadline(this.state);
-    if (due !== undefined && due <= now) this.input({ type: 'tick' });
-    if (this.nextTestReport !== undefined && this.nextTestReport <= now) {
-      this.nextTestReport += this.options.testReportHours * HOUR;
-      this.input({ type: 'test_report' });
-    }
-    if (this.nonces && this.hasRemoteUsers()) {
-      const clock = this.host.clock.wallTime() !== undefined;
-      if (!clock && this.nonces.rotateAt() <= now) {
-        this.nonces.rotate(now);
-        this.publishNonce();
-      } else if (clock !== this.nonceClock) {
-        this.publishNonce(); // the clock came (or went): monitors learn whether the nonce is needed
+    this.servicing = true;
+    try {
+      const now = this.host.clock.uptime();
+      this.drivers?.poll(now);
+      const due = core.nextDeadline(this.state);
+      if (due !== undefined && due <= now) this.input({ type: 'tick' });
+      if (this.nextTestReport !== undefined && this.nextTestReport <= now) {
+        this.nextTestReport += this.options.testReportHours * HOUR;
+        this.input({ type: 'test_report' });
       }
+      if (this.nonces && this.hasRemoteUsers()) {
+        const clock = this.host.clock.wallTime() !== undefined;
+        if (!clock && this.nonces.rotateAt() <= now) {
+          this.nonces.rotate(now);
+          this.publishNonce();
+        } else if (clock !== this.nonceClock) {
+          this.publishNonce(); // the clock came (or went): monitors learn whether the nonce is needed
+        }
+      }
+      this.tickSession(now);
+      // Commands arrive inside the session's tick; they run after it, so nothing re-enters it.
+      for (let bytes = this.commands.shift(); bytes; bytes = this.commands.shift()) this.command(bytes);
+      for (let bytes = this.haCommands.shift(); bytes; bytes = this.haCommands.shift()) this.haCommand(bytes);
+      this.tickSession(this.host.clock.uptime());
+    } finally {
+      this.servicing = false;
     }
-    this.session?.tick(now);
-    // Commands arrive inside the session's tick; they run after it, so nothing re-enters it.
-    for (let bytes = this.commands.shift(); bytes; bytes = this.commands.shift()) this.command(bytes);
-    for (let bytes = this.haCommands.shift(); bytes; bytes = this.haCommands.shift()) this.haCommand(bytes);
-    this.session?.tick(this.host.clock.uptime());
   }
 
   /** When `service()` is due next (uptime ms). */
@@ -595,7 +639,8 @@ export class Panel {
     if (before.uplink !== config.uplink) this.sealedEvents.clear(); // events not yet acknowledged: sealed anew
     if (!reopen && before.uplink !== config.uplink) {
       // The retained messages again, under the new key (or none).
-      this.session?.publishState(this.sealed('state', encodeState(this.snapshot() as unknown as Record<string, unknown>)));
+      this.statePending = true;
+      this.flushState();
       this.publishNonce();
     } else if (!reopen && JSON.stringify(before.remote) !== JSON.stringify(config.remote)) this.publishNonce();
     if (JSON.stringify(haBefore) !== JSON.stringify(haAfter)) {

@@ -76,10 +76,9 @@ export class SimHost implements Host {
   /** Advances the clock to `until`, servicing the panel at every deadline (and wake) on the way. */
   runTo(panel: Panel, until: number): void {
     for (let guard = 0; guard < 100_000; guard++) {
+      // Woken: service at once, as the ESP32's loop does, without asking for the next deadline first.
+      if (this.woken) { this.woken = false; panel.service(); continue; }
       const due = panel.nextDeadline();
-      const woken = this.woken;
-      this.woken = false;
-      if (woken) { panel.service(); continue; }
       if (due === undefined || due > until) break;
       if (due > this.uptimeMs) this.uptimeMs = due;
       panel.service();

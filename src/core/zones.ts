@@ -32,8 +32,11 @@ export interface Readiness {
   zones: number[];
 }
 
+/** Not disarmed, or the siren sounds: one frozen answer for every mode, the same object each time. */
+const notNow: Readiness = Object.freeze({ ready: false, reason: 'invalid_state' as const, zones: Object.freeze([]) as unknown as number[] });
+
 export function readiness(settings: Settings, state: State, mode: ArmedMode): Readiness {
-  if (state.mode !== 'disarmed' || state.siren) return { ready: false, reason: 'invalid_state', zones: [] };
+  if (state.mode !== 'disarmed' || state.siren) return notNow;
   const zones = blockers(settings, state, mode);
   return zones.length > 0 ? { ready: false, reason: 'zones_open', zones } : { ready: true, zones };
 }

@@ -154,7 +154,7 @@ export const HMAC_256_64 = 4;
 const SHORT_TAG_BYTES = 8;
 
 function shortTag(key: Uint8Array, payload: Uint8Array, externalAad: Uint8Array): Uint8Array {
-  return hmac(sha256, key, macStructure(EMPTY, payload, externalAad)).slice(0, SHORT_TAG_BYTES);
+  return hmacSha256(key, macStructure(EMPTY, payload, externalAad)).slice(0, SHORT_TAG_BYTES);
 }
 
 /** `payload` in a tagged COSE_Mac0, HMAC 256/64 with `key` over it and `externalAad`. */

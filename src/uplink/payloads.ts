@@ -116,7 +116,7 @@ function encodedKey(key: string | number | bigint): Uint8Array {
   keyBytes ??= new Map();
   let bytes = keyBytes.get(key);
   if (!bytes) {
-    bytes = encodeCbor(key);
+    bytes = encodeCbor(key).slice(); // kept: a view would pin cbor-x's 8 KB buffer
     if (keyBytes.size < KEY_CACHE_MAX) keyBytes.set(key, bytes);
   }
   return bytes;
@@ -163,10 +163,237 @@ function toWire(value: unknown, path: string, depth: number): unknown {
   throw new PayloadError(`${path}: a ${typeof value} cannot go on the wire`);
 }
 
-export function encodeState(state: Record<string, unknown>): Uint8Array {
+function checkState(state: Record<string, unknown>): void {
   if (state === null || typeof state !== 'object' || Array.isArray(state)) throw new PayloadError('state must be an object');
   if ('v' in state) throw new PayloadError('state must not carry its own "v": the wire version is added here');
+}
+
+export function encodeState(state: Record<string, unknown>): Uint8Array {
+  checkState(state);
   return encodeCbor(toWire({ v: WIRE_VERSION, ...state }, 'state', 0));
+}
+
+/** A CBOR head: major type and a length below 2^32, shortest form (cbor-x writes no head alone). */
+function cborHead(major: number, n: number): Uint8Array {
+  const m = major << 5;
+  if (n < 24) return new Uint8Array([m | n]);
+  if (n < 0x100) return new Uint8Array([m | 24, n]);
+  if (n < 0x10000) return new Uint8Array([m | 25, n >> 8, n & 0xff]);
+  return new Uint8Array([m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+}
+
+function joinBytes(parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Kept in place of what is not plain data: the same as nothing a caller can hand in. */
+const UNKEPT = Symbol('unkept');
+
+/** Deeply frozen plain data: it can never change, so the object itself may be kept and compared by identity. */
+function isFixed(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (!Object.isFrozen(value)) return false;
+  if (!Array.isArray(value)) {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return false;
+  }
+  for (const k of Object.keys(value)) if (!isFixed((value as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+/**
+ * What to keep of `value` beside its bytes: deeply frozen data as it is, other plain data as a
+ * copy (the caller may change its own afterwards) without its undefined fields, which encode to
+ * nothing; anything else (a byte string, a map) as UNKEPT, to be encoded again each time.
+ */
+function keepData(value: unknown): unknown {
+  if (isFixed(value)) return value;
+  if (Array.isArray(value)) return value.map(keepData);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return UNKEPT;
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(value as object)) {
+    const v = (value as Record<string, unknown>)[k];
+    if (v !== undefined) out[k] = keepData(v);
+  }
+  return out;
+}
+
+/**
+ * Would `value` encode to the bytes `kept` (from keepData) was encoded to? The same object or
+ * primitive (0 and −0 encode alike; NaN never reaches the wire), else plain objects and arrays
+ * field by field.
+ */
+function sameData(kept: unknown, value: unknown): boolean {
+  if (kept === value) return true;
+  if (typeof kept !== 'object' || typeof value !== 'object' || kept === null || value === null) return false;
+  if (Array.isArray(kept)) {
+    if (!Array.isArray(value) || kept.length !== value.length) return false;
+    for (let i = 0; i < kept.length; i++) if (kept[i] !== value[i] && !sameData(kept[i], value[i])) return false;
+    return true;
+  }
+  if (Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const k1 = kept as Record<string, unknown>;
+  const v1 = value as Record<string, unknown>;
+  const keys = Object.keys(v1); // (cheaper than for-in in XS)
+  let fields = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const v = v1[keys[i]];
+    if (v === undefined) continue;
+    const w = k1[keys[i]];
+    if (w !== v && !sameData(w, v)) return false;
+    fields++;
+  }
+  let keptFields = 0;
+  for (const k of Object.keys(k1)) if (k1[k] !== undefined) keptFields++;
+  return fields === keptFields;
+}
+
+interface Kept { value: unknown; bytes: Uint8Array }
+
+/** A top-level array's items as last encoded: per item, its hint or its kept value, and its bytes. */
+interface KeptList { hints: unknown[]; values: unknown[]; bytes: Uint8Array[]; parts: Uint8Array[] }
+
+/** For each top-level array that has them: one object per item that stands for the item's content. */
+export type StateHints = Record<string, readonly unknown[]>;
+
+const KEPT_VALUES_MAX = 64;
+const LEAVES_MAX = 32;
+const ORDERS_MAX = 8;
+
+/**
+ * State snapshots, byte for byte as `encodeState` writes them, at the cost of what changed: the
+ * bytes of each top-level value, and of each item of a top-level array (the zones), are kept and
+ * spliced into the next snapshot while the value stays the same. An item with a hint (see
+ * `encode`) is unchanged while its hint is the very same object, and nothing else of it is kept;
+ * anything else is compared field by field with a private copy. One encoder per publisher.
+ */
+export class StateEncoder {
+  private readonly values = new Map<string, Kept>();
+  private readonly lists = new Map<string, KeptList>();
+  /** cbor-x's bytes of the few other primitives met (booleans, null, numbers), bounded: the heap is small. */
+  private readonly leaves = new Map<unknown, Uint8Array>();
+  private readonly orders: Array<{ keys: string[]; order: number[] }> = [];
+  /** The last snapshot's keys, and the same with their bytes in wire order. */
+  private keys: string[] = [];
+  private order: Array<{ name: string; bytes: Uint8Array }> = [];
+
+  /**
+   * `hints[key][i]`, when given (not undefined), is an object that stands for item i of the
+   * top-level array `key`: the caller promises that the same hint object always comes with the
+   * same item (the panel gives each zone's immutable core state, and a new encoder when its
+   * settings change).
+   */
+  encode(state: Record<string, unknown>, hints?: StateHints): Uint8Array {
+    checkState(state);
+    if (this.values.size > KEPT_VALUES_MAX) this.values.clear();
+    if (this.lists.size > KEPT_VALUES_MAX) this.lists.clear();
+    const keys: string[] = [];
+    for (const k of Object.keys(state)) if (state[k] !== undefined) keys.push(k);
+    if (!sameData(this.keys, keys)) {
+      const order = [{ name: 'v', bytes: encodedKey('v') }];
+      for (const k of keys) order.push({ name: k, bytes: encodedKey(k) });
+      order.sort((a, b) => compareBytes(a.bytes, b.bytes)); // distinct text keys: distinct bytes
+      this.keys = keys;
+      this.order = order;
+    }
+    const parts = [cborHead(5, this.order.length)];
+    for (const { name, bytes } of this.order) {
+      const v = name === 'v' ? WIRE_VERSION : state[name];
+      parts.push(bytes);
+      if (Array.isArray(v)) for (const p of this.array(name, v, hints?.[name])) parts.push(p);
+      else parts.push(this.value(name, v));
+    }
+    return joinBytes(parts); // the one copy of every byte (XS counts bytes copied)
+  }
+
+  private value(key: string, value: unknown): Uint8Array {
+    const kept = this.values.get(key);
+    if (kept && sameData(kept.value, value)) return kept.bytes;
+    const bytes = this.encodeValue(value, `state.${key}`, 1);
+    this.values.set(key, { value: keepData(value), bytes });
+    return bytes;
+  }
+
+  /**
+   * One value's bytes, as toWire + cbor-x write them: plain objects and arrays assembled from
+   * their fields' bytes (an object's key order kept per key list), strings by cbor-x, other
+   * primitives from a small cache of cbor-x's bytes, anything else (byte strings, maps, what is
+   * refused) by toWire and cbor-x.
+   * The result is a copy, never a view into cbor-x's shared buffer (it is kept).
+   */
+  private encodeValue(value: unknown, path: string, depth: number): Uint8Array {
+    if (depth > MAX_DEPTH) throw new PayloadError(`${path}: nested deeper than ${MAX_DEPTH}`);
+    if (typeof value === 'string') return encodeCbor(value).slice();
+    if (value === null || typeof value === 'boolean' || typeof value === 'number') {
+      const hit = this.leaves.get(value);
+      if (hit) return hit;
+      const bytes = encodeCbor(toWire(value, path, depth)).slice();
+      if (this.leaves.size >= LEAVES_MAX) this.leaves.clear();
+      this.leaves.set(value, bytes);
+      return bytes;
+    }
+    if (Array.isArray(value)) {
+      const parts = [cborHead(4, value.length)];
+      for (let i = 0; i < value.length; i++) parts.push(this.encodeValue(value[i], `${path}[${i}]`, depth + 1));
+      return joinBytes(parts);
+    }
+    const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+    if (proto !== Object.prototype && proto !== null) return encodeCbor(toWire(value, path, depth)).slice();
+    const object = value as Record<string, unknown>;
+    const keys: string[] = [];
+    for (const k of Object.keys(object)) if (object[k] !== undefined) keys.push(k);
+    // Fields in their own order first, as toWire checks them (the same first error), then in wire order.
+    const fields: Uint8Array[] = [];
+    for (const k of keys) fields.push(this.encodeValue(object[k], `${path}.${k}`, depth + 1));
+    const order = this.keyOrder(keys);
+    const parts = [cborHead(5, keys.length)];
+    for (const i of order) parts.push(encodedKey(keys[i]), fields[i]);
+    return joinBytes(parts);
+  }
+
+  /** Indexes of `keys` in wire order (by their encoded bytes), kept for the last few key lists. */
+  private keyOrder(keys: string[]): number[] {
+    for (const o of this.orders) if (sameData(o.keys, keys)) return o.order;
+    const order = keys.map((_, i) => i);
+    const bytes = keys.map((k) => encodedKey(k));
+    order.sort((a, b) => compareBytes(bytes[a], bytes[b])); // distinct text keys: distinct bytes
+    if (this.orders.length >= ORDERS_MAX) this.orders.shift();
+    this.orders.push({ keys: keys.slice(), order });
+    return order;
+  }
+
+  /** The array's bytes in parts (its head, then each item's), spliced by `encode`. */
+  private array(key: string, list: unknown[], hints: readonly unknown[] | undefined): Uint8Array[] {
+    const before = this.lists.get(key);
+    const kept: KeptList = before ?? { hints: [], values: [], bytes: [], parts: [] };
+    let changed = !before || kept.bytes.length !== list.length;
+    for (let i = 0; i < list.length; i++) {
+      const hint = hints?.[i];
+      if (i < kept.bytes.length) {
+        if (hint !== undefined ? kept.hints[i] === hint : kept.hints[i] === undefined && sameData(kept.values[i], list[i])) continue;
+      }
+      kept.bytes[i] = this.encodeValue(list[i], `state.${key}[${i}]`, 2);
+      kept.hints[i] = hint;
+      kept.values[i] = hint === undefined ? keepData(list[i]) : undefined;
+      changed = true;
+    }
+    kept.hints.length = kept.values.length = kept.bytes.length = list.length;
+    if (!changed) return kept.parts;
+    kept.parts = [cborHead(4, list.length), ...kept.bytes];
+    this.lists.set(key, kept);
+    return kept.parts;
+  }
 }
 
 function fromWire(value: unknown): unknown {

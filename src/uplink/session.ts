@@ -626,6 +626,8 @@ export class Session {
       if (!this.publishPacket(this.topics.reply, r.bytes, { id, retain: false, dup: r.id !== undefined, expiry: this.cfg.replyExpiry })) return;
     }
 
+    // Nothing queued and no event waiting: the common idle round, done without counting windows.
+    if (this.messages.length === 0 && this.hooks.outbox.size() === 0) return;
     // The broker's receive maximum counts every unacknowledged QoS 1 PUBLISH. Queued messages
     // have a window of their own, so a long log export does not hold up the events.
     if (!this.pumpMessages(this.messageRoom())) return;

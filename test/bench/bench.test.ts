@@ -31,7 +31,7 @@ function deterministicShape(t: import('ava').ExecutionContext, r: Report) {
   for (const size of r.xs!.sizes) {
     t.true(positive(size.median.app) && positive(size.median.minimal), `${size.zones} zones: app and minimal computrons`);
     t.true(size.median.app > size.median.minimal, 'the app costs more than the hand-minimal path');
-    for (const k of ['coreStep', 'encodeEvent', 'journalRecord', 'encodeState', 'encodePublish', 'handCbor', 'handPublish', 'puback']) {
+    for (const k of ['coreStep', 'encodeEvent', 'journalRecord', 'encodeState', 'stateDelta', 'encodePublish', 'handCbor', 'handPublish', 'puback', 'sirenApp', 'sirenMinimal']) {
       t.true(positive(size.median[k]), `${size.zones} zones: ${k}`);
     }
     t.true(size.alarm.every((a) => a.sameBytes), 'the minimal panel writes the very PUBLISH frame the app wrote');

@@ -1,6 +1,8 @@
 // The whole app on simulated hardware: pins → drivers → core → siren pin and journal.
 import { defineScenarios } from '../../hosts/xs/probe';
 import { SimHost } from '../../hosts/xs/sim-host';
+import { MemoryStorage } from '../../hosts/xs/memory-storage';
+import { SimBoard } from '../../hosts/xs/sim-digital';
 import { firstBootConfig } from '../../src/config';
 
 const DOOR = 32;
@@ -59,6 +61,37 @@ export default defineScenarios('app', {
     t.is(codes(after.slice(0, before.length)), codes(before), 'earlier events intact');
     t.ok(after.every((e, i) => i === 0 || e.seq === after[i - 1].seq + 1), 'sequence numbers continue without a gap');
     t.log('after', codes(after));
+  },
+  'siren first: the siren pin is already on when the alarm event is appended to the journal': (t) => {
+    const board = new SimBoard();
+    /** Every append to flash while `watching`: the file, and the siren pin's level at that moment. */
+    const appends: string[] = [];
+    let watching = false;
+    class Watched extends MemoryStorage {
+      override append(name: string, bytes: Uint8Array): void {
+        if (watching) appends.push(`${name} siren=${board.level(SIREN)}`);
+        super.append(name, bytes);
+      }
+    }
+    const host = new SimHost({ wallStart: 1_790_000_000, board, storage: new Watched() });
+    const first = firstBootConfig('sim1', (n) => host.randomBytes(n));
+    const alarm = { ...first.config.alarm, zones: first.config.alarm.zones.map((z) => (z.number === 1 ? { ...z, type: 'instant' as const } : z)) };
+    const panel = host.open({ ...first.config, alarm });
+    host.runTo(panel, 1 * s);
+    panel.keypad('arm_away', first.masterCode);
+    host.runTo(panel, 40 * s);
+    t.is(panel.snapshot().mode, 'armed_away', 'armed');
+    t.is(board.level(SIREN), 0, 'siren pin low while armed');
+    watching = true;
+    host.set(DOOR, 1); // an instant zone: the alarm event and the siren come from the same input
+    host.runTo(panel, 41 * s);
+    watching = false;
+    t.is(panel.snapshot().mode, 'triggered', 'alarm');
+    t.is(codes(panel.events().slice(-1)), ['130/1 z1'], 'burglary logged');
+    t.ok(appends.length > 0, 'the alarm was written to flash');
+    t.is(appends[0], 'log.0 siren=1', 'the first append (the event to the log) found the siren pin on');
+    t.is(appends.filter((a) => a.endsWith('siren=0')), [], 'no append of that input came before the siren');
+    t.log('appends', appends);
   },
   'wrong codes: the tenth locks the keypad': (t) => {
     const { host, first, panel } = boot();

@@ -211,13 +211,38 @@ function rehash(prev: Uint8Array, payload: Uint8Array): Uint8Array {
   return sha256(concat([prev, payload.subarray(0, 9), payload.subarray(25)])).subarray(0, 16);
 }
 
-test('the stored hashes follow the documented rule', (t) => {
-  const { records } = exported(3);
+test('the stored hashes follow the documented rule, alarm entries (flag set) included', (t) => {
+  const { records } = exported(6);
+  t.deepEqual(records.slice(1).map((r) => r.payload[8]), [0, 0, 0, 0, 1, 0], 'seq 5 carries the alarm flag');
   let prev = new Uint8Array(16);
   for (const r of records.slice(1)) {
     t.deepEqual([...r.payload.subarray(9, 25)], [...rehash(prev, r.payload)]);
     prev = r.payload.slice(9, 25);
   }
+});
+
+test('the alarm flag is in the chain: flipping it (CRC fixed) breaks the chain at that entry', (t) => {
+  // An alarm rewritten as an ordinary event (or the reverse) must not pass as the panel's own log.
+  const { bytes, records } = exported(8);
+  for (const i of [0, 4, 7]) { // seq 1 and 8 ordinary, seq 5 an alarm
+    const r = records[i + 1];
+    const payload = r.payload.slice();
+    payload[8] ^= 0x01;
+    const check = verifyChain(concat([bytes.subarray(0, r.start), encodeRecord(r.type, payload), bytes.subarray(r.end)]));
+    t.like(check, { ok: false, index: i }, `entry ${i}`);
+    t.regex(check.ok ? '' : check.reason, /does not follow the chain/);
+  }
+  // The same on flash: the log read back after the edit shows the flipped flag, and its export does not verify.
+  const st = filled(8);
+  const file = st.read('log.1'); // seqs 4, 5, 6
+  const { records: onFlash } = readRecords(file);
+  const r = onFlash[2]; // seq 5
+  const payload = r.payload.slice();
+  payload[8] = 0;
+  st.replace('log.1', concat([file.subarray(0, r.start), encodeRecord(r.type, payload), file.subarray(r.end)]));
+  const { log } = EventLog.open(st, small);
+  t.false(log.entries(5, 1)[0].alarm);
+  t.like(verifyChain(log.export()), { ok: false, index: 4 });
 });
 
 test('a missing, extra or cut-off entry is reported', (t) => {

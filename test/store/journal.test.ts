@@ -77,3 +77,35 @@ test('torn tails in log and outbox are counted in one report', (t) => {
   t.deepEqual(report.problems, ['log.0: 7 bytes after the last valid record cut', 'outbox: 5 bytes after the last valid record cut']);
   t.is(again.lastSeq(), 7);
 });
+
+test('end to end: alarms recorded, the outbox compacted, the panel rebooted, the outbox overfilled: no alarm dropped', (t) => {
+  const st = new MemoryStorage();
+  let replaces = 0;
+  const spy = Object.assign(Object.create(st) as MemoryStorage, {
+    replace: (n: string, b: Uint8Array) => { if (n === 'outbox') replaces++; st.replace(n, b); },
+  });
+  const opts: JournalOptions = { log: { capacity: 40, segments: 4 }, outbox: { capacity: 8, compactAt: 300 } };
+  const { journal } = Journal.open(spy, opts);
+  const alarms: number[] = [];
+  for (const s of range(1, 30)) {
+    journal.record(s, eventBytes(s), isAlarm(s));
+    if (isAlarm(s)) alarms.push(s);
+    else journal.outbox.ack(s); // the broker takes the ordinary events, the alarms stay unacknowledged
+  }
+  t.true(replaces > 0, 'the outbox was compacted with the alarms waiting');
+  t.deepEqual(outboxSeqs(journal), alarms);
+  // Reboot, then a long outage: far more events than the outbox holds.
+  const { journal: again } = Journal.open(st, opts);
+  t.is(again.outbox.alarms(), alarms.length);
+  const dropped: number[] = [];
+  for (const s of range(31, 80)) {
+    dropped.push(...again.record(s, eventBytes(s), isAlarm(s)).dropped);
+    if (isAlarm(s)) alarms.push(s);
+  }
+  t.true(dropped.length > 0, 'the outbox overflowed');
+  t.false(dropped.some(isAlarm), 'only ordinary events were dropped');
+  const waiting = outboxSeqs(again);
+  t.deepEqual(waiting.filter(isAlarm), alarms, 'every alarm still waits for the broker, in order');
+  const { journal: third } = Journal.open(st, opts);
+  t.deepEqual(outboxSeqs(third), waiting, 'and a second reboot finds the same');
+});

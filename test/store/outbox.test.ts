@@ -147,3 +147,23 @@ test('a compaction cut by a power cut at any byte leaves the old file, whole', (
     t.deepEqual(seqs(reopen(st, small).outbox), [27, 28, 29, 30], `cut at ${k}`);
   }
 });
+
+test('compaction keeps each waiting alarm an alarm: after a reopen, a full outbox still drops only low-priority ones', (t) => {
+  const st = new MemoryStorage();
+  const replaces: number[] = [];
+  const spy = Object.assign(Object.create(st) as MemoryStorage, {
+    replace: (n: string, b: Uint8Array) => { replaces.push(b.length); st.replace(n, b); },
+  });
+  const options = { capacity: 6, compactAt: 256 };
+  const { outbox } = PersistentOutbox.open(spy, options);
+  for (const s of range(1, 20)) outbox.push(s, eventBytes(s), s % 5 === 0);
+  for (const s of range(1, 20)) if (s % 5 !== 0 && s < 18) outbox.ack(s); // 5, 10, 15, 20 wait, with 18, 19
+  t.true(replaces.length > 0, 'the file was compacted');
+  const { outbox: again } = reopen(st, options);
+  t.deepEqual(seqs(again), [5, 10, 15, 18, 19, 20]);
+  t.is(again.alarms(), 4, 'the alarms came back from the compacted file as alarms');
+  t.deepEqual(again.push(21, eventBytes(21), false).dropped, [18]);
+  t.deepEqual(again.push(22, eventBytes(22), false).dropped, [19]);
+  t.deepEqual(again.push(23, eventBytes(23), false).dropped, [21], 'then the newer low-priority one, never an alarm');
+  t.deepEqual(seqs(again), [5, 10, 15, 20, 22, 23]);
+});

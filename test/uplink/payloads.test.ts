@@ -8,7 +8,7 @@ import { decode as cbor2, cdeDecodeOptions } from 'cbor2';
 import { Cddl } from './cddl.ts';
 import {
   encodeEvent, decodeEvent, encodeState, decodeState, encodeStatus, decodeStatus, PayloadError,
-  ZONE_ALARM_EVENT_MAX_BYTES, WIRE_VERSION,
+  ZONE_ALARM_EVENT_MAX_BYTES, WIRE_VERSION, StateEncoder,
 } from '../../src/uplink/payloads.ts';
 import { ContactId, type PanelEvent } from '../../src/core/events.ts';
 
@@ -163,6 +163,64 @@ test('bad event bytes are refused with a specific error', (t) => {
   refuse([0xa2, 0x00, 0x01, 0x01, 0x05], /boot|code|q|uptime/);
 });
 
+test('the state encoder gives encodeState\'s bytes, snapshot after snapshot, whatever changed', (t) => {
+  // One encoder over a run of states: each the previous one with some values replaced, and the
+  // caller's own objects changed in place between encodes (nothing kept may go stale).
+  const edit = fc.tuple(fc.string({ minLength: 1 }).filter((k) => k !== 'v' && k !== '__proto__'), stateValue);
+  fc.assert(fc.property(stateArb, fc.array(fc.tuple(fc.array(edit, { maxLength: 3 }), fc.nat(), stateValue), { maxLength: 8 }), (first, steps) => {
+    const encoder = new StateEncoder();
+    const state: Record<string, unknown> = { ...first, zones: [{ zone: 1, open: false }, { zone: 2, open: false, name: 'x' }] };
+    const check = () => {
+      const got = encoder.encode(state);
+      const want = encodeState(state);
+      if (Buffer.compare(Buffer.from(got), Buffer.from(want)) !== 0) throw new Error(`bytes differ for ${JSON.stringify(state)}`);
+    };
+    check();
+    for (const [edits, n, value] of steps) {
+      for (const [k, v] of edits) state[k] = v;
+      const zones = state.zones as Array<Record<string, unknown>>;
+      if (Array.isArray(zones) && zones.length > 0 && typeof zones[0] === 'object' && zones[0] !== null) {
+        const z = zones[n % zones.length];
+        if (z && typeof z === 'object' && !Object.isFrozen(z)) z.open = !z.open; // in place
+      }
+      const list = Object.values(state).find((v) => Array.isArray(v)) as unknown[] | undefined;
+      if (list && list.length > 0) list[n % list.length] = value; // an array item replaced in place
+      check();
+    }
+  }), { numRuns: 300 });
+  t.pass();
+});
+
+test('the state encoder with hints (the panel\'s zones): a new hint for every changed item, encodeState\'s bytes every time', (t) => {
+  // Items change only together with their hint (a new object), as the core's copied-on-write zone
+  // states do; some items get no hint and are compared instead; items come and go.
+  const itemArb = fc.record({ zone: fc.integer({ min: 1, max: 64 }), name: fc.string({ maxLength: 6 }), open: fc.boolean(), memory: fc.boolean() });
+  const stepArb = fc.tuple(fc.nat(), itemArb, fc.boolean(), fc.constantFrom('change', 'change', 'add', 'remove', 'same'), fc.constantFrom('disarmed', 'triggered'));
+  fc.assert(fc.property(fc.array(itemArb, { minLength: 1, maxLength: 6 }), fc.array(stepArb, { maxLength: 12 }), (first, steps) => {
+    const encoder = new StateEncoder();
+    let zones = first.map((z) => Object.freeze({ ...z }));
+    let hints: Array<object | undefined> = zones.map(() => ({}));
+    let mode = 'disarmed';
+    const check = () => {
+      const state = { mode, siren: mode === 'triggered', zones };
+      const got = encoder.encode(state, { zones: hints });
+      if (Buffer.compare(Buffer.from(got), Buffer.from(encodeState(state))) !== 0) throw new Error(`bytes differ for ${JSON.stringify(state)}`);
+    };
+    check();
+    for (const [n, item, hinted, what, m] of steps) {
+      mode = m;
+      const i = n % Math.max(1, zones.length);
+      zones = [...zones];
+      hints = [...hints];
+      if (what === 'change' && zones.length > 0) { zones[i] = Object.freeze({ ...item }); hints[i] = hinted ? {} : undefined; }
+      if (what === 'add') { zones.splice(i, 0, Object.freeze({ ...item })); hints.splice(i, 0, hinted ? {} : undefined); }
+      if (what === 'remove') { zones.splice(i, 1); hints.splice(i, 1); }
+      check();
+    }
+  }), { numRuns: 300 });
+  t.pass();
+});
+
 test('bad states are refused with a specific error', (t) => {
   t.throws(() => encodeState({ v: 2 }), { message: /must not carry its own "v"/ });
   t.throws(() => encodeState({ x: () => 1 }), { message: /state.x: a function cannot go on the wire/ });
@@ -172,4 +230,12 @@ test('bad states are refused with a specific error', (t) => {
   let at = deep;
   for (let i = 0; i < 20; i++) { at.x = {}; at = at.x as Record<string, unknown>; }
   t.throws(() => encodeState(deep), { message: /nested deeper than 16/ });
+  // The state encoder refuses the same, with the same words.
+  const encoder = new StateEncoder();
+  t.throws(() => encoder.encode({ v: 2 }), { message: /must not carry its own "v"/ });
+  t.throws(() => encoder.encode({ x: () => 1 }), { message: /state.x: a function cannot go on the wire/ });
+  t.throws(() => encoder.encode({ zones: [{ a: 1 }, { x: Number.POSITIVE_INFINITY }] }), { message: /state.zones\[1\].x: Infinity is not a finite number/ });
+  t.throws(() => encoder.encode({ when: new Date(0) }), { message: /only plain objects/ });
+  t.throws(() => encoder.encode(deep), { message: /nested deeper than 16/ });
+  t.deepEqual(encoder.encode({ mode: 'disarmed' }), encodeState({ mode: 'disarmed' }), 'and goes on after a refusal');
 });
