@@ -13,11 +13,12 @@ export interface PinConfig {
 }
 
 /** The defaults of README and wiring.svg: safe GPIOs of an ESP32-WROOM DevKit. */
-export const defaultPinConfig: PinConfig = {
-  doors: [{ zone: 1, pin: 32, wiring: 'NC', pull: 'up', debounceMs: 50, tamperPin: 33 }],
-  motion: [{ zone: 2, pin: 27, wiring: 'NC', pull: 'up', warmUpS: 30, holdOffS: 10, pulses: 1, pulseWindowS: 10 }],
-  siren: { pin: 25, activeLow: false, maxOnS: 900 },
-};
+// Frozen through and through: under Moddable's preload each object left unfrozen costs a RAM pointer.
+export const defaultPinConfig: PinConfig = Object.freeze({
+  doors: Object.freeze([Object.freeze({ zone: 1, pin: 32, wiring: 'NC', pull: 'up', debounceMs: 50, tamperPin: 33 } as const)]),
+  motion: Object.freeze([Object.freeze({ zone: 2, pin: 27, wiring: 'NC', pull: 'up', warmUpS: 30, holdOffS: 10, pulses: 1, pulseWindowS: 10 } as const)]),
+  siren: Object.freeze({ pin: 25, activeLow: false, maxOnS: 900 }),
+}) as unknown as PinConfig;
 
 export type DriverEvents = DoorEvents & MotionEvents & SirenEvents;
 

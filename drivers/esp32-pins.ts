@@ -38,16 +38,16 @@ for (let g = 28; g <= 31; g++) special[g] = ['absent', `the ESP32 has no GPIO ${
 for (const g of [34, 35, 36, 39]) special[g] = ['input-only', 'GPIO 34–39 are input-only, with no internal pull-up or pull-down'];
 
 /** GPIO 0–39 of the ESP32-WROOM-32, each with what it may carry. */
-export const esp32Pins: readonly Esp32Pin[] = Array.from({ length: 40 }, (_, gpio) => {
+export const esp32Pins: readonly Esp32Pin[] = Object.freeze(Array.from({ length: 40 }, (_, gpio) => {
   const [kind, why] = special[gpio] ?? ['safe', 'free'];
-  return { gpio, kind, why };
-});
+  return Object.freeze({ gpio, kind, why });
+}));
 
 const list = (kinds: Esp32PinKind[]) => esp32Pins.filter((p) => kinds.includes(p.kind)).map((p) => p.gpio);
 /** GPIOs for a contact or PIR with the internal pull-up. */
-export const esp32SafeInputs = list(['safe', 'boot-pwm']);
+export const esp32SafeInputs = Object.freeze(list(['safe', 'boot-pwm']));
 /** GPIOs for the siren (and any other output that must stay quiet through a reset). */
-export const esp32SafeOutputs = list(['safe']);
+export const esp32SafeOutputs = Object.freeze(list(['safe']));
 
 /** "4, 13, 16–19": a list of GPIOs with runs folded. */
 export function gpioRanges(gpios: readonly number[]): string {

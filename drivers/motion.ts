@@ -37,7 +37,7 @@ export interface MotionConfig extends InputPolarity {
   tamperPin?: number;
 }
 
-export const motionDefaults = { warmUpS: 30, holdOffS: 10, pulses: 1, pulseWindowS: 10, minOpenS: 2 } as const;
+export const motionDefaults = Object.freeze({ warmUpS: 30, holdOffS: 10, pulses: 1, pulseWindowS: 10, minOpenS: 2 } as const);
 
 export interface MotionEvents {
   onChange(zone: number, open: boolean, now: number): void;

@@ -24,15 +24,17 @@ export interface Schedule {
   repeat: boolean;
 }
 
-export const sirenPatterns: Readonly<Record<SirenPattern, Schedule>> = {
-  alarm: { steps: [Infinity], repeat: true },       // continuous, until stop() or the cap
-  chirp_arm: { steps: [150], repeat: false },       // one short chirp
-  chirp_disarm: { steps: [150, 150, 150], repeat: false }, // two short chirps
-  chime: { steps: [400], repeat: false },           // one short tone: a door opened while disarmed
-  exit_beep: { steps: [150, 850], repeat: true },   // slow: 1 beep a second while the exit delay runs
-  entry_beep: { steps: [150, 350], repeat: true },  // faster: 2 beeps a second while the entry delay runs
-  warning: { steps: [100, 100, 100, 100, 100, 100, 100], repeat: false }, // 4 quick beeps: tamper while disarmed
-};
+const pattern = (steps: number[], repeat: boolean): Schedule => Object.freeze({ steps: Object.freeze(steps), repeat });
+
+export const sirenPatterns: Readonly<Record<SirenPattern, Schedule>> = Object.freeze({
+  alarm: pattern([Infinity], true),               // continuous, until stop() or the cap
+  chirp_arm: pattern([150], false),               // one short chirp
+  chirp_disarm: pattern([150, 150, 150], false),  // two short chirps
+  chime: pattern([400], false),                   // one short tone: a door opened while disarmed
+  exit_beep: pattern([150, 850], true),           // slow: 1 beep a second while the exit delay runs
+  entry_beep: pattern([150, 350], true),          // faster: 2 beeps a second while the entry delay runs
+  warning: pattern([100, 100, 100, 100, 100, 100, 100], false), // 4 quick beeps: tamper while disarmed
+});
 
 export const sirenMaxOnS = 900;
 

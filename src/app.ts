@@ -4,7 +4,7 @@
 // decides everything; this file only carries inputs in and effects out, in an order that
 // puts the siren first and survives a power cut: events are in the journal before the state
 // that follows them.
-import * as core from './core/machine';
+import { initialState, nextDeadline, persisted, restore, snapshot as snapshotOf, step, type Now, type SirenPattern } from './core/machine';
 import type { Clock } from './core/clock';
 import type { PanelEvent } from './core/events';
 import { isAlarmEvent } from './core/events';
@@ -92,7 +92,7 @@ export class Panel {
   private nextTestReport: number | undefined;
   private overflowing = false;
   /** The siren pattern the core last asked for: re-applied when the drivers reopen. */
-  private siren: core.SirenPattern | undefined;
+  private siren: SirenPattern | undefined;
   /**
    * The retained state snapshot's encoder: it keeps each zone's bytes, so a snapshot costs what
    * changed. Its hint for a zone is the zone's core state, which every step copies on write: the
@@ -173,12 +173,12 @@ export class Panel {
     const saved = this.load('core', undefined) as { seq?: number } | undefined;
     if (saved) {
       try {
-        return core.restore(this.settings, { ...saved, seq: Math.max(saved.seq ?? 0, lastSeq) }, this.boot);
+        return restore(this.settings, { ...saved, seq: Math.max(saved.seq ?? 0, lastSeq) }, this.boot);
       } catch (err) {
         this.host.log(`state: ${(err as Error).message}; starting disarmed`);
       }
     }
-    return { ...core.initialState(this.settings, this.boot), seq: lastSeq };
+    return { ...initialState(this.settings, this.boot), seq: lastSeq };
   }
 
   private start(): void {
@@ -291,7 +291,7 @@ export class Panel {
     this.session?.tick(now);
   }
 
-  private now(): core.Now {
+  private now(): Now {
     const time = this.host.clock.wallTime();
     const uptime = this.host.clock.uptime();
     return time === undefined ? { uptime } : { uptime, time };
@@ -300,7 +300,7 @@ export class Panel {
   /** One input through the core, and its effects carried out. */
   private input(input: Input): Result | undefined {
     const now = this.now();
-    const { state, effects } = core.step(this.settings, this.state, input, now);
+    const { state, effects } = step(this.settings, this.state, input, now);
     this.state = state;
     let result: Result | undefined;
     let changed = false;
@@ -320,7 +320,7 @@ export class Panel {
     if (changed) {
       // After the events: a power cut between the two leaves the journal ahead, and
       // restoreState moves the sequence counter past it.
-      this.journal.state.save('core', json(core.persisted(this.state)));
+      this.journal.state.save('core', json(persisted(this.state)));
       this.statePending = true;
       if (!this.servicing && this.session) this.host.wake(); // from outside service(): the next one publishes it
       this.publishHomeAssistant(false);
@@ -349,7 +349,7 @@ export class Panel {
     return overflow;
   }
 
-  private sound(pattern: core.SirenPattern | undefined, now: number): void {
+  private sound(pattern: SirenPattern | undefined, now: number): void {
     this.siren = pattern === 'alarm' || pattern === 'exit_beep' || pattern === 'entry_beep' ? pattern : undefined;
     if (!this.drivers) return;
     if (pattern) this.drivers.siren.play(pattern, now);
@@ -362,7 +362,7 @@ export class Panel {
     try {
       const now = this.host.clock.uptime();
       this.drivers?.poll(now);
-      const due = core.nextDeadline(this.state);
+      const due = nextDeadline(this.state);
       if (due !== undefined && due <= now) this.input({ type: 'tick' });
       if (this.nextTestReport !== undefined && this.nextTestReport <= now) {
         this.nextTestReport += this.options.testReportHours * HOUR;
@@ -390,7 +390,7 @@ export class Panel {
   /** When `service()` is due next (uptime ms). */
   nextDeadline(): number | undefined {
     const nonceDue = this.nonces && this.hasRemoteUsers() && this.host.clock.wallTime() === undefined ? this.nonces.rotateAt() : undefined;
-    return earliest(this.drivers?.nextDeadline(), core.nextDeadline(this.state), this.session?.nextDeadline(), this.nextTestReport, nonceDue);
+    return earliest(this.drivers?.nextDeadline(), nextDeadline(this.state), this.session?.nextDeadline(), this.nextTestReport, nonceDue);
   }
 
   private hasRemoteUsers(): boolean {
@@ -550,7 +550,7 @@ export class Panel {
   }
 
   snapshot(): Snapshot {
-    return core.snapshot(this.settings, this.state, this.now());
+    return snapshotOf(this.settings, this.state, this.now());
   }
 
   status(): PanelStatus {

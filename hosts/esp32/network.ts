@@ -160,7 +160,7 @@ export class TimeSync {
   private timer: Timer | undefined;
   private request: SNTP | undefined;
 
-  constructor(private readonly servers: string[], private readonly clock: ModdableClock, private readonly log: Log) {}
+  constructor(private readonly servers: readonly string[], private readonly clock: ModdableClock, private readonly log: Log) {}
 
   start(): void {
     this.stop();

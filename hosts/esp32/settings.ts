@@ -13,11 +13,11 @@ export interface BuildSettings {
   /** The set-up button: held low for 3 s at start-up, it starts set-up mode. GPIO 0 is the DevKit's BOOT button. */
   setupButtonPin: number;
   /** SNTP servers, tried in order. */
-  sntp: string[];
+  sntp: readonly string[];
   httpPort: number;
 }
 
-export const DEFAULT_SNTP = ["pool.ntp.org", "time.cloudflare.com"];
+export const DEFAULT_SNTP = Object.freeze(["pool.ntp.org", "time.cloudflare.com"]);
 
 const printableAscii = /^[\x20-\x7e]{8,63}$/;
 const hostName = /^[A-Za-z0-9.-]{1,253}$/;
@@ -45,7 +45,7 @@ export function buildSettings(raw: Record<string, unknown> & { file?: { root?: u
     else problems.push(`config.setupButtonPin ${JSON.stringify(raw.setupButtonPin)} is not a GPIO (0–39); using GPIO 0`);
   }
 
-  let sntp = DEFAULT_SNTP;
+  let sntp: readonly string[] = DEFAULT_SNTP;
   if (raw.sntp !== undefined) {
     const list = typeof raw.sntp === "string" ? raw.sntp.split(",").map((s) => s.trim()) : raw.sntp;
     if (Array.isArray(list) && list.length > 0 && list.every((h) => typeof h === "string" && hostName.test(h))) sntp = list as string[];

@@ -47,8 +47,8 @@ export function reshapeZones(d: Draft, zones: Record<number, ZoneState>): void {
   d.reshaped = true;
 }
 
-const fields = ['mode', 'armedMode', 'user', 'deadline', 'entryZone', 'wrongCodes', 'lockedUntil', 'seq', 'boot', 'resume'] as const;
-const zoneFields = ['open', 'fault', 'bypassed', 'memory', 'restore', 'alarms'] as const;
+const fields = Object.freeze(['mode', 'armedMode', 'user', 'deadline', 'entryZone', 'wrongCodes', 'lockedUntil', 'seq', 'boot', 'resume'] as const);
+const zoneFields = Object.freeze(['open', 'fault', 'bypassed', 'memory', 'restore', 'alarms'] as const);
 
 /** Did the step change what is persisted or published? (The uplink flag is neither.) */
 function changed(d: Draft, old: State): boolean {

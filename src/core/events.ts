@@ -1,6 +1,6 @@
 // The event vocabulary: Ademco Contact ID codes, as the panel logs and reports them.
 
-export const ContactId = {
+export const ContactId = Object.freeze({
   duress: 121,
   silentPanic: 122,
   audiblePanic: 123,
@@ -21,7 +21,7 @@ export const ContactId = {
   testReport: 602,
   logNearlyFull: 623,
   logOverflow: 624,
-} as const;
+} as const);
 
 export type ContactIdCode = (typeof ContactId)[keyof typeof ContactId];
 
@@ -29,7 +29,7 @@ const known = new Set<number>(Object.values(ContactId));
 export const isContactIdCode = (code: number): code is ContactIdCode => known.has(code);
 
 /** Contact ID qualifier: 1 = new event / opening (disarm), 3 = restore / closing (arm). */
-export const Qualifier = { new: 1, restore: 3 } as const;
+export const Qualifier = Object.freeze({ new: 1, restore: 3 } as const);
 export type Qualifier = (typeof Qualifier)[keyof typeof Qualifier];
 
 export interface PanelEvent {

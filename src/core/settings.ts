@@ -5,13 +5,13 @@
 import { sha256 } from '../hash';
 import { fromHex, toHex } from '../text';
 
-export const armedModes = ['armed_away', 'armed_home', 'armed_night'] as const;
+export const armedModes = Object.freeze(['armed_away', 'armed_home', 'armed_night'] as const);
 export type ArmedMode = (typeof armedModes)[number];
 
-export const zoneTypes = ['delayed', 'follower', 'instant', '24h', 'panic'] as const;
+export const zoneTypes = Object.freeze(['delayed', 'follower', 'instant', '24h', 'panic'] as const);
 export type ZoneType = (typeof zoneTypes)[number];
 
-export const roles = ['master', 'user', 'arm-only'] as const;
+export const roles = Object.freeze(['master', 'user', 'arm-only'] as const);
 export type Role = (typeof roles)[number];
 
 export interface ZoneSettings {
@@ -60,19 +60,19 @@ export interface Settings {
 }
 
 /** Ranges and defaults (seconds). */
-export const limits = {
-  exitDelay: { min: 0, max: 255, default: 30 },
-  entryDelay: { min: 0, max: 45, default: 30 },
-  sirenTime: { min: 120, max: 900, default: 180 },
-  swingerLimit: { min: 1, max: 10, default: 3 },
-  number: { min: 1, max: 999 },
+export const limits = Object.freeze({
+  exitDelay: Object.freeze({ min: 0, max: 255, default: 30 } as const),
+  entryDelay: Object.freeze({ min: 0, max: 45, default: 30 } as const),
+  sirenTime: Object.freeze({ min: 120, max: 900, default: 180 } as const),
+  swingerLimit: Object.freeze({ min: 1, max: 10, default: 3 } as const),
+  number: Object.freeze({ min: 1, max: 999 } as const),
   zones: 64,
   users: 32,
   name: 32,
-} as const;
+} as const);
 
 /** Wrong codes in a row that lock every code entry point, and for how long. */
-export const lockout = { attempts: 10, seconds: 90 } as const;
+export const lockout = Object.freeze({ attempts: 10, seconds: 90 } as const);
 
 /** Followers (interior) are not watched while people are home or asleep. */
 export const defaultModes = (type: ZoneType): ArmedMode[] =>
@@ -179,8 +179,8 @@ class Checker {
   }
 }
 
-const zoneKeys = ['number', 'name', 'type', 'modes', 'chime', 'silent', 'sirenWhenDisarmed'] as const;
-const userKeys = ['number', 'name', 'role', 'salt', 'codeHash', 'duressHash'] as const;
+const zoneKeys = Object.freeze(['number', 'name', 'type', 'modes', 'chime', 'silent', 'sirenWhenDisarmed'] as const);
+const userKeys = Object.freeze(['number', 'name', 'role', 'salt', 'codeHash', 'duressHash'] as const);
 
 function checkZone(c: Checker, raw: unknown, at: string, index: number): ZoneSettings | undefined {
   if (!isObj(raw)) return c.fail(at, 'must be an object');

@@ -6,7 +6,7 @@
 import { armedModes, type ArmedMode, type Settings } from './settings';
 import type { ContactIdCode } from './events';
 
-export const modes = ['disarmed', 'arming', 'armed_away', 'armed_home', 'armed_night', 'pending', 'triggered'] as const;
+export const modes = Object.freeze(['disarmed', 'arming', 'armed_away', 'armed_home', 'armed_night', 'pending', 'triggered'] as const);
 export type Mode = (typeof modes)[number];
 
 export interface ZoneState {

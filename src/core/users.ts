@@ -5,16 +5,16 @@ import { log, ok, refuse, type Draft } from './draft';
 import type { Input, KeypadAction, RemoteAction } from './io';
 import { hashCode, isValidCode, lockout, sameHash, type ArmedMode, type Role, type UserSettings } from './settings';
 
-const armActions: Record<string, ArmedMode> = { arm_away: 'armed_away', arm_home: 'armed_home', arm_night: 'armed_night' };
-const keypadActions: readonly KeypadAction[] = ['arm_away', 'arm_home', 'arm_night', 'disarm', 'silence', 'bypass', 'unbypass'];
-const remoteActions: readonly RemoteAction[] = [...keypadActions, 'test'];
+const armActions: Record<string, ArmedMode> = Object.freeze({ arm_away: 'armed_away', arm_home: 'armed_home', arm_night: 'armed_night' });
+const keypadActions: readonly KeypadAction[] = Object.freeze(['arm_away', 'arm_home', 'arm_night', 'disarm', 'silence', 'bypass', 'unbypass']);
+const remoteActions: readonly RemoteAction[] = Object.freeze([...keypadActions, 'test'] as RemoteAction[]);
 
 /** What each role may do. Force-arming (bypassing open zones) is refused to arm-only users. */
-export const permitted: Record<Role, readonly RemoteAction[]> = {
+export const permitted: Record<Role, readonly RemoteAction[]> = Object.freeze({
   master: remoteActions,
   user: remoteActions,
-  'arm-only': ['arm_away', 'arm_home', 'arm_night'],
-};
+  'arm-only': Object.freeze(['arm_away', 'arm_home', 'arm_night'] as const),
+});
 
 /**
  * The user a code belongs to, and whether it is their duress code. Every user's hash is

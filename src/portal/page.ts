@@ -184,11 +184,13 @@ const base64 = (bytes: Uint8Array): string => {
 };
 const hash = (text: string) => `'sha256-${base64(sha256(utf8(text)))}'`;
 
-let policy: string | undefined;
-
-/** Headers of the page: only its own script and style run, nothing loads from elsewhere. */
+/**
+ * Headers of the page: only its own script and style run, nothing loads from elsewhere. Two
+ * SHA-256 per call: the portal makes them once (not here at load: on Moddable the hash is native,
+ * which preload cannot run).
+ */
 export function pageHeaders(): Record<string, string> {
-  policy ??= `default-src 'none'; script-src ${hash(script)}; style-src ${hash(style)}; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+  const policy = `default-src 'none'; script-src ${hash(script)}; style-src ${hash(style)}; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
   return {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',

@@ -27,9 +27,9 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const COOKIE = 'portal';
-const keypadActions: readonly string[] = ['arm_away', 'arm_home', 'arm_night', 'disarm'];
+const keypadActions: readonly string[] = Object.freeze(['arm_away', 'arm_home', 'arm_night', 'disarm']);
 
-const reasons: Record<Reason, string> = {
+const reasons: Record<Reason, string> = Object.freeze({
   bad_code: 'Wrong code.',
   locked_out: 'Too many wrong codes: every keypad is locked for a while.',
   not_permitted: 'This code may not do that.',
@@ -38,7 +38,7 @@ const reasons: Record<Reason, string> = {
   unknown_zone: 'No such zone.',
   unknown_user: 'No such user.',
   invalid_input: 'Not a keypad action.',
-};
+});
 
 class Refusal {
   constructor(readonly status: number, readonly errors: FieldError[], readonly extra: Obj = {}) {}
@@ -127,6 +127,8 @@ export function createPortal(
   const cookieOut = (value: string, end?: boolean) =>
     `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict${end ? '; Max-Age=0' : ''}`;
 
+  let pageHeadersOnce: Record<string, string> | undefined;
+
   const keypadState = () => {
     const s = panel.snapshot();
     const state: Obj = { mode: s.mode, lockout: s.lockout, siren: s.siren };
@@ -150,7 +152,7 @@ export function createPortal(
   const routes: Record<string, Route> = {
     '/': {
       methods: ['GET'], open: true,
-      run: (_r, session) => ({ status: 200, headers: pageHeaders(), body: utf8(page(session?.csrf)) }),
+      run: (_r, session) => ({ status: 200, headers: (pageHeadersOnce ??= pageHeaders()), body: utf8(page(session?.csrf)) }),
     },
     '/api/login': {
       methods: ['POST'], open: true,

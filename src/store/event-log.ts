@@ -342,6 +342,9 @@ export class EventLog {
     return concat([...this.exportParts()]);
   }
 }
+// The prototype of the generators exportParts makes: frozen, as Moddable's preload would
+// otherwise keep a RAM pointer for it.
+Object.freeze(EventLog.prototype.exportParts.prototype);
 
 export interface ParsedExport {
   /** The hash the first entry links to. */

@@ -15,21 +15,21 @@ export const MAX_EVENT_BYTES = 1024;
 // CRC-32 (IEEE 802.3, reflected, as zlib and PNG use it), table-driven. Written here
 // because it is a dozen lines and no npm CRC package runs on XS without Node's Buffer;
 // Moddable's own `crc` module has only CRC-8 and CRC-16.
-let table: Uint32Array | undefined;
-function crcTable(): Uint32Array {
-  if (table) return table;
-  table = new Uint32Array(256);
+// Made at load: on Moddable the preload puts the 1 KB table in flash, where it is only read.
+const table = ((): Uint32Array => {
+  const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
+    t[n] = c >>> 0;
   }
-  return table;
-}
+  return t;
+})();
+
 
 /** CRC-32 of `bytes`; pass a previous result as `crc` to continue over more bytes. */
 export function crc32(bytes: Uint8Array, crc = 0): number {
-  const t = crcTable();
+  const t = table;
   let c = ~crc >>> 0;
   for (let i = 0; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;

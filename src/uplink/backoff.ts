@@ -8,7 +8,7 @@ export interface BackoffRange {
   max: number;
 }
 
-export const defaultBackoff: BackoffRange = { min: 1_000, max: 60_000 };
+export const defaultBackoff: BackoffRange = Object.freeze({ min: 1_000, max: 60_000 });
 
 /**
  * Delay before reconnect attempt number `attempt` (0 = first retry): a random point in the

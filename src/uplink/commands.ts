@@ -25,18 +25,18 @@ export const MAX_USER = 999;
 export const MAX_ZONE = 255;
 const MAX_ID = 0xffffffff;
 
-export const commandActions = [
+export const commandActions = Object.freeze([
   'arm_away', 'arm_home', 'arm_night', 'disarm', 'bypass', 'unbypass', 'silence', 'log_export', 'test',
-] as const;
+] as const);
 export type CommandAction = (typeof commandActions)[number];
 
-const armActions: readonly string[] = ['arm_away', 'arm_home', 'arm_night'];
-const zoneActions: readonly string[] = ['bypass', 'unbypass'];
+const armActions: readonly string[] = Object.freeze(['arm_away', 'arm_home', 'arm_night']);
+const zoneActions: readonly string[] = Object.freeze(['bypass', 'unbypass']);
 
 /** Keys of the command map (command.cddl). */
-export const CommandKey = { v: 0, id: 1, action: 2, counter: 3, time: 4, zone: 5, force: 6, nonce: 7 } as const;
+export const CommandKey = Object.freeze({ v: 0, id: 1, action: 2, counter: 3, time: 4, zone: 5, force: 6, nonce: 7 } as const);
 /** Keys of the reply map (command.cddl). */
-export const ReplyKey = { v: 0, id: 1, ok: 2, reason: 3, detail: 4, state: 5, zones: 6, chunks: 7 } as const;
+export const ReplyKey = Object.freeze({ v: 0, id: 1, ok: 2, reason: 3, detail: 4, state: 5, zones: 6, chunks: 7 } as const);
 
 export interface CommandArgs {
   /** bypass / unbypass: the zone number (1-based). */

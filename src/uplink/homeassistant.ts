@@ -57,9 +57,9 @@ export interface Discovery {
 }
 
 /** HA's actions (the default payload_arm_* / payload_disarm) and what the panel does for each. */
-const actions: Record<string, KeypadAction> = {
+const actions: Record<string, KeypadAction> = Object.freeze({
   ARM_AWAY: 'arm_away', ARM_HOME: 'arm_home', ARM_NIGHT: 'arm_night', DISARM: 'disarm',
-};
+});
 
 /**
  * The retained discovery configs: the alarm_control_panel first, then one binary_sensor per zone.

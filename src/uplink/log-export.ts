@@ -8,7 +8,7 @@
 // chunks with its command's id and joins them in index order (`joinLogChunks`).
 import { decodeCbor, encodeCbor } from './cbor';
 
-export const LogChunkKey = { v: 0, id: 1, index: 2, count: 3, data: 4 } as const;
+export const LogChunkKey = Object.freeze({ v: 0, id: 1, index: 2, count: 3, data: 4 } as const);
 const VERSION = 1;
 /** CBOR around the data of one chunk, at most: map head, five keys, v, id, index, count, bstr head. */
 export const LOG_CHUNK_OVERHEAD = 1 + 5 + 1 + 5 + 5 + 5 + 5;

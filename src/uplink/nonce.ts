@@ -16,7 +16,7 @@ export const NONCE_ROTATE_MS = 120_000;
 /** After a rotation the previous nonce is still taken this long: the −40 s of the time window. */
 export const NONCE_GRACE_MS = 40_000;
 
-const NonceKey = { v: 0, nonce: 1, clock: 2 } as const;
+const NonceKey = Object.freeze({ v: 0, nonce: 1, clock: 2 } as const);
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

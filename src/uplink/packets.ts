@@ -1,18 +1,18 @@
 // MQTT packets: every byte on the wire is generated and parsed by mqtt-packet.
-import * as mqtt from 'mqtt-packet';
+import { generate, parser as mqttParser, writeToStream, type IPublishPacket, type Packet as MqttPacket } from 'mqtt-packet';
 
 // On an ESP32 the default number cache (65,536 pre-built buffers) would exhaust the heap.
-mqtt.writeToStream.cacheNumbers = false;
+writeToStream.cacheNumbers = false;
 
-export type Packet = mqtt.Packet;
-export type PublishPacket = mqtt.IPublishPacket;
+export type Packet = MqttPacket;
+export type PublishPacket = IPublishPacket;
 export type ProtocolVersion = 4 | 5;
 
 // mqtt-packet copies payloads with Buffer#copy, so a payload must be an instance of the
 // Buffer class it was built with (Node's on Node, the `buffer` package on XS). Take that
 // class from its own output instead of naming a host global in firmware code.
 type PacketBytes = Uint8Array & { constructor: unknown };
-const PacketBuffer = mqtt.generate({ cmd: 'pingreq' }).constructor as unknown as {
+const PacketBuffer = generate({ cmd: 'pingreq' }).constructor as unknown as {
   from(data: ArrayBufferLike, offset: number, length: number): PacketBytes;
 };
 
@@ -23,7 +23,7 @@ export function payload(bytes: Uint8Array): never {
 
 /** The bytes of one packet. Throws on a packet mqtt-packet refuses. */
 export function encodePacket(packet: Packet, version: ProtocolVersion): Uint8Array {
-  const out = mqtt.generate(packet, { protocolVersion: version });
+  const out = generate(packet, { protocolVersion: version });
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
@@ -37,7 +37,7 @@ export function packetReader(
   onPacket: (packet: Packet) => void,
   onError: (error: Error) => void,
 ): PacketReader {
-  const parser = mqtt.parser({ protocolVersion: version });
+  const parser = mqttParser({ protocolVersion: version });
   let failed = false;
   parser.on('packet', (p: Packet) => { if (!failed) onPacket(p); });
   parser.on('error', (e: Error) => {

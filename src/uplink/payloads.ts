@@ -7,7 +7,7 @@ import { isContactIdCode, type PanelEvent } from '../core/events';
 export const WIRE_VERSION = 1;
 
 /** Integer keys of the event map (small integers: one byte each on the wire). */
-export const EventKey = { v: 0, seq: 1, boot: 2, uptime: 3, time: 4, code: 5, q: 6, zone: 7, user: 8 } as const;
+export const EventKey = Object.freeze({ v: 0, seq: 1, boot: 2, uptime: 3, time: 4, code: 5, q: 6, zone: 7, user: 8 } as const);
 
 /** A zone alarm (seq, boot, time < 2^32, uptime < 2^53, zone < 256) always fits in this. */
 export const ZONE_ALARM_EVENT_MAX_BYTES = 48;
@@ -107,26 +107,28 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 // The snapshot's keys come from a small vocabulary repeated for every zone: their encoded
 // bytes (the sort key) are kept rather than encoded again for each zone of each snapshot.
-// The cache is made on first use: a Map made at module load is read-only under Moddable's
-// preload ("read-only Map instance").
-let keyBytes: Map<string | number | bigint, Uint8Array> | undefined;
+// Each encoder keeps its own (none at module level: a Map made at load is read-only under
+// Moddable's preload).
 const KEY_CACHE_MAX = 256;
 
-function encodedKey(key: string | number | bigint): Uint8Array {
-  keyBytes ??= new Map();
-  let bytes = keyBytes.get(key);
-  if (!bytes) {
-    bytes = encodeCbor(key).slice(); // kept: a view would pin cbor-x's 8 KB buffer
-    if (keyBytes.size < KEY_CACHE_MAX) keyBytes.set(key, bytes);
+class KeyBytes {
+  private readonly cache = new Map<string | number | bigint, Uint8Array>();
+
+  of(key: string | number | bigint): Uint8Array {
+    let bytes = this.cache.get(key);
+    if (!bytes) {
+      bytes = encodeCbor(key).slice(); // kept: a view would pin cbor-x's 8 KB buffer
+      if (this.cache.size < KEY_CACHE_MAX) this.cache.set(key, bytes);
+    }
+    return bytes;
   }
-  return bytes;
 }
 
 /** Map entries sorted by the bytes of their encoded keys (deterministic CBOR). */
-function sortedMap(entries: Array<[string | number, unknown]>, path: string, depth: number): Map<unknown, unknown> {
+function sortedMap(entries: Array<[string | number, unknown]>, path: string, depth: number, keys: KeyBytes): Map<unknown, unknown> {
   const keyed = entries.map(([k, v]) => {
     const key = typeof k === 'number' ? wireInt(k) : k;
-    return { key, bytes: encodedKey(key), value: toWire(v, `${path}.${k}`, depth + 1) };
+    return { key, bytes: keys.of(key), value: toWire(v, `${path}.${k}`, depth + 1, keys) };
   });
   keyed.sort((a, b) => compareBytes(a.bytes, b.bytes));
   for (let i = 1; i < keyed.length; i++) {
@@ -135,7 +137,7 @@ function sortedMap(entries: Array<[string | number, unknown]>, path: string, dep
   return new Map(keyed.map((e) => [e.key, e.value]));
 }
 
-function toWire(value: unknown, path: string, depth: number): unknown {
+function toWire(value: unknown, path: string, depth: number, keys: KeyBytes): unknown {
   if (depth > MAX_DEPTH) throw new PayloadError(`${path}: nested deeper than ${MAX_DEPTH}`);
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
   if (typeof value === 'number') {
@@ -143,7 +145,7 @@ function toWire(value: unknown, path: string, depth: number): unknown {
     return Number.isInteger(value) ? wireInt(value) : value;
   }
   if (value instanceof Uint8Array) return new Uint8Array(value); // a plain byte string, whatever the subclass
-  if (Array.isArray(value)) return value.map((v, i) => toWire(v, `${path}[${i}]`, depth + 1));
+  if (Array.isArray(value)) return value.map((v, i) => toWire(v, `${path}[${i}]`, depth + 1, keys));
   if (value instanceof Map) {
     const entries: Array<[string | number, unknown]> = [];
     for (const [k, v] of value) {
@@ -152,13 +154,13 @@ function toWire(value: unknown, path: string, depth: number): unknown {
       }
       if (v !== undefined) entries.push([k, v]);
     }
-    return sortedMap(entries, path, depth);
+    return sortedMap(entries, path, depth, keys);
   }
   if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) throw new PayloadError(`${path}: only plain objects, arrays and maps go on the wire`);
     const entries = Object.keys(value).map((k): [string, unknown] => [k, (value as Record<string, unknown>)[k]]);
-    return sortedMap(entries.filter(([, v]) => v !== undefined), path, depth);
+    return sortedMap(entries.filter(([, v]) => v !== undefined), path, depth, keys);
   }
   throw new PayloadError(`${path}: a ${typeof value} cannot go on the wire`);
 }
@@ -170,7 +172,7 @@ function checkState(state: Record<string, unknown>): void {
 
 export function encodeState(state: Record<string, unknown>): Uint8Array {
   checkState(state);
-  return encodeCbor(toWire({ v: WIRE_VERSION, ...state }, 'state', 0));
+  return encodeCbor(toWire({ v: WIRE_VERSION, ...state }, 'state', 0, new KeyBytes()));
 }
 
 /** A CBOR head: major type and a length below 2^32, shortest form (cbor-x writes no head alone). */
@@ -279,6 +281,7 @@ const ORDERS_MAX = 8;
  * anything else is compared field by field with a private copy. One encoder per publisher.
  */
 export class StateEncoder {
+  private readonly keyBytes = new KeyBytes();
   private readonly values = new Map<string, Kept>();
   private readonly lists = new Map<string, KeptList>();
   /** cbor-x's bytes of the few other primitives met (booleans, null, numbers), bounded: the heap is small. */
@@ -301,8 +304,8 @@ export class StateEncoder {
     const keys: string[] = [];
     for (const k of Object.keys(state)) if (state[k] !== undefined) keys.push(k);
     if (!sameData(this.keys, keys)) {
-      const order = [{ name: 'v', bytes: encodedKey('v') }];
-      for (const k of keys) order.push({ name: k, bytes: encodedKey(k) });
+      const order = [{ name: 'v', bytes: this.keyBytes.of('v') }];
+      for (const k of keys) order.push({ name: k, bytes: this.keyBytes.of(k) });
       order.sort((a, b) => compareBytes(a.bytes, b.bytes)); // distinct text keys: distinct bytes
       this.keys = keys;
       this.order = order;
@@ -338,7 +341,7 @@ export class StateEncoder {
     if (value === null || typeof value === 'boolean' || typeof value === 'number') {
       const hit = this.leaves.get(value);
       if (hit) return hit;
-      const bytes = encodeCbor(toWire(value, path, depth)).slice();
+      const bytes = encodeCbor(toWire(value, path, depth, this.keyBytes)).slice();
       if (this.leaves.size >= LEAVES_MAX) this.leaves.clear();
       this.leaves.set(value, bytes);
       return bytes;
@@ -349,7 +352,7 @@ export class StateEncoder {
       return joinBytes(parts);
     }
     const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
-    if (proto !== Object.prototype && proto !== null) return encodeCbor(toWire(value, path, depth)).slice();
+    if (proto !== Object.prototype && proto !== null) return encodeCbor(toWire(value, path, depth, this.keyBytes)).slice();
     const object = value as Record<string, unknown>;
     const keys: string[] = [];
     for (const k of Object.keys(object)) if (object[k] !== undefined) keys.push(k);
@@ -358,7 +361,7 @@ export class StateEncoder {
     for (const k of keys) fields.push(this.encodeValue(object[k], `${path}.${k}`, depth + 1));
     const order = this.keyOrder(keys);
     const parts = [cborHead(5, keys.length)];
-    for (const i of order) parts.push(encodedKey(keys[i]), fields[i]);
+    for (const i of order) parts.push(this.keyBytes.of(keys[i]), fields[i]);
     return joinBytes(parts);
   }
 
@@ -366,7 +369,7 @@ export class StateEncoder {
   private keyOrder(keys: string[]): number[] {
     for (const o of this.orders) if (sameData(o.keys, keys)) return o.order;
     const order = keys.map((_, i) => i);
-    const bytes = keys.map((k) => encodedKey(k));
+    const bytes = keys.map((k) => this.keyBytes.of(k));
     order.sort((a, b) => compareBytes(bytes[a], bytes[b])); // distinct text keys: distinct bytes
     if (this.orders.length >= ORDERS_MAX) this.orders.shift();
     this.orders.push({ keys: keys.slice(), order });

@@ -107,7 +107,7 @@ export interface SessionInfo {
   lastReason?: string;
 }
 
-const reason = { normal: 0x00, malformed: 0x81, protocolError: 0x82, unsupportedVersion: 0x84, tooLarge: 0x95 } as const;
+const reason = Object.freeze({ normal: 0x00, malformed: 0x81, protocolError: 0x82, unsupportedVersion: 0x84, tooLarge: 0x95 } as const);
 /** A link that stayed up this long resets the backoff. */
 const STABLE_MS = 30_000;
 const MAX_REPLIES = 16;
