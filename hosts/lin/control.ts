@@ -3,13 +3,14 @@
 //
 // Lines in:  `pin <gpio> <0|1>` sets an input's level (a door opens, a PIR fires);
 //            `power` turns the panel on, once the inputs are as the world has them;
-//            `mem` asks for the XS heap in use.
+//            `mem` collects garbage, then asks for the XS heap in use.
 // Lines out: `hello` once connected; `boot <n>` once the panel is open; `out <gpio> <0|1>`
-//            for every output write (the siren); `mem <slots> <chunks>` (bytes); `error <why>`
+//            for every output write (the siren); `mem <slot bytes> <chunk bytes>`; `error <why>`
 //            for a line it cannot take.
 // Test-bench plumbing only: the ESP32 host has real pins and no such link.
 import TCP from "embedded:io/socket/tcp";
 import Instrumentation from "instrumentation";
+import Debug from "debug";
 import type { SimBoard } from "../xs/sim-digital";
 import { fromUtf8, utf8 } from "../../src/text";
 
@@ -85,6 +86,7 @@ export class ControlLink {
     } else if (line === "power") {
       this.onPower();
     } else if (line === "mem") {
+      Debug.gc();
       this.send(`mem ${heapUse("XS Slot Heap Used")} ${heapUse("XS Chunk Heap Used")}`);
     } else if (line !== "") {
       this.send(`error unknown command: ${line.slice(0, 40)}`);

@@ -8,17 +8,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decode } from 'cbor2';
-import { FileStorage } from '../../hosts/node/file-storage.ts';
-import { StateStore } from '../../src/store/state.ts';
-import { saveConfig } from '../../src/app.ts';
-import { firstBootConfig, validateConfig } from '../../src/config.ts';
 import { encodeKey } from '../../src/uplink/keys.ts';
 import { signCommand, decodeReply, type Command } from '../../src/uplink/commands.ts';
 import { Mosquitto } from '../support/brokers.ts';
 import { Subscriber, readEvent, firstArrivals, range } from '../uplink/subscriber.ts';
 import { keyOf } from '../commands/fixtures.ts';
-import { unavailable, linkEsp32, buildLin, warningsByModule } from './sdk.ts';
-import { Display, LinPanel } from './lin-panel.ts';
+import { unavailable, linkEsp32, buildLin, warningsByModule } from '../../tools/moddable/sdk.ts';
+import { Display, LinPanel, provisionLin, linInputPins } from '../../tools/moddable/lin-panel.ts';
 
 if (unavailable) {
   console.log(`moddable: skipped (${unavailable})`);
@@ -63,17 +59,7 @@ if (unavailable) {
     });
 
     // The config on "flash", as the portal would have saved it: an instant door, no delays, user 1's key.
-    const first = firstBootConfig('lin1', (n) => new Uint8Array(Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff)));
-    const raw = JSON.parse(JSON.stringify(first.config));
-    raw.broker.url = url;
-    raw.alarm.zones[0].type = 'instant';
-    raw.alarm.timers = { armed_away: { exitDelay: 0, entryDelay: 0 } };
-    raw.remote = { 1: encodeKey(keyOf(1)) };
-    const checked = validateConfig(raw);
-    if (!checked.ok) return t.fail(JSON.stringify(checked.errors));
-    const storage = new FileStorage(flash);
-    saveConfig(new StateStore(storage), checked.config);
-    storage.replace('sim-control', new TextEncoder().encode(String((server.address() as { port: number }).port)));
+    provisionLin(flash, { brokerUrl: url, controlPort: (server.address() as { port: number }).port, remoteKey: encodeKey(keyOf(1)) });
 
     const events = () => sub.on('alarm/lin1/event').map((m) => readEvent(m.payload));
     const state = () => {
@@ -102,7 +88,7 @@ if (unavailable) {
     const powerOn = async (boot: number) => {
       panel = LinPanel.start(lin.so, flash, display, server);
       await panel.line(/^hello$/, 'the control link');
-      for (const gpio of [32, 33, 27]) panel.pin(gpio, 0);
+      for (const gpio of linInputPins()) panel.pin(gpio, 0);
       panel.send('power');
       await panel.line(new RegExp(`^boot ${boot}$`), `boot ${boot}`);
       return panel;

@@ -6,6 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { sdkBin } from './sdk.ts';
+import { FileStorage } from '../../hosts/node/file-storage.ts';
+import { StateStore } from '../../src/store/state.ts';
+import { saveConfig } from '../../src/app.ts';
+import { firstBootConfig, validateConfig } from '../../src/config.ts';
 
 const live = new Set<ChildProcess>();
 process.once('exit', () => { for (const child of live) child.kill('SIGKILL'); });
@@ -156,3 +160,43 @@ export class LinPanel {
     this.socket?.destroy();
   }
 }
+
+export interface LinProvision {
+  brokerUrl: string;
+  controlPort: number;
+  /** User 1's remote key (base64url), for signed commands. */
+  remoteKey?: string;
+  /** N instant doors on zones 1..N, no PIR (default: the first-boot zones, a door and a PIR). */
+  doors?: number;
+  /** Exit and entry delays of armed_away (default 0: tests do not wait). */
+  delays?: number;
+}
+
+/** GPIOs for N simulated doors: any but the siren's (25); lin has no strapping rules. */
+const doorPins = Array.from({ length: 40 }, (_, g) => g).filter((g) => g !== 25);
+
+/**
+ * Writes a panel's config (and the control link's port) into `dir`, as the portal would have
+ * saved it: the lin build finds it there as its flash. Returns the config's panel id.
+ */
+export function provisionLin(dir: string, p: LinProvision): string {
+  const first = firstBootConfig('lin1', (n) => new Uint8Array(Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff)));
+  const raw = JSON.parse(JSON.stringify(first.config));
+  raw.broker.url = p.brokerUrl;
+  raw.alarm.zones[0].type = 'instant';
+  raw.alarm.timers = { armed_away: { exitDelay: p.delays ?? 0, entryDelay: p.delays ?? 0 } };
+  if (p.remoteKey) raw.remote = { 1: p.remoteKey };
+  if (p.doors !== undefined) {
+    raw.alarm.zones = Array.from({ length: p.doors }, (_, i) => ({ number: i + 1, name: `Door ${i + 1}`, type: 'instant' }));
+    raw.pins = { siren: raw.pins.siren, doors: raw.alarm.zones.map((z: { number: number }, i: number) => ({ zone: z.number, pin: doorPins[i], wiring: 'NC', pull: 'up' })), motion: [] };
+  }
+  const checked = validateConfig(raw);
+  if (!checked.ok) throw new Error(`lin config: ${checked.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
+  const storage = new FileStorage(dir);
+  saveConfig(new StateStore(storage), checked.config);
+  storage.replace('sim-control', new TextEncoder().encode(String(p.controlPort)));
+  return checked.config.panel.id;
+}
+
+/** The input pins a provisioned panel uses, to close them all before power-on. */
+export const linInputPins = (doors?: number): number[] => (doors === undefined ? [32, 33, 27] : doorPins.slice(0, doors));

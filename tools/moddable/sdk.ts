@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot, buildModdableLibs } from '../../tools/build.ts';
+import { repoRoot, buildModdableLibs } from '../build.ts';
 
 export const moddable = process.env.MODDABLE;
 export const sdkBin = moddable ? path.join(moddable, 'build/bin/lin/release') : '';
@@ -69,11 +69,14 @@ export async function linkEsp32(platform = 'esp32'): Promise<Esp32Link> {
   return { code: make.code, output: config.output + make.output, partition };
 }
 
-/** `mcconfig -m -p lin` (no -d): builds mc.so for mcsim. */
+/**
+ * `mcconfig -m -i -p lin` (no -d): an instrumented release build of mc.so for mcsim (-i turns
+ * on Moddable's Instrumentation, which the control link's `mem` reads).
+ */
 export async function buildLin(): Promise<Run & { so: string }> {
   await buildModdableLibs();
   const out = mkdtempSync(path.join(tmpdir(), 'mc-lin-'));
   mkdirSync(out, { recursive: true });
-  const result = await run(path.join(sdkBin, 'mcconfig'), ['-m', '-p', 'lin', '-o', out]);
-  return { ...result, so: path.join(out, 'bin/lin/mc/release/main/mc.so') };
+  const result = await run(path.join(sdkBin, 'mcconfig'), ['-m', '-i', '-p', 'lin', '-o', out]);
+  return { ...result, so: path.join(out, 'bin/lin/mc/instrument/main/mc.so') };
 }
