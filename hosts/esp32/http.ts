@@ -7,6 +7,9 @@
 //
 // - Headers reach the portal with lower-case names; repeated ones are joined with ", ".
 //   More than MAX_HEADER_BYTES of them drops the connection (the server closes on a throw).
+// - Before any body is read, the request must name one of the panel's own addresses in Host
+//   (421 otherwise: DNS rebinding) and a change must come from the portal's page (Origin, 403);
+//   src/portal/names.ts makes that check for every host. Only then is a body collected.
 // - A body is collected only when Content-Length says how long it is and that is at most
 //   MAX_BODY_BYTES; beyond that the answer is 413 without reading it, and a malformed
 //   length is 400. (Moddable's server refuses chunked request bodies itself.)
@@ -14,6 +17,8 @@
 //   one is streamed in the pieces the socket has room for, still with its Content-Length
 //   (Moddable writes a fixed body in one go and assumes it fits the socket's buffer).
 import { Server, type HTTPServerCallback } from "http";
+import { panelNames } from "./names";
+import { checkHead } from "../../src/portal/names";
 import { MAX_BODY_BYTES, type PortalHandler, type PortalRequest, type PortalResponse } from "../../src/portal/http";
 import { utf8 } from "../../src/text";
 
@@ -78,6 +83,11 @@ export function servePortal(handler: PortalHandler, options: { port: number; log
       case Server.headersComplete: {
         const x = exchanges.get(this);
         if (!x) return false;
+        const head = checkHead(x.method, x.headers, panelNames());
+        if (head) {
+          x.refusal = text(head.status, head.message);
+          return false; // the body is never read
+        }
         const length = x.headers["content-length"];
         if (length === undefined) return false;
         if (!/^\d{1,9}$/.test(length)) {

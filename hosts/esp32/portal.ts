@@ -5,6 +5,7 @@ import type { PanelConfig } from "../../src/config";
 import type { PortalHandler } from "../../src/portal/http";
 import { utf8 } from "../../src/text";
 import { createPortal as portalFor } from "../../src/portal/portal";
+import { panelNames } from "./names";
 
 export interface PortalContext {
   /** The running panel; undefined when the config on flash cannot be used (see `problems`). */
@@ -24,7 +25,7 @@ export type PortalFactory = (context: PortalContext) => PortalHandler;
 
 /** src/portal's handlers over the running panel; without one, a page that says why. */
 export const createPortal: PortalFactory = (context) => {
-  if (context.panel) return portalFor(context.panel, context.host, { pinRules: context.host.pinRules });
+  if (context.panel) return portalFor(context.panel, context.host, { pinRules: context.host.pinRules, names: panelNames });
   const text = ["This panel is NOT PROTECTING: its config cannot be used.", ...context.problems,
     "The portal needs a usable config; see the serial console and the README (Flashing an ESP32)."].join("\n");
   return () => ({ status: 503, headers: { "content-type": "text/plain; charset=utf-8" }, body: utf8(`${text}\n`) });

@@ -13,8 +13,11 @@ import { MAX_BODY_BYTES, type PortalHandler, type PortalRequest, type PortalResp
 import { applyForm, checkImport, configView } from './form';
 import { Sessions, type PortalSession } from './sessions';
 import { page, pageHeaders } from './page';
+import { checkHead } from './names';
 
 export interface PortalOptions {
+  /** The panel's own names and addresses (they may change, e.g. by DHCP): any other Host is answered 421. */
+  names: () => readonly string[];
   /** Minutes without a request before an installer session ends. Default 15. */
   sessionMinutes?: number;
   /** Installer sessions at once; a new login ends the oldest. Default 4. */
@@ -69,20 +72,6 @@ function cookie(headers: Record<string, string>, name: string): string | undefin
   return undefined;
 }
 
-/** "host:port" of an absolute http(s) URL, or undefined. */
-function hostOf(url: string | undefined): string | undefined {
-  const m = url === undefined ? null : /^https?:\/\/([^/?#]+)/i.exec(url);
-  return m ? m[1].toLowerCase() : undefined;
-}
-
-/** The request comes from a page of this portal: its Origin (or, lacking one, its Referer) names our Host. */
-function sameOrigin(headers: Record<string, string>): boolean {
-  const host = headers.host?.toLowerCase();
-  if (!host) return false;
-  if (headers.origin !== undefined) return hostOf(headers.origin) === host;
-  return hostOf(headers.referer) === host;
-}
-
 function parseJson(request: PortalRequest): unknown {
   if (request.body.byteLength > MAX_BODY_BYTES) throw refuse(413, `the request body is over ${MAX_BODY_BYTES} bytes`);
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
@@ -119,7 +108,7 @@ interface Route {
 
 /** The portal's HTTP handler over a running panel. */
 export function createPortal(
-  panel: Panel, host: Pick<Host, 'randomBytes' | 'clock' | 'log'>, options: PortalOptions = {},
+  panel: Panel, host: Pick<Host, 'randomBytes' | 'clock' | 'log'>, options: PortalOptions,
 ): PortalHandler {
   const sessions = new Sessions((n) => host.randomBytes(n), () => host.clock.uptime(), (options.sessionMinutes ?? 15) * 60_000, options.maxSessions ?? 4);
   // A browser-session cookie: the panel ends the session itself after the idle time (a
@@ -269,12 +258,14 @@ export function createPortal(
 
   return (request) => {
     try {
+      // Before anything else: a request for another name (DNS rebinding) learns nothing.
+      const head = checkHead(request.method, request.headers, options.names());
+      if (head) throw refuse(head.status, head.message);
       const path = typeof request.path === 'string' ? request.path.split('?')[0] : '';
       const route = Object.prototype.hasOwnProperty.call(routes, path) ? routes[path] : undefined;
       if (!route) throw refuse(404, `no such page: ${path.slice(0, 64)}`);
       if (!route.methods.includes(request.method)) throw refuse(405, `use ${route.methods.join(' or ')}`, '', { allow: route.methods.join(', ') });
       const changes = request.method !== 'GET';
-      if (changes && !sameOrigin(request.headers)) throw refuse(403, 'the request does not come from this portal (Origin)');
       const session = sessions.find(cookie(request.headers, COOKIE));
       if (!route.open && !session) throw refuse(401, 'log in with the installer code first');
       if (changes && session && path !== '/api/login') {

@@ -204,7 +204,7 @@ test('HTTP adapter: lower-case headers, bodies up to the limit, 413 and 400 befo
   const b = await run(t, { ...base, script: 'http exchanges' });
   const r = b.result;
   t.is(r.echo.status, 200);
-  t.deepEqual(r.echo.json.headers, { 'x-mixed-case': 'A', accept: 'text/html, application/json', 'content-length': '5' });
+  t.deepEqual(r.echo.json.headers, { host: '192.168.4.1', origin: 'http://192.168.4.1', 'x-mixed-case': 'A', accept: 'text/html, application/json', 'content-length': '5' });
   t.is(r.echo.json.body, '0102030405');
   t.deepEqual([r.echo.json.method, r.echo.json.path], ['POST', '/echo?x=1']);
   t.is(r.tooBig.status, 413);
@@ -219,6 +219,12 @@ test('HTTP adapter: lower-case headers, bodies up to the limit, 413 and 400 befo
   t.deepEqual(r.crlf.headers.filter(([n]: string[]) => n.startsWith('x-') || n === 'content-length'), [['x-good', 'yes'], ['content-length', '2']]);
   t.is(r.thrown.status, 500);
   t.is(r.headerBomb.dropped, 'request headers too large');
+  const misdirected = 'this panel answers only to its own names and addresses (192.168.4.1)\n';
+  const foreignOrigin = 'the request does not come from this portal (Origin)\n';
+  t.deepEqual(r.refused, [
+    [421, false, misdirected], [421, false, misdirected], [421, false, misdirected], [421, false, misdirected],
+    [403, false, foreignOrigin], [403, false, foreignOrigin],
+  ], 'another Host is 421 and a change from another origin 403, both before any body is read');
   t.is(r.after, 'setup', 'the server still answers after all that');
   t.deepEqual(r.serial, ['portal: header "x-evil" dropped: it holds a line break', 'portal: GET /throw failed: a bug in a handler']);
 });

@@ -14,7 +14,7 @@ function boot() {
   const first = firstBootConfig('xs1', (n) => host.randomBytes(n));
   const panel = host.open(first.config);
   host.runTo(panel, 1000);
-  return { host, first, panel, handler: createPortal(panel, host) };
+  return { host, first, panel, handler: createPortal(panel, host, { names: () => ['192.168.4.1'] }) };
 }
 
 function req(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): PortalRequest {

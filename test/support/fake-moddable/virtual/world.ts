@@ -56,6 +56,8 @@ export interface HttpResult {
   framing?: 'length' | 'chunked' | 'none';
   /** Socket writes it took. */
   writes: number;
+  /** The server asked for the request body (headersComplete did not answer false). */
+  bodyRead?: boolean;
 }
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? '0' : '') + b.toString(16)).join('');
@@ -307,6 +309,7 @@ export class World {
     const out: Uint8Array[] = [];
     let writes = 0;
     let used = 0;
+    let bodyRead = false;
     const write = (bytes: Uint8Array) => {
       if (used + bytes.length > SEND_BUFFER) throw new Error('would block'); // lwIP refuses what does not fit
       used += bytes.length;
@@ -328,6 +331,7 @@ export class World {
       }
       const take = call(4);
       if (take === false) total = undefined;
+      bodyRead = total !== undefined;
       if (total !== undefined) {
         const body = request.body ?? new Uint8Array(0);
         if (body.length < total) return { dropped: 'request body incomplete: the server still waits', headers: [], body: new Uint8Array(0), writes };
@@ -378,7 +382,7 @@ export class World {
       try { call(-1); } catch { /* closing anyway */ }
       return { dropped: (err as Error).message, headers: [], body: new Uint8Array(0), writes };
     }
-    return parseResponse(concat(out), writes);
+    return { ...parseResponse(concat(out), writes), bodyRead };
   }
 
   // ---- the report -----------------------------------------------------------------------------
