@@ -303,7 +303,8 @@ export class Panel {
   /**
    * log_export: the whole log, hash chain and all, in numbered chunks on `{p}/{id}/log` that fit
    * the broker's packet size (QoS 1, not retained), then a reply with the chunk count. Masters and
-   * users may export; arm-only users may not, and the lockout applies as to every command.
+   * users may export; arm-only users may not. A signed command carries no code: the wrong-code
+   * lockout does not apply to it.
    */
   private exportByCommand(id: number, number: number): void {
     const session = this.session;
@@ -315,7 +316,6 @@ export class Panel {
     const user = this.settings.users.find((u) => u.number === number);
     if (!user) return refuse('unknown_user');
     if (user.role === 'arm-only') return refuse('not_permitted', 'arm-only users may not export the log');
-    if (this.snapshot().lockout > 0) return refuse('locked_out');
     const topic = topicsFor(this.cfg.broker.prefix, this.cfg.panel.id).log;
     let chunks: Uint8Array[];
     try {

@@ -35,6 +35,8 @@ interface Exchange {
   headers: Record<string, string>;
   headerBytes: number;
   body: Uint8Array;
+  /** The peer's address, for the portal's per-client limit on code entries. */
+  client?: string;
   /** Set when the request is refused before the portal sees it. */
   refusal?: PortalResponse;
   /** The body being streamed, and how much of it is sent. */
@@ -68,7 +70,7 @@ export function servePortal(handler: PortalHandler, options: { port: number; log
   server.callback = function (this: object, message: Message, value?: unknown, etc?: unknown): Reply {
     switch (message) {
       case Server.status:
-        exchanges.set(this, { method: String(etc), path: String(value), headers: {}, headerBytes: 0, body: new Uint8Array(0) });
+        exchanges.set(this, { method: String(etc), path: String(value), headers: {}, headerBytes: 0, body: new Uint8Array(0), client: peer(this) });
         return;
       case Server.header: {
         const x = exchanges.get(this);
@@ -130,9 +132,20 @@ export function servePortal(handler: PortalHandler, options: { port: number; log
   return { close: () => server.close() };
 }
 
+/** The peer's IP address from the exchange's socket (Moddable's socket.get("REMOTE_IP")), if it tells. */
+function peer(exchange: object): string | undefined {
+  try {
+    const socket = (exchange as { socket?: { get?(what: string): unknown } }).socket;
+    const address = socket?.get?.("REMOTE_IP");
+    return typeof address === "string" && address ? address : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The portal's answer; a handler that throws is a 500 (and a line on the console), never a crash. */
 function call(handler: PortalHandler, x: Exchange, log: (line: string) => void): PortalResponse {
-  const request: PortalRequest = { method: x.method, path: x.path, headers: x.headers, body: x.body };
+  const request: PortalRequest = { method: x.method, path: x.path, headers: x.headers, body: x.body, client: x.client };
   try {
     return handler(request);
   } catch (err) {

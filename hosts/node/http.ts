@@ -16,7 +16,8 @@ export function toPortalRequest(req: http.IncomingMessage, maxBody: number = MAX
     if (value === undefined) continue;
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
-  const request = (body: Uint8Array): PortalRequest => ({ method: req.method ?? 'GET', path: req.url ?? '/', headers, body });
+  const client = req.socket.remoteAddress;
+  const request = (body: Uint8Array): PortalRequest => ({ method: req.method ?? 'GET', path: req.url ?? '/', headers, body, ...(client ? { client } : {}) });
 
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -8,6 +8,8 @@ export interface PortalRequest {
   /** Header names in lower case. */
   headers: Record<string, string>;
   body: Uint8Array;
+  /** The peer's network address, for per-client limits; undefined when the host cannot tell (all such share one). */
+  client?: string;
 }
 
 export interface PortalResponse {

@@ -14,6 +14,7 @@ import { applyForm, checkImport, configView } from './form';
 import { Sessions, type PortalSession } from './sessions';
 import { page, pageHeaders } from './page';
 import { checkHead } from './names';
+import { CodeThrottle } from './throttle';
 
 export interface PortalOptions {
   /** The panel's own names and addresses (they may change, e.g. by DHCP): any other Host is answered 421. */
@@ -116,6 +117,21 @@ export function createPortal(
   const cookieOut = (value: string, end?: boolean) =>
     `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict${end ? '; Max-Age=0' : ''}`;
 
+  // Wrong codes per client: one device guessing is slowed down before it can lock everyone out.
+  const throttle = new CodeThrottle(() => host.clock.uptime());
+  const clientOf = (request: PortalRequest) => (typeof request.client === 'string' && request.client ? request.client : '?');
+  /** Refuses a code entry (429) while this client must wait. */
+  const admitCode = (client: string) => {
+    const wait = Math.ceil(throttle.wait(client) / 1000);
+    if (wait > 0) throw refuse(429, `Too many wrong codes from this device: try again in ${wait} s.`, 'code', { wait });
+  };
+  /** Counts the outcome of a code entry for its client; `lockedBefore`: the panel was locked already. */
+  const countCode = (client: string, result: { ok: boolean; reason?: string }, lockedBefore: boolean) => {
+    if (result.ok) return throttle.right(client);
+    if (result.reason === 'bad_code' || (result.reason === 'locked_out' && !lockedBefore)) return throttle.wrong(client);
+    if (result.reason !== 'locked_out' && result.reason !== 'invalid_input' && result.reason !== 'unknown_user') throttle.right(client); // the code matched
+  };
+
   const keypadState = () => {
     const s = panel.snapshot();
     const state: Obj = { mode: s.mode, lockout: s.lockout, siren: s.siren };
@@ -147,7 +163,11 @@ export function createPortal(
         const body = parseJson(request);
         const code = isObj(body) ? body.code : undefined;
         if (typeof code !== 'string' || code.length > 16) throw refuse(400, 'the installer code is required (digits)', 'code');
+        const client = clientOf(request);
+        admitCode(client);
+        const lockedBefore = panel.snapshot().lockout > 0;
         const result = panel.installerLogin(code);
+        countCode(client, result, lockedBefore);
         if (!result.ok) {
           host.log(`portal: installer login refused (${result.reason})`);
           const lockout = panel.snapshot().lockout;
@@ -177,7 +197,11 @@ export function createPortal(
         if (typeof body.code !== 'string' || !/^[0-9]{1,12}$/.test(body.code)) errors.push({ field: 'code', message: 'type the code (digits)' });
         if (body.force !== undefined && typeof body.force !== 'boolean') errors.push({ field: 'force', message: 'must be true or false' });
         if (errors.length) throw new Refusal(400, errors);
+        const client = clientOf(request);
+        admitCode(client);
+        const lockedBefore = panel.snapshot().lockout > 0;
         const result = panel.keypad(body.action as KeypadAction, body.code as string, { force: body.force === true });
+        countCode(client, result, lockedBefore);
         if (result.ok) return reply(200, { ok: true, state: keypadState() });
         const zones = result.zones?.length ? ` (zone ${result.zones.join(', ')})` : '';
         return reply(200, { ok: false, reason: result.reason, message: reasons[result.reason] + zones, zones: result.zones, state: keypadState() });

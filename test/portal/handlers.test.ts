@@ -124,7 +124,8 @@ test('wrong installer codes count toward the panel lockout: the 10th locks every
   const { handler, panel, host, first } = simPortal();
   const wrong = first.installerCode === '000000' ? '111111' : '000000';
   const statuses: number[] = [];
-  for (let i = 0; i < 10; i++) statuses.push(handler(req('POST', '/api/login', { code: wrong })).status);
+  // From ten devices: one alone is held back after 3 (the per-client limit, tested below).
+  for (let i = 0; i < 10; i++) statuses.push(handler({ ...req('POST', '/api/login', { code: wrong }), client: `10.0.0.${i}` }).status);
   t.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 401, 401, 401, 429]);
   t.true(panel.events().some((e) => e.code === 461 && e.q === 1), '461 reported');
   const locked = handler(req('POST', '/api/login', { code: first.installerCode }));
@@ -139,8 +140,10 @@ test('wrong installer codes count toward the panel lockout: the 10th locks every
 test('keypad wrong codes lock the installer login too', (t) => {
   const { handler, first } = simPortal();
   const wrong = first.masterCode === '0000' ? '1111' : '0000';
-  for (let i = 0; i < 10; i++) handler(req('POST', '/api/keypad', { action: 'disarm', code: wrong }));
-  t.is(handler(req('POST', '/api/login', { code: first.installerCode })).status, 429);
+  for (let i = 0; i < 10; i++) handler({ ...req('POST', '/api/keypad', { action: 'disarm', code: wrong }), client: `10.0.0.${i}` });
+  const login = handler({ ...req('POST', '/api/login', { code: first.installerCode }), client: '10.0.0.99' });
+  t.is(login.status, 429);
+  t.is(json(login).lockout, 90, 'the panel-wide lockout, not a per-client wait');
 });
 
 test('save: the broker and a zone change, the panel applies them (306) and they are on flash', (t) => {
@@ -373,8 +376,8 @@ test('keypad: arms and disarms with a user code and no login; bad input is 400 a
   for (const body of [{ action: 'explode', code: '1234' }, { action: 'disarm', code: 1234 }, { action: 'disarm', code: '12ab' }, { action: 'disarm' }, 'nope']) {
     t.is(handler(req('POST', '/api/keypad', body)).status, 400, JSON.stringify(body));
   }
-  // Only the one wrong code counted: nine more lock.
-  for (let i = 0; i < 9; i++) handler(req('POST', '/api/keypad', { action: 'disarm', code: '99999999' }));
+  // Only the one wrong code counted: nine more (from other devices) lock.
+  for (let i = 0; i < 9; i++) handler({ ...req('POST', '/api/keypad', { action: 'disarm', code: '99999999' }), client: `10.0.0.${i}` });
   t.is(panel.snapshot().lockout, 90);
   t.is(json(handler(req('GET', '/api/keypad'))).lockout, 90);
 });

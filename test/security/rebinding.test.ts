@@ -75,6 +75,6 @@ test('a page on another name, rebound to the panel, cannot read the mode nor typ
   // The panel's own name still works, in the same browser.
   const own = await context.newPage();
   await own.goto(served.url);
-  const mode = await own.evaluate(async () => (await (await fetch('/api/keypad')).json()).mode);
+  const mode = await own.evaluate(async () => ((await (await fetch("/api/keypad")).json()) as { mode: string }).mode);
   t.is(mode, 'armed_away');
 });
