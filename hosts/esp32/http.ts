@@ -11,18 +11,27 @@
 //   (421 otherwise: DNS rebinding) and a change must come from the portal's page (Origin, 403);
 //   src/portal/names.ts makes that check for every host. Only then is a body collected.
 // - A body is collected only when Content-Length says how long it is and that is at most
-//   MAX_BODY_BYTES; beyond that the answer is 413 without reading it, and a malformed
-//   length is 400. (Moddable's server refuses chunked request bodies itself.)
+//   the path's limit (bodyLimit: MAX_BODY_BYTES for a config save or import, SMALL_BODY_BYTES
+//   otherwise); beyond that the answer is 413 without reading it, and a malformed length is
+//   400. (Moddable's server refuses chunked request bodies itself.)
+// - At most MAX_CONNECTIONS at once (a new one past that is closed at once), and each must
+//   deliver its whole request within REQUEST_TIMEOUT_MS of connecting, or it is closed: a
+//   client that opens sockets and sends nothing cannot hold the panel's few sockets.
 // - A response body of up to ONE_SHOT_BYTES goes out in one write with its length; a larger
 //   one is streamed in the pieces the socket has room for, still with its Content-Length
 //   (Moddable writes a fixed body in one go and assumes it fits the socket's buffer).
 import { Server, type HTTPServerCallback } from "http";
+import Timer from "timer";
 import { panelNames } from "./names";
 import { checkHead } from "../../src/portal/names";
-import { MAX_BODY_BYTES, type PortalHandler, type PortalRequest, type PortalResponse } from "../../src/portal/http";
+import { bodyLimit, type PortalHandler, type PortalRequest, type PortalResponse } from "../../src/portal/http";
 import { utf8 } from "../../src/text";
 
 export const MAX_HEADER_BYTES = 8 * 1024;
+/** Connections at once: lwIP on the ESP32 has 16 sockets for everything (the broker's included). */
+export const MAX_CONNECTIONS = 4;
+/** From connecting to the last byte of the request (headers and body). */
+export const REQUEST_TIMEOUT_MS = 10_000;
 /** Well under lwIP's TCP send buffer on the ESP32 (5,744 bytes by default), status line and headers included. */
 export const ONE_SHOT_BYTES = 1024;
 
@@ -41,6 +50,25 @@ interface Exchange {
   refusal?: PortalResponse;
   /** The body being streamed, and how much of it is sent. */
   streaming?: { bytes: Uint8Array; sent: number };
+  /** Closes the connection if the request is not whole in time. */
+  timer?: Timer;
+}
+
+/** What the server's exchange (Moddable's Request) offers: its server's list of connections, and close(). */
+interface Connection {
+  server?: { connections?: object[] };
+  close?(): void;
+}
+
+/** Closes a connection the server will not hear from again, and takes it off the server's list. */
+function drop(exchange: object): void {
+  const c = exchange as Connection;
+  const list = c.server?.connections;
+  const i = list ? list.indexOf(exchange) : -1;
+  if (i >= 0) list!.splice(i, 1);
+  try {
+    c.close?.();
+  } catch { /* closed already */ }
 }
 
 type Message = number;
@@ -67,11 +95,40 @@ export function servePortal(handler: PortalHandler, options: { port: number; log
   const server = new Server({ port: options.port });
 
   // The typings leave out one reply the server takes: the ArrayBuffer constructor, "collect the body for me".
+  const fresh = (): Exchange => ({ method: "GET", path: "/", headers: {}, headerBytes: 0, body: new Uint8Array(0) });
+  const stopTimer = (x: Exchange | undefined) => {
+    if (x?.timer !== undefined) Timer.clear(x.timer);
+    if (x) x.timer = undefined;
+  };
+  let refused = 0;
+
+  // The typings leave out one reply the server takes: the ArrayBuffer constructor, "collect the body for me".
   server.callback = function (this: object, message: Message, value?: unknown, etc?: unknown): Reply {
     switch (message) {
-      case Server.status:
-        exchanges.set(this, { method: String(etc), path: String(value), headers: {}, headerBytes: 0, body: new Uint8Array(0), client: peer(this) });
+      case Server.connection: {
+        const open = (this as Connection).server?.connections?.length ?? 0;
+        if (open > MAX_CONNECTIONS) {
+          if (refused++ % 100 === 0) options.log(`portal: over ${MAX_CONNECTIONS} connections at once: new ones closed (${refused} so far)`);
+          drop(this);
+          return;
+        }
+        const x = fresh();
+        x.timer = Timer.set(() => {
+          x.timer = undefined;
+          exchanges.delete(this);
+          drop(this);
+        }, REQUEST_TIMEOUT_MS);
+        exchanges.set(this, x);
         return;
+      }
+      case Server.status: {
+        const x = exchanges.get(this) ?? fresh();
+        x.method = String(etc);
+        x.path = String(value);
+        x.client = peer(this);
+        exchanges.set(this, x);
+        return;
+      }
       case Server.header: {
         const x = exchanges.get(this);
         if (!x) return;
@@ -97,8 +154,9 @@ export function servePortal(handler: PortalHandler, options: { port: number; log
           return false;
         }
         const n = Number(length);
-        if (n > MAX_BODY_BYTES) {
-          x.refusal = text(413, `the body is ${n} bytes; at most ${MAX_BODY_BYTES} are accepted`);
+        const limit = bodyLimit(x.path);
+        if (n > limit) {
+          x.refusal = text(413, `the body is ${n} bytes; at most ${limit} are accepted`);
           return false; // not read: the answer goes out and the connection closes
         }
         return n > 0 ? ArrayBuffer : false;
@@ -110,6 +168,7 @@ export function servePortal(handler: PortalHandler, options: { port: number; log
       }
       case Server.prepareResponse: {
         const x = exchanges.get(this);
+        stopTimer(x); // the request is whole
         if (!x) return { status: 500, body: buffer(utf8("no request\n")) };
         return respond(x, x.refusal ?? call(handler, x, options.log), options.log);
       }
@@ -124,6 +183,7 @@ export function servePortal(handler: PortalHandler, options: { port: number; log
       }
       case Server.responseComplete:
       case Server.error:
+        stopTimer(exchanges.get(this));
         exchanges.delete(this);
         return;
     }

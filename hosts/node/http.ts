@@ -87,6 +87,9 @@ export function servePortal(
     if (request.body.byteLength > maxBody) res.setHeader('connection', 'close'); // the unread rest is not drained
     sendPortalResponse(res, response);
   });
+  // As on the ESP32: a client that connects and dawdles is cut off (the whole request within 10 s).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 10_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

@@ -9,7 +9,7 @@ import { sameHash, type FieldError } from '../core/settings';
 import type { KeypadAction, Reason } from '../core/io';
 import { encodeKey } from '../uplink/keys';
 import { fromUtf8, utf8 } from '../text';
-import { MAX_BODY_BYTES, type PortalHandler, type PortalRequest, type PortalResponse } from './http';
+import { bodyLimit, type PortalHandler, type PortalRequest, type PortalResponse } from './http';
 import { applyForm, checkImport, configView } from './form';
 import { Sessions, type PortalSession } from './sessions';
 import { page, pageHeaders } from './page';
@@ -23,6 +23,8 @@ export interface PortalOptions {
   sessionMinutes?: number;
   /** Installer sessions at once; a new login ends the oldest. Default 4. */
   maxSessions?: number;
+  /** Hours a session lasts at most, even while the page polls. Default 12. */
+  sessionHours?: number;
   /** The host's extra pin rules (the ESP32's strapping pins), checked before a save. */
   pinRules?: (pins: PanelConfig['pins']) => string[];
 }
@@ -74,7 +76,8 @@ function cookie(headers: Record<string, string>, name: string): string | undefin
 }
 
 function parseJson(request: PortalRequest): unknown {
-  if (request.body.byteLength > MAX_BODY_BYTES) throw refuse(413, `the request body is over ${MAX_BODY_BYTES} bytes`);
+  const limit = bodyLimit(request.path);
+  if (request.body.byteLength > limit) throw refuse(413, `the request body is over ${limit} bytes`);
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') throw refuse(415, 'send the body as application/json');
   let text: string;
@@ -111,7 +114,7 @@ interface Route {
 export function createPortal(
   panel: Panel, host: Pick<Host, 'randomBytes' | 'clock' | 'log'>, options: PortalOptions,
 ): PortalHandler {
-  const sessions = new Sessions((n) => host.randomBytes(n), () => host.clock.uptime(), (options.sessionMinutes ?? 15) * 60_000, options.maxSessions ?? 4);
+  const sessions = new Sessions((n) => host.randomBytes(n), () => host.clock.uptime(), (options.sessionMinutes ?? 15) * 60_000, options.maxSessions ?? 4, (options.sessionHours ?? 12) * 3_600_000);
   // A browser-session cookie: the panel ends the session itself after the idle time (a
   // Max-Age would log an installer out mid-work, counted from the login).
   const cookieOut = (value: string, end?: boolean) =>
@@ -150,6 +153,13 @@ export function createPortal(
       throw refuse(500, `the panel could not apply the config: ${(err as Error).message}`);
     }
     host.log(`portal: ${what}`);
+  };
+
+  /** Ends every installer session (this one too): whoever held one must log in with the code now in force. */
+  const endAll = (value: object, why: string) => {
+    sessions.closeAll();
+    host.log(`portal: every installer session ended (${why})`);
+    return reply(200, { ...value, loggedOut: true }, { 'set-cookie': cookieOut('', true) });
   };
 
   const routes: Record<string, Route> = {
@@ -223,9 +233,11 @@ export function createPortal(
       run: (request) => {
         if (request.method === 'GET') return reply(200, configView(panel.config()));
         const form = parseJson(request);
+        const before = panel.config().installer.codeHash;
         const result = applyForm(panel.config(), form, (n) => host.randomBytes(n), options.pinRules);
         if (!result.ok) throw new Refusal(400, result.errors);
         save(result.config, 'config saved');
+        if (result.config.installer.codeHash !== before) return endAll(configView(panel.config()), 'the installer code changed');
         return reply(200, configView(panel.config()));
       },
     },
@@ -242,7 +254,7 @@ export function createPortal(
         const result = checkImport(parseJson(request), options.pinRules);
         if (!result.ok) throw new Refusal(400, result.errors);
         save(result.config, 'config imported');
-        return reply(200, configView(panel.config()));
+        return endAll(configView(panel.config()), 'a config was imported');
       },
     },
     '/api/remote-key': {

@@ -149,9 +149,9 @@ export const scripts: Record<string, Script> = {
       body: Uint8Array.of(1, 2, 3, 4, 5),
     });
     const big = 40_000;
-    const tooBig = world.http({ method: 'POST', path: '/echo', headers: [...own(world), ['Content-Length', String(big)]], body: new Uint8Array(big) });
+    const tooBig = world.http({ method: 'POST', path: '/api/config/import?echo', headers: [...own(world), ['Content-Length', String(big)]], body: new Uint8Array(big) });
     const badLength = world.http({ method: 'POST', path: '/echo', headers: [...own(world), ['Content-Length', '12abc']], body: new Uint8Array(12) });
-    const atLimit = world.http({ method: 'POST', path: '/echo', headers: [...own(world), ['Content-Length', String(32 * 1024)]], body: new Uint8Array(32 * 1024).fill(7) });
+    const atLimit = world.http({ method: 'POST', path: '/api/config/import?echo', headers: [...own(world), ['Content-Length', String(32 * 1024)]], body: new Uint8Array(32 * 1024).fill(7) });
     const small = get(world, '/big?n=100');
     const large = get(world, '/big?n=20000');
     const crlf = get(world, '/crlf');
@@ -178,6 +178,28 @@ export const scripts: Record<string, Script> = {
       headerBomb: summary(headerBomb),
       refused: [foreign, foreignBig, foreignGet, noHost, noOrigin, otherOrigin].map((r) => [r.status, r.bodyRead, text(r)]),
       after: state(world).mode,
+      serial: world.serial.filter((l) => l.startsWith('portal:')),
+    };
+  },
+
+  /** Clients that connect and send nothing: a cap on connections, and a timeout on each request. */
+  'slow clients'(world) {
+    world.advance(1 * s);
+    const held = Array.from({ length: 6 }, () => world.httpHold({ headers: [['Host', address(world)]] }));
+    const atOnce = held.map((h) => h.closed());
+    const whileHeld = get(world, '/state'); // one more connection: over the cap
+    world.advance(9 * s);
+    const after9s = held.map((h) => h.closed());
+    world.advance(1 * s + 1);
+    const after10s = held.map((h) => h.closed());
+    const afterwards = get(world, '/state');
+    // Body limits by path: a small one for a code, a whole config for an import.
+    const big = (path: string, n: number) => world.http({ method: 'POST', path, headers: [...own(world), ['Content-Length', String(n)]], body: new Uint8Array(n) });
+    const keypadBig = big('/api/keypad', 2048);
+    const importBig = big('/api/config/import', 20_000);
+    return {
+      atOnce, whileHeld: whileHeld.status ?? whileHeld.dropped, after9s, after10s, afterwards: afterwards.status,
+      keypadBig: [keypadBig.status, keypadBig.bodyRead, text(keypadBig)], importBig: [importBig.status, importBig.bodyRead],
       serial: world.serial.filter((l) => l.startsWith('portal:')),
     };
   },

@@ -290,6 +290,9 @@ test.serial('users, a remote key shown once, log and config export, and an impor
   await settled(page, '#ir', 'Importing…');
   t.is(await page.textContent('#ir'), 'Imported and applied.');
   t.is(panel.config().panel.name, 'Imported panel');
+  await page.waitForEvent('load'); // an import ends every session: back to the login
+  t.true(await page.isVisible('#login'));
+  await logIn(page, first.installerCode);
   writeFileSync(cfgFile, '{"v":1,');
   await page.setInputFiles('#im', cfgFile);
   await settled(page, '#ir', 'Importing…');

@@ -339,11 +339,13 @@ test('config export is the whole config (secrets too) and imports back; a bad im
   changed.panel.name = 'Restored';
   t.is(handler(req('POST', '/api/config/import', changed, s.headers)).status, 200);
   t.is(panel.config().panel.name, 'Restored');
+  t.is(handler(req('GET', '/api/status', undefined, s.headers)).status, 401, 'the import ended the session');
+  const s2 = login(handler, first.installerCode);
   const before = fingerprint(host.storage);
   const broken = structuredClone(doc);
   broken.alarm.users = [];
   broken.extra = 1;
-  const r = handler(req('POST', '/api/config/import', broken, s.headers));
+  const r = handler(req('POST', '/api/config/import', broken, s2.headers));
   t.is(r.status, 400);
   t.deepEqual(fields(r).sort(), ['alarm.users', 'extra']);
   t.is(fingerprint(host.storage), before);
