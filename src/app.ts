@@ -26,6 +26,7 @@ import { topicsFor } from './uplink/topics';
 import { discoveryConfigs, discoveryPayload, haState, haTopics, haZoneState, parseHaCommand, type HaPanel } from './uplink/homeassistant';
 import { decodeKey } from './uplink/keys';
 import { fromUtf8, utf8 } from './text';
+import { LogTally } from './tally';
 import { openDrivers, type Drivers, type PinConfig } from '../drivers/config';
 import type { PinFactory } from '../drivers/pin';
 import { earliest } from '../drivers/input';
@@ -55,6 +56,8 @@ export interface PanelOptions {
 
 export interface PanelStatus {
   boot: number;
+  /** Commands dropped since boot because their queue was full: signed commands, Home Assistant's. */
+  dropped: { commands: number; homeAssistant: number };
   snapshot: Snapshot;
   uplink: SessionInfo | undefined;
   outbox: number;
@@ -63,6 +66,14 @@ export interface PanelStatus {
 }
 
 const HOUR = 3_600_000;
+/**
+ * Commands from the broker waiting for `service()`, at most (each queue: signed commands, Home
+ * Assistant's); more are dropped and counted. A broker can send any number: the panel must not
+ * queue them without bound, nor spend a whole `service()` on them (each signed one is an HMAC).
+ */
+const MAX_QUEUED_COMMANDS = 16;
+/** Commands of each queue handled per `service()`; the rest wait for the next one. */
+const COMMANDS_PER_SERVICE = 4;
 const json = (value: unknown) => utf8(JSON.stringify(value));
 const unjson = (bytes: Uint8Array): unknown => JSON.parse(fromUtf8(bytes));
 
@@ -77,6 +88,9 @@ export class Panel {
   /** What Home Assistant was last sent on this link: only changes go out again. */
   private haSent: { state?: string; zones: Map<number, boolean> } = { zones: new Map() };
   private readonly listeners = new Set<(event: PanelEvent) => void>();
+  private readonly dropped = { commands: 0, homeAssistant: 0 };
+  /** Repeated refusals and drops: one line a minute with the count. */
+  private readonly tally: LogTally;
   private counters: Record<string, number>;
   private nextTestReport: number | undefined;
   private overflowing = false;
@@ -92,6 +106,7 @@ export class Panel {
     private readonly options: Required<PanelOptions>,
   ) {
     this.settings = cfg.alarm;
+    this.tally = new LogTally((line) => host.log(line), () => host.clock.uptime());
     this.counters = this.load('counters', {}) as Record<string, number>;
     this.state = this.restoreState();
   }
@@ -176,11 +191,8 @@ export class Panel {
       connect: this.host.connect,
       outbox: this.journal.outbox,
       random: this.host.random,
-      onCommand: (bytes) => { this.commands.push(bytes); this.host.wake(); },
-      onMessage: (_topic, bytes) => {
-        if (this.haCommands.length < 16) this.haCommands.push(bytes); // a flood is dropped, not queued without bound
-        this.host.wake();
-      },
+      onCommand: (bytes) => this.enqueue(this.commands, bytes, 'commands'),
+      onMessage: (_topic, bytes) => this.enqueue(this.haCommands, bytes, 'homeAssistant'),
       onStatus: (up, reason) => {
         this.host.log(`uplink: ${up ? 'connected' : `down (${reason})`}`);
         if (reason === 'stopped') return; // our own close or reconfigure: no uplink trouble (350)
@@ -253,6 +265,18 @@ export class Panel {
     else this.drivers.siren.stop(now);
   }
 
+  /** A command from the broker into its queue, or dropped (and counted) when the queue is full. */
+  private enqueue(queue: Uint8Array[], bytes: Uint8Array, which: 'commands' | 'homeAssistant'): void {
+    if (queue.length >= MAX_QUEUED_COMMANDS) {
+      this.dropped[which]++;
+      const what = which === 'commands' ? 'commands' : 'Home Assistant commands';
+      this.tally.note(`${what} dropped (queue full)`, `${what}: one dropped, ${MAX_QUEUED_COMMANDS} already waiting`);
+      return;
+    }
+    queue.push(bytes);
+    this.host.wake();
+  }
+
   /** Runs everything due: driver debounce, core deadlines, commands, the uplink, test reports. */
   service(): void {
     const now = this.host.clock.uptime();
@@ -265,13 +289,17 @@ export class Panel {
     }
     this.session?.tick(now);
     // Commands arrive inside the session's tick; they run after it, so nothing re-enters it.
-    for (let bytes = this.commands.shift(); bytes; bytes = this.commands.shift()) this.command(bytes);
-    for (let bytes = this.haCommands.shift(); bytes; bytes = this.haCommands.shift()) this.haCommand(bytes);
+    // A few per call: the alarm path (pins, deadlines) never waits behind a flood.
+    for (let n = 0; n < COMMANDS_PER_SERVICE && this.commands.length > 0; n++) this.command(this.commands.shift()!);
+    for (let n = 0; n < COMMANDS_PER_SERVICE && this.haCommands.length > 0; n++) this.haCommand(this.haCommands.shift()!);
     this.session?.tick(this.host.clock.uptime());
+    this.tally.flush();
+    if (this.commands.length > 0 || this.haCommands.length > 0) this.host.wake();
   }
 
   /** When `service()` is due next (uptime ms). */
   nextDeadline(): number | undefined {
+    if (this.commands.length > 0 || this.haCommands.length > 0) return this.host.clock.uptime();
     return earliest(this.drivers?.nextDeadline(), core.nextDeadline(this.state), this.session?.nextDeadline(), this.nextTestReport);
   }
 
@@ -285,7 +313,7 @@ export class Panel {
       now: this.host.clock.wallTime(),
     });
     if (!auth.ok) {
-      this.host.log(`command refused: ${auth.reason}${auth.detail ? ` (${auth.detail})` : ''}`);
+      this.tally.note(`commands refused (${auth.reason})`, `command refused: ${auth.reason}${auth.detail ? ` (${auth.detail})` : ''}`);
       this.session?.reply(encodeReply(refusalReply(auth)));
       return;
     }
@@ -412,7 +440,7 @@ export class Panel {
 
   status(): PanelStatus {
     return {
-      boot: this.boot, snapshot: this.snapshot(), uplink: this.session?.info(), outbox: this.journal.outbox.size(),
+      boot: this.boot, dropped: { ...this.dropped }, snapshot: this.snapshot(), uplink: this.session?.info(), outbox: this.journal.outbox.size(),
       lastSeq: this.journal.lastSeq(), recovery: this.recovery,
     };
   }
