@@ -10,7 +10,7 @@ import type { KeypadAction, Reason } from '../core/io';
 import { encodeKey } from '../uplink/keys';
 import { fromUtf8, utf8 } from '../text';
 import { bodyLimit, type PortalHandler, type PortalRequest, type PortalResponse } from './http';
-import { applyForm, checkImport, configView } from './form';
+import { applyForm, checkImport, configView, exportDocument, importDocument } from './form';
 import { Sessions, type PortalSession } from './sessions';
 import { page, pageHeaders } from './page';
 import { checkHead } from './names';
@@ -244,14 +244,14 @@ export function createPortal(
     '/api/config/export': {
       methods: ['GET'],
       run: () => {
-        host.log('portal: config exported');
-        return download(utf8(JSON.stringify(panel.config(), null, 2)), 'application/json; charset=utf-8', `${panel.config().panel.id}-config.json`);
+        host.log('portal: config exported (secrets left out)');
+        return download(utf8(JSON.stringify(exportDocument(panel.config()), null, 2)), 'application/json; charset=utf-8', `${panel.config().panel.id}-config.json`);
       },
     },
     '/api/config/import': {
       methods: ['POST'],
       run: (request) => {
-        const result = checkImport(parseJson(request), options.pinRules);
+        const result = importDocument(panel.config(), parseJson(request), (n) => host.randomBytes(n), options.pinRules);
         if (!result.ok) throw new Refusal(400, result.errors);
         save(result.config, 'config imported');
         return endAll(configView(panel.config()), 'a config was imported');
