@@ -7,7 +7,7 @@ import type { Host, Panel } from '../app';
 import type { PanelConfig } from '../config';
 import { sameHash, type FieldError } from '../core/settings';
 import type { KeypadAction, Reason } from '../core/io';
-import { encodeKey } from '../uplink/keys';
+import { decodeKey, encodeKey } from '../uplink/keys';
 import { fromUtf8, utf8 } from '../text';
 import { bodyLimit, type PortalHandler, type PortalRequest, type PortalResponse } from './http';
 import { applyForm, checkImport, configView, exportDocument, importDocument } from './form';
@@ -266,15 +266,23 @@ export function createPortal(
           throw refuse(400, 'no such user: save a new user before giving it a key', 'user');
         }
         if (body.revoke !== undefined && body.revoke !== true) throw refuse(400, 'must be true or left out', 'revoke');
+        // A key made elsewhere (`monitor keygen`): entered here, never sent back.
+        const entered = body.key;
+        if (entered !== undefined && (typeof entered !== 'string' || decodeKey(entered.trim()) === undefined)) {
+          throw refuse(400, 'a key as `monitor keygen` prints it: 43 characters of base64url (A–Z, a–z, 0–9, - and _)', 'key');
+        }
+        if (entered !== undefined && body.revoke) throw refuse(400, 'either a key or revoke, not both', 'key');
         const cfg = panel.config();
         const remote = { ...cfg.remote };
         let key: string | undefined;
         if (body.revoke) delete remote[String(user)];
+        else if (typeof entered === 'string') remote[String(user)] = entered.trim();
         else remote[String(user)] = key = encodeKey(host.randomBytes(32));
         const result = checkImport({ ...cfg, remote }, options.pinRules);
         if (!result.ok) throw new Refusal(400, result.errors);
-        save(result.config, key ? `new remote key for user ${user}` : `remote key of user ${user} revoked`);
-        // The one time the key leaves the panel: the page shows it for the monitor, then forgets it.
+        save(result.config, body.revoke ? `remote key of user ${user} revoked` : entered !== undefined ? `remote key entered for user ${user}` : `new remote key for user ${user}`);
+        if (entered !== undefined) return reply(200, { user, entered: true });
+        // The one time a key made here leaves the panel: the page shows it for the monitor, then forgets it.
         return reply(200, key ? { user, key } : { user, revoked: true });
       },
     },

@@ -247,6 +247,18 @@ test.serial('the keypad arms and disarms with a user code, holds back a device a
   t.true(panel.events().some((e) => e.code === 461));
 });
 
+test.serial('a key made by monitor keygen is entered on a user\'s row (its --json line works too)', async (t) => {
+  const { page, panel, first } = await open(t);
+  await logIn(page, first.installerCode);
+  const key = 'q3Z9lJdY0uE8r5m-Wn1cXo7tVb2Ka4sHf6gPiL0yT_A';
+  page.once('dialog', (d) => d.accept(JSON.stringify({ user: 1, kid: '1', key })));
+  await page.locator('#ut tbody tr').first().locator('.ek').click();
+  await page.waitForFunction(() => /entered/.test((globalThis as any).document.querySelector('#kb').textContent));
+  t.is(await page.textContent('#kb'), 'Key of user 1 entered.');
+  t.is(panel.config().remote['1'], key);
+  t.false((await page.content()).includes(key), 'the page does not show it');
+});
+
 test.serial('users, a remote key shown once, log and config export, and an import', async (t) => {
   const { page, panel, first, host } = await open(t);
   page.on('dialog', (d) => d.accept());

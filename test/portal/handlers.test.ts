@@ -436,3 +436,23 @@ test('a power cut at any byte of a save leaves the old config or the new one on 
   }
   t.deepEqual([...outcomes].sort(), ['After the cut', 'Alarm panel'], 'both outcomes were seen');
 });
+
+test('a key made elsewhere (monitor keygen) can be entered for a user; it is never sent back; a bad one is refused', (t) => {
+  const { handler, panel, first } = simPortal();
+  const s = login(handler, first.installerCode);
+  const key = 'q3Z9lJdY0uE8r5m-Wn1cXo7tVb2Ka4sHf6gPiL0yT_A'; // 43 characters, as keygen prints
+  t.truthy(decodeKey(key));
+  const r = handler(req('POST', '/api/remote-key', { user: 1, key: `  ${key}\n` }, s.headers));
+  t.is(r.status, 200);
+  t.deepEqual(json(r), { user: 1, entered: true });
+  t.false(text(r.body).includes(key), 'not echoed');
+  t.is(panel.config().remote['1'], key);
+  const before = JSON.stringify(panel.config());
+  for (const bad of [key.slice(1), `${key}=`, key.slice(0, 42) + 'B', 'not a key at all, but 43 characters long!!', 42]) {
+    const refused = handler(req('POST', '/api/remote-key', { user: 1, key: bad }, s.headers));
+    t.is(refused.status, 400, String(bad));
+    t.deepEqual(json(refused).errors.map((e: { field: string }) => e.field), ['key']);
+  }
+  t.is(handler(req('POST', '/api/remote-key', { user: 1, key, revoke: true }, s.headers)).status, 400, 'a key and revoke');
+  t.is(JSON.stringify(panel.config()), before, 'nothing changed');
+});
