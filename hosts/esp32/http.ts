@@ -52,6 +52,8 @@ interface Exchange {
   streaming?: { bytes: Uint8Array; sent: number };
   /** Closes the connection if the request is not whole in time. */
   timer?: Timer;
+  /** The response's `after`, run once it is sent (or the client went away). */
+  after?: () => void;
 }
 
 /** What the server's exchange (Moddable's Request) offers: its server's list of connections, and close(). */
@@ -170,7 +172,9 @@ export function servePortal(handler: PortalHandler, options: { port: number; log
         const x = exchanges.get(this);
         stopTimer(x); // the request is whole
         if (!x) return { status: 500, body: buffer(utf8("no request\n")) };
-        return respond(x, x.refusal ?? call(handler, x, options.log), options.log);
+        const response = x.refusal ?? call(handler, x, options.log);
+        x.after = response.after;
+        return respond(x, response, options.log);
       }
       case Server.responseFragment: {
         const s = exchanges.get(this)?.streaming;
@@ -182,10 +186,19 @@ export function servePortal(handler: PortalHandler, options: { port: number; log
         return buffer(piece);
       }
       case Server.responseComplete:
-      case Server.error:
-        stopTimer(exchanges.get(this));
+      case Server.error: {
+        const x = exchanges.get(this);
+        stopTimer(x);
         exchanges.delete(this);
+        if (x?.after) {
+          try {
+            x.after();
+          } catch (err) {
+            options.log(`portal: after ${x.method} ${x.path.split("?")[0]}: ${(err as Error).message}`);
+          }
+        }
         return;
+      }
     }
   } as unknown as HTTPServerCallback;
 

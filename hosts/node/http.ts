@@ -50,6 +50,7 @@ export function toPortalRequest(req: http.IncomingMessage, maxBody: number = MAX
 
 /** Writes a PortalResponse (status, headers, body with its length). */
 export function sendPortalResponse(res: http.ServerResponse, response: PortalResponse): void {
+  if (response.after) res.once('close', response.after); // sent, or the client went away
   res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.byteLength) });
   res.end(response.body);
 }

@@ -16,6 +16,8 @@ export interface PortalResponse {
   status: number;
   headers: Record<string, string>;
   body: Uint8Array;
+  /** Called by the host once the response is sent (or the client went away): e.g. a restart. */
+  after?: () => void;
 }
 
 export type PortalHandler = (request: PortalRequest) => PortalResponse;

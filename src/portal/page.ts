@@ -182,7 +182,8 @@ const base64 = (bytes: Uint8Array): string => {
   const url = encodeKey(bytes).replace(/-/g, '+').replace(/_/g, '/');
   return url + '==='.slice(0, (4 - (url.length % 4)) % 4);
 };
-const hash = (text: string) => `'sha256-${base64(sha256(utf8(text)))}'`;
+/** A CSP source for an inline script or style: its SHA-256. */
+export const hash = (text: string) => `'sha256-${base64(sha256(utf8(text)))}'`;
 
 let policy: string | undefined;
 

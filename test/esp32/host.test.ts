@@ -219,6 +219,7 @@ test('HTTP adapter: lower-case headers, bodies up to the limit, 413 and 400 befo
   t.deepEqual(r.crlf.headers.filter(([n]: string[]) => n.startsWith('x-') || n === 'content-length'), [['x-good', 'yes'], ['content-length', '2']]);
   t.is(r.thrown.status, 500);
   t.is(r.headerBomb.dropped, 'request headers too large');
+  t.deepEqual(r.restart, { status: 200, body: '{"restarting":true}', restarts: 1 }, "a response's after (a restart) runs once it is sent");
   const misdirected = 'this panel answers only to its own names and addresses (192.168.4.1)\n';
   const foreignOrigin = 'the request does not come from this portal (Origin)\n';
   t.deepEqual(r.refused, [

@@ -166,6 +166,8 @@ export const scripts: Record<string, Script> = {
     const noOrigin = world.http({ method: 'POST', path: '/echo', headers: [['Host', address(world)], ['Content-Length', '5']], body: five });
     const otherOrigin = world.http({ method: 'POST', path: '/echo', headers: [['Host', address(world)], ['Origin', 'http://evil.example'], ['Content-Length', '5']], body: five });
     const largeOk = large.body.every((b, i) => b === i % 251);
+    const restartsBefore = world.restarts;
+    const restart = get(world, '/restart');
     return {
       echo: { ...summary(echo), json: JSON.parse(text(echo)) },
       tooBig: { ...summary(tooBig), text: text(tooBig) },
@@ -176,6 +178,7 @@ export const scripts: Record<string, Script> = {
       crlf: { ...summary(crlf), text: text(crlf) },
       thrown: { ...summary(thrown), text: text(thrown) },
       headerBomb: summary(headerBomb),
+      restart: { status: restart.status, body: text(restart), restarts: world.restarts - restartsBefore },
       refused: [foreign, foreignBig, foreignGet, noHost, noOrigin, otherOrigin].map((r) => [r.status, r.bodyRead, text(r)]),
       after: state(world).mode,
       serial: world.serial.filter((l) => l.startsWith('portal:')),
