@@ -113,3 +113,34 @@ test('no installer code readable on flash: no login, a factory reset from the se
   t.is(handler(req('POST', '/api/factory-reset', { erase: true })).status, 200);
   t.is(saved.length, 1);
 });
+
+test('the repair page works in real Chromium under its Content-Security-Policy: log in, see the problems, factory reset', async (t) => {
+  const { servePortal } = await import('../../hosts/node/http.ts');
+  const { launchChromium } = await import('./browser.ts');
+  const { LOOPBACK_NAMES } = await import('../../src/portal/names.ts');
+  const first = firstBootConfig('dbc020', randomBytes);
+  const saved: PanelConfig[] = [];
+  let restarts = 0;
+  const handler = createRepairPortal({
+    panelId: 'dbc020', problems: ['pins.doors[0].pin: GPIO 6 is wired to the flash'], installer: first.config.installer,
+    names: () => LOOPBACK_NAMES, randomBytes, uptime: () => 0, log: () => {}, save: (c) => saved.push(c), restart: () => restarts++,
+  });
+  const served = await servePortal(handler);
+  t.teardown(() => served.close());
+  const browser = await launchChromium();
+  t.teardown(() => browser.close());
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(served.url);
+  await page.fill('#lc', first.installerCode);
+  await Promise.all([page.waitForEvent('load'), page.click('#lf button')]);
+  t.regex((await page.textContent('body')) ?? '', /GPIO 6 is wired to the flash/);
+  page.once('dialog', (d) => d.accept());
+  await page.click('#fr');
+  await page.waitForFunction(() => /Erased/.test((globalThis as any).document.querySelector('#m').textContent));
+  t.regex((await page.textContent('#m')) ?? '', /New codes, shown this once: installer \d{6}, master \d{6}/);
+  t.is(saved.length, 1);
+  t.deepEqual(errors, [], 'no CSP violation nor script error');
+  t.is(restarts, 1, 'restarted once the answer was sent');
+});
