@@ -96,7 +96,6 @@ export function servePortal(handler: PortalHandler, options: { port: number; log
   const exchanges = new WeakMap<object, Exchange>();
   const server = new Server({ port: options.port });
 
-  // The typings leave out one reply the server takes: the ArrayBuffer constructor, "collect the body for me".
   const fresh = (): Exchange => ({ method: "GET", path: "/", headers: {}, headerBytes: 0, body: new Uint8Array(0) });
   const stopTimer = (x: Exchange | undefined) => {
     if (x?.timer !== undefined) Timer.clear(x.timer);

@@ -173,7 +173,7 @@ function logs(){api('GET','/api/log?max=50').then(function(r){var t=$('#lt');t.r
 return el('tr',0,el('td',0,String(e.seq)),el('td',0,e.time?new Date(e.time*1e3).toLocaleString():'boot '+e.boot+', '+Math.round(e.uptime/1e3)+' s'),el('td',0,e.code+' '+(e.code==401?(e.q==1?'Disarmed':'Armed'):(CID[e.code]||'')+(e.q==3?' (restore)':''))),el('td',0,e.zone?'zone '+e.zone:e.user?'user '+e.user:''))})))})}
 $('#lr').onclick=logs;
 $('#im').onchange=function(e){var f=e.target.files[0];e.target.value='';if(!f||!confirm('Replace the whole config with '+f.name+'?'))return;$('#ir').textContent='Importing…';$('#ir').className='';
-f.text().then(function(t){return api('POST','/api/config/import',null,t)}).then(function(r){var m=$('#ir');m.textContent=r.status==200?'Imported and applied.':'Not imported (nothing changed): '+txt(r);m.className=r.status==200?'ok':'err';if(r.status==200){V=r.config;S=r.set;fill();if(r.loggedOut)setTimeout(function(){location.reload()},1500)}})};
+f.text().then(function(t){return api('POST','/api/config/import',null,t)}).then(function(r){var m=$('#ir');m.textContent=r.status==200?'Imported and applied.':'Not imported (nothing changed): '+txt(r);m.className=r.status==200?'ok':'err';if(r.status==200){V=r.config;S=r.set;fill();if(r.loggedOut){var later=window.setTimeout;later(function(){location.reload()},1500)}}})};
 if(C){$('#app').hidden=$('#sc').hidden=false;$('#out').hidden=false;load();logs()}else $('#login').hidden=false;
 tick();var every=window.setInterval;every(tick,2000);
 `;
