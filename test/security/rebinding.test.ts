@@ -11,11 +11,37 @@ import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { servePortal } from '../../hosts/node/http.ts';
 import { launchChromium } from '../portal/browser.ts';
+import { SimProcess, tempDataDir } from '../node-host/sim-process.ts';
 import { simPortal } from '../portal/support.ts';
 
 let browser: Browser;
 test.before(async () => { browser = await launchChromium(['--host-resolver-rules=MAP evil.example 127.0.0.1']); });
 test.after.always(async () => { await browser?.close(); });
+
+/**
+ * The rebinding, played on 127.0.0.1: the first request gets `page` (the attacker's DNS answer),
+ * every later one goes untouched, Host header and all, to the panel's server on `port`.
+ */
+async function rebinder(port: number, page = attack) {
+  let rebound = false;
+  const front = http.createServer((req, res) => {
+    if (!rebound) {
+      rebound = true;
+      res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+      return;
+    }
+    const out = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (front.address() as AddressInfo).port,
+    close: () => { front.closeAllConnections(); front.close(); },
+  };
+}
 
 const attack = `<!doctype html><title>cute cats</title><script>
   window.result = (async () => {
@@ -42,26 +68,13 @@ test('a page on another name, rebound to the panel, cannot read the mode nor typ
   host.runTo(panel, host.clock.uptime() + 60_000);
   t.is(panel.snapshot().mode, 'armed_away');
 
-  let rebound = false;
-  const front = http.createServer((req, res) => {
-    if (!rebound) {
-      rebound = true;
-      res.writeHead(200, { 'content-type': 'text/html' }).end(attack);
-      return;
-    }
-    const out = http.request({ host: '127.0.0.1', port: served.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => { front.closeAllConnections(); front.close(); });
+  const front = await rebinder(served.port);
+  t.teardown(() => front.close());
 
   const context = await browser.newContext();
   t.teardown(() => context.close());
   const page = await context.newPage();
-  await page.goto(`http://evil.example:${(front.address() as AddressInfo).port}/`);
+  await page.goto(`http://evil.example:${front.port}/`);
   const seen = await page.evaluate(() => (globalThis as any).result);
 
   t.is(seen.keypad, 421, 'GET /api/keypad from evil.example is misdirected');
@@ -77,4 +90,34 @@ test('a page on another name, rebound to the panel, cannot read the mode nor typ
   await own.goto(served.url);
   const mode = await own.evaluate(async () => ((await (await fetch("/api/keypad")).json()) as { mode: string }).mode);
   t.is(mode, 'armed_away');
+});
+
+test('the simulator (npm start): its portal and its virtual panel both refuse a rebound name', async (t) => {
+  const sim = await SimProcess.start(tempDataDir());
+  t.teardown(() => sim.kill());
+  const probe = `<!doctype html><script>
+    window.result = (async () => {
+      const out = [];
+      for (const [method, path, body] of [['GET', '/api/keypad'], ['POST', '/api/keypad', { action: 'disarm', code: '0000' }],
+        ['GET', '/sim/state'], ['POST', '/sim/keypad', { action: 'disarm', code: '0000' }], ['POST', '/sim/zone', { zone: 1, open: true }]]) {
+        const r = await fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+        out.push(method + ' ' + path + ' ' + r.status);
+      }
+      return out;
+    })();
+  </script>`;
+  const context = await browser.newContext();
+  t.teardown(() => context.close());
+  const seen: string[] = [];
+  for (const target of [sim.portal, sim.web]) {
+    const front = await rebinder(Number(new URL(target).port), probe);
+    t.teardown(() => front.close());
+    const page = await context.newPage();
+    await page.goto(`http://evil.example:${front.port}/`);
+    seen.push(...(await page.evaluate(() => (globalThis as any).result)) as string[]);
+  }
+  // Each server answers for its own paths: every request through the rebound name is 421.
+  t.deepEqual(seen.filter((line) => !line.endsWith(' 421')), [], seen.join(' | '));
+  const state = await sim.get('/sim/state');
+  t.is(state.snapshot.lockout, 0, 'no code reached the panel');
 });
