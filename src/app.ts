@@ -406,7 +406,7 @@ export class Panel {
     const user = this.cfg.homeAssistant.user;
     if (!this.cfg.homeAssistant.enabled || user === undefined) return;
     const command = parseHaCommand(bytes);
-    if (!command.ok) return this.host.log(`home assistant: command ignored: ${command.error}`);
+    if (!command.ok) return this.tally.note(`Home Assistant commands ignored (${command.error})`, `home assistant: command ignored: ${command.error}`);
     const result = this.input({ type: 'keypad', action: command.action, code: command.code, user });
     if (result && !result.ok) this.host.log(`home assistant: ${command.action} refused: ${result.reason}`);
     else this.host.log(`home assistant: ${command.action} accepted`);
