@@ -30,6 +30,7 @@ import { discoveryConfigs, discoveryPayload, haState, haTopics, haZoneState, par
 import { decodeKey } from './uplink/keys';
 import { Nonces } from './uplink/nonce';
 import { fromUtf8, utf8 } from './text';
+import { LogTally } from './tally';
 import { openDrivers, type Drivers, type PinConfig } from '../drivers/config';
 import type { PinFactory } from '../drivers/pin';
 import { earliest } from '../drivers/input';
@@ -59,6 +60,8 @@ export interface PanelOptions {
 
 export interface PanelStatus {
   boot: number;
+  /** Commands dropped since boot because their queue was full: signed commands, Home Assistant's. */
+  dropped: { commands: number; homeAssistant: number };
   snapshot: Snapshot;
   uplink: SessionInfo | undefined;
   outbox: number;
@@ -69,6 +72,15 @@ export interface PanelStatus {
 const HOUR = 3_600_000;
 /** The state-encoder hint of a zone the core holds no state for (closed, as it always is then). */
 const untouchedZone = Object.freeze({});
+
+/**
+ * Commands from the broker waiting for `service()`, at most (each queue: signed commands, Home
+ * Assistant's); more are dropped and counted. A broker can send any number: the panel must not
+ * queue them without bound, nor spend a whole `service()` on them (each signed one is an HMAC).
+ */
+const MAX_QUEUED_COMMANDS = 16;
+/** Commands of each queue handled per `service()`; the rest wait for the next one. */
+const COMMANDS_PER_SERVICE = 4;
 const json = (value: unknown) => utf8(JSON.stringify(value));
 const unjson = (bytes: Uint8Array): unknown => JSON.parse(fromUtf8(bytes));
 
@@ -89,6 +101,9 @@ export class Panel {
   private nonces: Nonces | undefined;
   /** Whether the last nonce message said the clock is set (undefined: none published yet). */
   private nonceClock: boolean | undefined;
+  private readonly dropped = { commands: 0, homeAssistant: 0 };
+  /** Repeated refusals and drops: one line a minute with the count. */
+  private readonly tally: LogTally;
   private nextTestReport: number | undefined;
   private overflowing = false;
   /** The siren pattern the core last asked for: re-applied when the drivers reopen. */
@@ -114,6 +129,7 @@ export class Panel {
   ) {
     this.settings = cfg.alarm;
     this.lastCounters = this.loadCounters();
+    this.tally = new LogTally((line) => host.log(line), () => host.clock.uptime());
     this.state = this.restoreState();
   }
 
@@ -220,11 +236,8 @@ export class Panel {
       connect: this.host.connect,
       outbox: this.sealedOutbox(),
       random: this.host.random,
-      onCommand: (bytes) => { this.commands.push(bytes); this.host.wake(); },
-      onMessage: (_topic, bytes) => {
-        if (this.haCommands.length < 16) this.haCommands.push(bytes); // a flood is dropped, not queued without bound
-        this.host.wake();
-      },
+      onCommand: (bytes) => this.enqueue(this.commands, bytes, 'commands'),
+      onMessage: (_topic, bytes) => this.enqueue(this.haCommands, bytes, 'homeAssistant'),
       onStatus: (up, reason) => {
         this.host.log(`uplink: ${up ? 'connected' : `down (${reason})`}`);
         if (reason === 'stopped') return; // our own close or reconfigure: no uplink trouble (350)
@@ -356,6 +369,18 @@ export class Panel {
     else this.drivers.siren.stop(now);
   }
 
+  /** A command from the broker into its queue, or dropped (and counted) when the queue is full. */
+  private enqueue(queue: Uint8Array[], bytes: Uint8Array, which: 'commands' | 'homeAssistant'): void {
+    if (queue.length >= MAX_QUEUED_COMMANDS) {
+      this.dropped[which]++;
+      const what = which === 'commands' ? 'commands' : 'Home Assistant commands';
+      this.tally.note(`${what} dropped (queue full)`, `${what}: one dropped, ${MAX_QUEUED_COMMANDS} already waiting`);
+      return;
+    }
+    queue.push(bytes);
+    this.host.wake();
+  }
+
   /** Runs everything due: driver debounce, core deadlines, commands, the uplink, test reports. */
   service(): void {
     this.servicing = true;
@@ -379,16 +404,20 @@ export class Panel {
       }
       this.tickSession(now);
       // Commands arrive inside the session's tick; they run after it, so nothing re-enters it.
-      for (let bytes = this.commands.shift(); bytes; bytes = this.commands.shift()) this.command(bytes);
-      for (let bytes = this.haCommands.shift(); bytes; bytes = this.haCommands.shift()) this.haCommand(bytes);
+      // A few per call: the alarm path (pins, deadlines) never waits behind a flood.
+      for (let n = 0; n < COMMANDS_PER_SERVICE && this.commands.length > 0; n++) this.command(this.commands.shift()!);
+      for (let n = 0; n < COMMANDS_PER_SERVICE && this.haCommands.length > 0; n++) this.haCommand(this.haCommands.shift()!);
       this.tickSession(this.host.clock.uptime());
+      this.tally.flush();
     } finally {
       this.servicing = false;
     }
+    if (this.commands.length > 0 || this.haCommands.length > 0) this.host.wake();
   }
 
   /** When `service()` is due next (uptime ms). */
   nextDeadline(): number | undefined {
+    if (this.commands.length > 0 || this.haCommands.length > 0) return this.host.clock.uptime();
     const nonceDue = this.nonces && this.hasRemoteUsers() && this.host.clock.wallTime() === undefined ? this.nonces.rotateAt() : undefined;
     return earliest(this.drivers?.nextDeadline(), nextDeadline(this.state), this.session?.nextDeadline(), this.nextTestReport, nonceDue);
   }
@@ -425,7 +454,7 @@ export class Panel {
     });
     if (!auth.ok) {
       const loud = auth.reason === 'counter_lost' ? 'SECURITY: ' : '';
-      this.host.log(`${loud}command refused: ${auth.reason}${auth.detail ? ` (${auth.detail})` : ''}`);
+      this.tally.note(`${loud}commands refused (${auth.reason})`, `${loud}command refused: ${auth.reason}${auth.detail ? ` (${auth.detail})` : ''}`);
       this.session?.reply(this.sealed('reply', encodeReply(refusalReply(auth)), bytes));
       return;
     }
@@ -445,7 +474,8 @@ export class Panel {
   /**
    * log_export: the whole log, hash chain and all, in numbered chunks on `{p}/{id}/log` that fit
    * the broker's packet size (QoS 1, not retained), then a reply with the chunk count. Masters and
-   * users may export; arm-only users may not, and the lockout applies as to every command.
+   * users may export; arm-only users may not. A signed command carries no code: the wrong-code
+   * lockout does not apply to it.
    */
   private exportByCommand(id: number, number: number, command: Uint8Array): void {
     const session = this.session;
@@ -457,7 +487,6 @@ export class Panel {
     const user = this.settings.users.find((u) => u.number === number);
     if (!user) return refuse('unknown_user');
     if (user.role === 'arm-only') return refuse('not_permitted', 'arm-only users may not export the log');
-    if (this.snapshot().lockout > 0) return refuse('locked_out');
     const topic = topicsFor(this.cfg.broker.prefix, this.cfg.panel.id).log;
     let chunks: Uint8Array[];
     try {
@@ -521,7 +550,7 @@ export class Panel {
     const user = this.cfg.homeAssistant.user;
     if (!this.cfg.homeAssistant.enabled || user === undefined) return;
     const command = parseHaCommand(bytes);
-    if (!command.ok) return this.host.log(`home assistant: command ignored: ${command.error}`);
+    if (!command.ok) return this.tally.note(`Home Assistant commands ignored (${command.error})`, `home assistant: command ignored: ${command.error}`);
     const result = this.input({ type: 'keypad', action: command.action, code: command.code, user });
     if (result && !result.ok) this.host.log(`home assistant: ${command.action} refused: ${result.reason}`);
     else this.host.log(`home assistant: ${command.action} accepted`);
@@ -555,7 +584,7 @@ export class Panel {
 
   status(): PanelStatus {
     return {
-      boot: this.boot, snapshot: this.snapshot(), uplink: this.session?.info(), outbox: this.journal.outbox.size(),
+      boot: this.boot, dropped: { ...this.dropped }, snapshot: this.snapshot(), uplink: this.session?.info(), outbox: this.journal.outbox.size(),
       lastSeq: this.journal.lastSeq(), recovery: this.recovery,
     };
   }

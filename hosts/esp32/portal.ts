@@ -3,8 +3,11 @@
 import type { Host, Panel } from "../../src/app";
 import type { PanelConfig } from "../../src/config";
 import type { PortalHandler } from "../../src/portal/http";
-import { utf8 } from "../../src/text";
+import { loadConfig } from "../../src/app";
 import { createPortal as portalFor } from "../../src/portal/portal";
+import { createRepairPortal, readableInstaller } from "../../src/portal/repair";
+import { panelNames, wifiMac } from "./names";
+import { panelIdFromMac } from "./first-boot";
 
 export interface PortalContext {
   /** The running panel; undefined when the config on flash cannot be used (see `problems`). */
@@ -22,10 +25,31 @@ export interface PortalContext {
 
 export type PortalFactory = (context: PortalContext) => PortalHandler;
 
-/** src/portal's handlers over the running panel; without one, a page that says why. */
+/**
+ * src/portal's handlers over the running panel; without one, the repair portal (set-up mode
+ * that repairs): the installer logs in with the code of the config on flash, sees the
+ * problems, and imports a fixed config or erases it all; the panel then restarts.
+ */
 export const createPortal: PortalFactory = (context) => {
-  if (context.panel) return portalFor(context.panel, context.host, { pinRules: context.host.pinRules });
-  const text = ["This panel is NOT PROTECTING: its config cannot be used.", ...context.problems,
-    "The portal needs a usable config; see the serial console and the README (Flashing an ESP32)."].join("\n");
-  return () => ({ status: 503, headers: { "content-type": "text/plain; charset=utf-8" }, body: utf8(`${text}\n`) });
+  if (context.panel) return portalFor(context.panel, context.host, { pinRules: context.host.pinRules, names: panelNames });
+  const host = context.host;
+  let raw: unknown;
+  try {
+    raw = loadConfig(host.storage).raw;
+  } catch { /* flash unreadable: no installer code */ }
+  const panelId = isObj(raw) && isObj(raw.panel) && typeof raw.panel.id === "string" && /^[A-Za-z0-9_-]{1,32}$/.test(raw.panel.id) ? raw.panel.id : undefined;
+  return createRepairPortal({
+    panelId: panelId ?? panelIdFromMac(wifiMac(), (n) => host.randomBytes(n)),
+    problems: context.problems,
+    installer: readableInstaller(raw),
+    names: panelNames,
+    pinRules: host.pinRules,
+    randomBytes: (n) => host.randomBytes(n),
+    uptime: () => host.clock.uptime(),
+    log: (line) => host.log(line),
+    save: (config) => context.saveConfig(config),
+    restart: () => context.restart(),
+  });
 };
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);

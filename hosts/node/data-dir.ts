@@ -19,7 +19,8 @@ export const firstBootFile = (dir: string) => path.join(dir, 'FIRST-BOOT.txt');
  * by a process that died (SIGKILL, power cut) is taken over. Returns the release.
  */
 export function lockDataDir(dir: string): () => void {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 }); // flash and the first codes are in it
+  chmodSync(dir, 0o700);
   const lock = path.join(dir, 'LOCK');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

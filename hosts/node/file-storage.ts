@@ -1,7 +1,10 @@
 // Storage as files in a data directory, for the Node host. Appends are fsynced before they
 // return; a replace writes a temporary file, fsyncs it, renames it over the old one and
 // fsyncs the directory, so after a crash the file is the old one or the new one.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+//
+// Flash holds secrets in clear (remote keys, broker passwords): the directory is 0700 and every
+// file 0600, whatever the umask, and files an older version left readable are closed up.
+import { chmodSync, closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Storage } from '../../src/store/storage.ts';
 
@@ -9,7 +12,9 @@ const validName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export class FileStorage implements Storage {
   constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+    for (const name of readdirSync(dir)) chmodSync(path.join(dir, name), 0o600);
   }
 
   private path(name: string): string {
@@ -30,8 +35,9 @@ export class FileStorage implements Storage {
   append(name: string, bytes: Uint8Array): void {
     const file = this.path(name);
     const created = !existsSync(file);
-    const fd = openSync(file, 'a');
+    const fd = openSync(file, 'a', 0o600);
     try {
+      if (created) fchmodSync(fd, 0o600);
       writeAll(fd, bytes);
       fsyncSync(fd);
     } finally {
@@ -43,8 +49,9 @@ export class FileStorage implements Storage {
   replace(name: string, bytes: Uint8Array): void {
     const file = this.path(name);
     const temp = `${file}.tmp`;
-    const fd = openSync(temp, 'w');
+    const fd = openSync(temp, 'w', 0o600);
     try {
+      fchmodSync(fd, 0o600);
       writeAll(fd, bytes);
       fsyncSync(fd);
     } finally {

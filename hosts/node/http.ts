@@ -16,7 +16,8 @@ export function toPortalRequest(req: http.IncomingMessage, maxBody: number = MAX
     if (value === undefined) continue;
     headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
-  const request = (body: Uint8Array): PortalRequest => ({ method: req.method ?? 'GET', path: req.url ?? '/', headers, body });
+  const client = req.socket.remoteAddress;
+  const request = (body: Uint8Array): PortalRequest => ({ method: req.method ?? 'GET', path: req.url ?? '/', headers, body, ...(client ? { client } : {}) });
 
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -49,6 +50,7 @@ export function toPortalRequest(req: http.IncomingMessage, maxBody: number = MAX
 
 /** Writes a PortalResponse (status, headers, body with its length). */
 export function sendPortalResponse(res: http.ServerResponse, response: PortalResponse): void {
+  if (response.after) res.once('close', response.after); // sent, or the client went away
   res.writeHead(response.status, { ...response.headers, 'content-length': String(response.body.byteLength) });
   res.end(response.body);
 }
@@ -86,6 +88,9 @@ export function servePortal(
     if (request.body.byteLength > maxBody) res.setHeader('connection', 'close'); // the unread rest is not drained
     sendPortalResponse(res, response);
   });
+  // As on the ESP32: a client that connects and dawdles is cut off (the whole request within 10 s).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 10_000;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

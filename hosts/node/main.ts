@@ -16,6 +16,7 @@ import { virtualPanel } from './virtual-panel.ts';
 import { requestListener, type RouteHandler } from './web.ts';
 import { servePortal } from './http.ts';
 import { createPortal } from '../../src/portal/portal.ts';
+import { LOOPBACK_NAMES } from '../../src/portal/names.ts';
 
 const usage = `Usage: npm start -- [options]
 
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
   // web server); the virtual panel is the simulator's stand-in for the hardware around it.
   let portal: Awaited<ReturnType<typeof servePortal>>;
   try {
-    portal = await servePortal(createPortal(panel, host, { pinRules: host.pinRules }), { host: '127.0.0.1', port: 0 });
+    portal = await servePortal(createPortal(panel, host, { pinRules: host.pinRules, names: () => LOOPBACK_NAMES }), { host: '127.0.0.1', port: 0 });
   } catch (err) {
     return fail(`Cannot serve the portal on 127.0.0.1: ${(err as Error).message}`, 1);
   }

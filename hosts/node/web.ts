@@ -2,6 +2,7 @@
 // requests it owns (returning true) and passing on the rest. The virtual panel is one
 // handler; the portal mounts in front of it at /portal/.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { isOwnHost, LOOPBACK_NAMES } from '../../src/portal/names.ts';
 
 /** Answers the request and returns true, or returns false without touching `res`. */
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
@@ -14,15 +15,14 @@ export class HttpError extends Error {
   }
 }
 
-const localHost = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
-
 /** The request listener for `http.createServer`: the first handler that answers wins, else 404. */
 export function requestListener(handlers: RouteHandler[], log: (line: string) => void = () => {}): RequestListener {
   return async (req, res) => {
     try {
-      // Only names of this machine: a web page elsewhere cannot reach the panel through DNS
-      // rebinding. (Cross-site POSTs are stopped by readJson: JSON bodies need a CORS preflight.)
-      if (!localHost.test(req.headers.host ?? '')) throw new HttpError(421, 'this server answers to 127.0.0.1 and localhost only');
+      // Only names of this machine, the check the portal makes too (src/portal/names.ts): a web
+      // page elsewhere cannot reach the panel through DNS rebinding. (Cross-site POSTs are
+      // stopped by readJson: JSON bodies need a CORS preflight.)
+      if (!isOwnHost(req.headers.host, LOOPBACK_NAMES)) throw new HttpError(421, `this server answers to ${LOOPBACK_NAMES.join(', ')} only`);
       for (const handler of handlers) if (await handler(req, res)) return;
       throw new HttpError(404, `nothing at ${req.method} ${pathOf(req)}`);
     } catch (err) {

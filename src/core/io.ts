@@ -24,7 +24,7 @@ export type Input =
    * code, another user's included, is a wrong code and counts toward the lockout.
    */
   | { type: 'keypad'; action: KeypadAction; code: string; zone?: number; force?: boolean; user?: number }
-  /** A command the uplink has already authenticated (COSE_Mac0) for `user`: no code, same permissions and lockout. */
+  /** A command the uplink has already authenticated (COSE_Mac0) for `user`: no code, so no lockout; same permissions. */
   | { type: 'remote'; user: number; action: RemoteAction; zone?: number; force?: boolean }
   /** Time passed: hosts send it at or after `nextDeadline`. */
   | { type: 'tick' }

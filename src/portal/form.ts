@@ -177,6 +177,44 @@ export function applyForm(
   return checked;
 }
 
+/** What an export says of its secrets. */
+export const SECRETS_LEFT_OUT = 'left out';
+
+/**
+ * The config export: the config as the page sees it, without a single secret, and saying so.
+ * Code hashes are left out because 4–8 digits fall to an offline search in seconds whatever
+ * the hash; remote keys, the installer code and the passwords because a file gets copied.
+ * (Encrypting them under a passphrase needs an AEAD: @noble/ciphers, not installed yet.)
+ */
+export function exportDocument(config: PanelConfig): Obj {
+  const view = configView(config);
+  return {
+    secrets: SECRETS_LEFT_OUT,
+    note: 'This export holds no secret: no code (nor its hash), no remote key, no installer code, no Wi-Fi or broker '
+      + 'password, no client key. Imported into this panel, each user keeps their code and key and the panel keeps '
+      + 'its passwords. Imported into another panel, a user that panel does not have needs a "code" (4 to 8 digits) '
+      + 'in this file, and the keys and passwords must be entered again.',
+    set: view.set,
+    config: view.config,
+  };
+}
+
+/**
+ * An import: an export (secrets left out: the panel keeps its own, merged as a save from the
+ * page is) or a whole config with its secrets (checked as it is).
+ */
+export function importDocument(
+  current: PanelConfig, raw: unknown, randomBytes: (n: number) => Uint8Array,
+  pinRules?: (pins: PanelConfig['pins']) => string[],
+): FormResult {
+  if (isObj(raw) && raw.secrets === SECRETS_LEFT_OUT) {
+    if (!isObj(raw.config)) return { ok: false, errors: [{ field: 'config', message: 'an export holds the config under "config"' }] };
+    const result = applyForm(current, raw.config, randomBytes, pinRules);
+    return result.ok ? result : { ok: false, errors: result.errors.map((e) => ({ ...e, field: e.field ? `config.${e.field}` : 'config' })) };
+  }
+  return checkImport(raw, pinRules);
+}
+
 /** A whole config from an import: checked as it is (with the host's pin rules), secrets and all. */
 export function checkImport(raw: unknown, pinRules?: (pins: PanelConfig['pins']) => string[]): FormResult {
   const checked = validateConfig(raw);

@@ -134,8 +134,10 @@ function al(){var a=ty.value=='24h'||ty.value=='panic';$$('.md',t).forEach(funct
 function userRow(u,i){var t=el('tr',{'data-r':1}),p='alarm.users['+i+'].',saved=i>=0&&V.alarm.users[i]&&V.alarm.users[i].number==u.number,key=saved&&S.indexOf('remote.'+u.number)>=0;
 var c=el('input',{class:'c',type:'password',inputmode:'numeric',autocomplete:'new-password',placeholder:saved?'set: empty keeps it':'4–8 digits','aria-label':'Code'}),d=el('input',{class:'d',type:'password',inputmode:'numeric',autocomplete:'new-password',placeholder:saved&&S.indexOf(p+'duressCode')>=0?'set: empty keeps it':'none','aria-label':'Duress code'});
 var dc=el('td',0,d);if(saved&&S.indexOf(p+'duressCode')>=0)dc.append(el('label',{class:'check set'},el('input',{type:'checkbox',class:'dr'}),'remove'));
-var kc=el('td',{class:'nw'});if(saved){kc.append(el('span',{class:key?'set':'note'},key?'set ':'none '),el('button',{type:'button',class:'ghost nk'},key?'Replace':'New key'));if(key)kc.append(' ',el('button',{type:'button',class:'ghost rk'},'Revoke'))}else kc.append(el('span',{class:'note'},'save first'));
+var kc=el('td',{class:'nw'});if(saved){kc.append(el('span',{class:key?'set':'note'},key?'set ':'none '),el('button',{type:'button',class:'ghost nk'},key?'Replace':'New key'),' ',el('button',{type:'button',class:'ghost ek'},'Enter key'));if(key)kc.append(' ',el('button',{type:'button',class:'ghost rk'},'Revoke'))}else kc.append(el('span',{class:'note'},'save first'));
 t.append(el('td',0,el('input',{class:'n',type:'number',value:u.number,'aria-label':'User number'})),el('td',0,el('input',{class:'nm',value:u.name||'','aria-label':'User name'})),el('td',0,el('select',{class:'ro'},opts(['master','user','arm-only'],u.role))),el('td',0,c),dc,kc,el('td',0,el('button',{type:'button',class:'x',title:'Remove user'},'×')));
+$$('.ek',t).forEach(function(b){b.onclick=function(){var v=prompt('Key for user '+u.number+', as monitor keygen prints it (43 characters, or its --json line):');if(!v)return;v=v.trim();if(v.charAt(0)=='{')try{v=JSON.parse(v).key||''}catch(e){}
+api('POST','/api/remote-key',{user:u.number,key:v}).then(function(r){var k=$('#kb');k.hidden=false;k.replaceChildren(r.entered?'Key of user '+u.number+' entered.':txt(r));load()})}});
 $$('.nk,.rk',t).forEach(function(b){b.onclick=function(){var rv=b.className.indexOf('rk')>=0;if(key&&!confirm(rv?'Revoke the remote key of user '+u.number+'?':'Replace the key of user '+u.number+'? The monitor must then get the new one.'))return;
 api('POST','/api/remote-key',rv?{user:u.number,revoke:true}:{user:u.number}).then(function(r){var k=$('#kb');k.hidden=false;k.replaceChildren(r.key?el('div',0,el('b',0,'Remote key of user '+u.number),' (shown this once: give it to the monitor now)',el('code',{id:'key'},r.key)):r.revoked?'Key of user '+u.number+' revoked.':txt(r));load()})}});return t}
 function fill(){$$('#cf [data-f]').forEach(function(e){if(e.closest('tr'))return;var p=e.dataset.f,v=get(V,p);if(e.type=='checkbox')e.checked=!!v;else if(e.dataset.s!=null)secretUI(e,p);else e.value=v==null?'':v});
@@ -173,7 +175,7 @@ return el('tr',0,el('td',0,String(e.seq)),el('td',0,e.time?new Date(e.time*1e3).
 $('#lr').onclick=logs;
 $('#uk').onclick=function(){if(S.indexOf('uplink')>=0&&!confirm('Replace the uplink key? Every monitor must then get the new one.'))return;api('POST','/api/uplink-key',{}).then(function(r){var b=$('#ub');b.replaceChildren(r.uplink?el('div',0,el('b',0,'Uplink key'),' (shown this once: give it to the monitors now)',el('code',{id:'ukey'},r.uplink)):txt(r));load()})};
 $('#im').onchange=function(e){var f=e.target.files[0];e.target.value='';if(!f||!confirm('Replace the whole config with '+f.name+'?'))return;$('#ir').textContent='Importing…';$('#ir').className='';
-f.text().then(function(t){return api('POST','/api/config/import',null,t)}).then(function(r){var m=$('#ir');m.textContent=r.status==200?'Imported and applied.':'Not imported (nothing changed): '+txt(r);m.className=r.status==200?'ok':'err';if(r.status==200){V=r.config;S=r.set;fill()}})};
+f.text().then(function(t){return api('POST','/api/config/import',null,t)}).then(function(r){var m=$('#ir');m.textContent=r.status==200?'Imported and applied.':'Not imported (nothing changed): '+txt(r);m.className=r.status==200?'ok':'err';if(r.status==200){V=r.config;S=r.set;fill();if(r.loggedOut){var later=window.setTimeout;later(function(){location.reload()},1500)}}})};
 if(C){$('#app').hidden=$('#sc').hidden=false;$('#out').hidden=false;load();logs()}else $('#login').hidden=false;
 tick();var every=window.setInterval;every(tick,2000);
 `;
@@ -182,7 +184,8 @@ const base64 = (bytes: Uint8Array): string => {
   const url = encodeKey(bytes).replace(/-/g, '+').replace(/_/g, '/');
   return url + '==='.slice(0, (4 - (url.length % 4)) % 4);
 };
-const hash = (text: string) => `'sha256-${base64(sha256(utf8(text)))}'`;
+/** A CSP source for an inline script or style: its SHA-256. */
+export const hash = (text: string) => `'sha256-${base64(sha256(utf8(text)))}'`;
 
 /**
  * Headers of the page: only its own script and style run, nothing loads from elsewhere. Two

@@ -7,18 +7,24 @@ import type { Host, Panel } from '../app';
 import type { PanelConfig } from '../config';
 import { sameHash, type FieldError } from '../core/settings';
 import type { KeypadAction, Reason } from '../core/io';
-import { encodeKey } from '../uplink/keys';
+import { decodeKey, encodeKey } from '../uplink/keys';
 import { fromUtf8, utf8 } from '../text';
-import { MAX_BODY_BYTES, type PortalHandler, type PortalRequest, type PortalResponse } from './http';
-import { applyForm, checkImport, configView, splitCounters } from './form';
+import { bodyLimit, type PortalHandler, type PortalRequest, type PortalResponse } from './http';
+import { applyForm, checkImport, configView, exportDocument, importDocument, splitCounters } from './form';
 import { Sessions, type PortalSession } from './sessions';
 import { page, pageHeaders } from './page';
+import { checkHead } from './names';
+import { CodeThrottle } from './throttle';
 
 export interface PortalOptions {
+  /** The panel's own names and addresses (they may change, e.g. by DHCP): any other Host is answered 421. */
+  names: () => readonly string[];
   /** Minutes without a request before an installer session ends. Default 15. */
   sessionMinutes?: number;
   /** Installer sessions at once; a new login ends the oldest. Default 4. */
   maxSessions?: number;
+  /** Hours a session lasts at most, even while the page polls. Default 12. */
+  sessionHours?: number;
   /** The host's extra pin rules (the ESP32's strapping pins), checked before a save. */
   pinRules?: (pins: PanelConfig['pins']) => string[];
 }
@@ -69,22 +75,9 @@ function cookie(headers: Record<string, string>, name: string): string | undefin
   return undefined;
 }
 
-/** "host:port" of an absolute http(s) URL, or undefined. */
-function hostOf(url: string | undefined): string | undefined {
-  const m = url === undefined ? null : /^https?:\/\/([^/?#]+)/i.exec(url);
-  return m ? m[1].toLowerCase() : undefined;
-}
-
-/** The request comes from a page of this portal: its Origin (or, lacking one, its Referer) names our Host. */
-function sameOrigin(headers: Record<string, string>): boolean {
-  const host = headers.host?.toLowerCase();
-  if (!host) return false;
-  if (headers.origin !== undefined) return hostOf(headers.origin) === host;
-  return hostOf(headers.referer) === host;
-}
-
 function parseJson(request: PortalRequest): unknown {
-  if (request.body.byteLength > MAX_BODY_BYTES) throw refuse(413, `the request body is over ${MAX_BODY_BYTES} bytes`);
+  const limit = bodyLimit(request.path);
+  if (request.body.byteLength > limit) throw refuse(413, `the request body is over ${limit} bytes`);
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') throw refuse(415, 'send the body as application/json');
   let text: string;
@@ -119,15 +112,30 @@ interface Route {
 
 /** The portal's HTTP handler over a running panel. */
 export function createPortal(
-  panel: Panel, host: Pick<Host, 'randomBytes' | 'clock' | 'log'>, options: PortalOptions = {},
+  panel: Panel, host: Pick<Host, 'randomBytes' | 'clock' | 'log'>, options: PortalOptions,
 ): PortalHandler {
-  const sessions = new Sessions((n) => host.randomBytes(n), () => host.clock.uptime(), (options.sessionMinutes ?? 15) * 60_000, options.maxSessions ?? 4);
+  const sessions = new Sessions((n) => host.randomBytes(n), () => host.clock.uptime(), (options.sessionMinutes ?? 15) * 60_000, options.maxSessions ?? 4, (options.sessionHours ?? 12) * 3_600_000);
   // A browser-session cookie: the panel ends the session itself after the idle time (a
   // Max-Age would log an installer out mid-work, counted from the login).
   const cookieOut = (value: string, end?: boolean) =>
     `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict${end ? '; Max-Age=0' : ''}`;
 
   let pageHeadersOnce: Record<string, string> | undefined;
+
+  // Wrong codes per client: one device guessing is slowed down before it can lock everyone out.
+  const throttle = new CodeThrottle(() => host.clock.uptime());
+  const clientOf = (request: PortalRequest) => (typeof request.client === 'string' && request.client ? request.client : '?');
+  /** Refuses a code entry (429) while this client must wait. */
+  const admitCode = (client: string) => {
+    const wait = Math.ceil(throttle.wait(client) / 1000);
+    if (wait > 0) throw refuse(429, `Too many wrong codes from this device: try again in ${wait} s.`, 'code', { wait });
+  };
+  /** Counts the outcome of a code entry for its client; `lockedBefore`: the panel was locked already. */
+  const countCode = (client: string, result: { ok: boolean; reason?: string }, lockedBefore: boolean) => {
+    if (result.ok) return throttle.right(client);
+    if (result.reason === 'bad_code' || (result.reason === 'locked_out' && !lockedBefore)) return throttle.wrong(client);
+    if (result.reason !== 'locked_out' && result.reason !== 'invalid_input' && result.reason !== 'unknown_user') throttle.right(client); // the code matched
+  };
 
   const keypadState = () => {
     const s = panel.snapshot();
@@ -149,6 +157,13 @@ export function createPortal(
     host.log(`portal: ${what}`);
   };
 
+  /** Ends every installer session (this one too): whoever held one must log in with the code now in force. */
+  const endAll = (value: object, why: string) => {
+    sessions.closeAll();
+    host.log(`portal: every installer session ended (${why})`);
+    return reply(200, { ...value, loggedOut: true }, { 'set-cookie': cookieOut('', true) });
+  };
+
   const routes: Record<string, Route> = {
     '/': {
       methods: ['GET'], open: true,
@@ -160,7 +175,11 @@ export function createPortal(
         const body = parseJson(request);
         const code = isObj(body) ? body.code : undefined;
         if (typeof code !== 'string' || code.length > 16) throw refuse(400, 'the installer code is required (digits)', 'code');
+        const client = clientOf(request);
+        admitCode(client);
+        const lockedBefore = panel.snapshot().lockout > 0;
         const result = panel.installerLogin(code);
+        countCode(client, result, lockedBefore);
         if (!result.ok) {
           host.log(`portal: installer login refused (${result.reason})`);
           const lockout = panel.snapshot().lockout;
@@ -190,7 +209,11 @@ export function createPortal(
         if (typeof body.code !== 'string' || !/^[0-9]{1,12}$/.test(body.code)) errors.push({ field: 'code', message: 'type the code (digits)' });
         if (body.force !== undefined && typeof body.force !== 'boolean') errors.push({ field: 'force', message: 'must be true or false' });
         if (errors.length) throw new Refusal(400, errors);
+        const client = clientOf(request);
+        admitCode(client);
+        const lockedBefore = panel.snapshot().lockout > 0;
         const result = panel.keypad(body.action as KeypadAction, body.code as string, { force: body.force === true });
+        countCode(client, result, lockedBefore);
         if (result.ok) return reply(200, { ok: true, state: keypadState() });
         const zones = result.zones?.length ? ` (zone ${result.zones.join(', ')})` : '';
         return reply(200, { ok: false, reason: result.reason, message: reasons[result.reason] + zones, zones: result.zones, state: keypadState() });
@@ -212,30 +235,32 @@ export function createPortal(
       run: (request) => {
         if (request.method === 'GET') return reply(200, configView(panel.config()));
         const form = parseJson(request);
+        const before = panel.config().installer.codeHash;
         const result = applyForm(panel.config(), form, (n) => host.randomBytes(n), options.pinRules);
         if (!result.ok) throw new Refusal(400, result.errors);
         save(result.config, 'config saved');
+        if (result.config.installer.codeHash !== before) return endAll(configView(panel.config()), 'the installer code changed');
         return reply(200, configView(panel.config()));
       },
     },
     '/api/config/export': {
       methods: ['GET'],
       run: () => {
-        host.log('portal: config exported');
+        host.log('portal: config exported (secrets left out)');
         // The command counters travel with the keys: a panel that imports them never takes back a spent counter.
-        return download(utf8(JSON.stringify({ ...panel.config(), counters: panel.counters() }, null, 2)), 'application/json; charset=utf-8', `${panel.config().panel.id}-config.json`);
+        return download(utf8(JSON.stringify({ ...exportDocument(panel.config()), counters: panel.counters() }, null, 2)), 'application/json; charset=utf-8', `${panel.config().panel.id}-config.json`);
       },
     },
     '/api/config/import': {
       methods: ['POST'],
       run: (request) => {
         const { config, counters } = splitCounters(parseJson(request));
-        const result = checkImport(config, options.pinRules);
+        const result = importDocument(panel.config(), config, (n) => host.randomBytes(n), options.pinRules);
         const errors = [...(result.ok ? [] : result.errors), ...(counters && !counters.ok ? counters.errors : [])];
         if (!result.ok || errors.length) throw new Refusal(400, errors);
         save(result.config, 'config imported');
         if (counters?.ok) panel.adoptCounters(counters.counters);
-        return reply(200, configView(panel.config()));
+        return endAll(configView(panel.config()), 'a config was imported');
       },
     },
     '/api/remote-key': {
@@ -247,15 +272,23 @@ export function createPortal(
           throw refuse(400, 'no such user: save a new user before giving it a key', 'user');
         }
         if (body.revoke !== undefined && body.revoke !== true) throw refuse(400, 'must be true or left out', 'revoke');
+        // A key made elsewhere (`monitor keygen`): entered here, never sent back.
+        const entered = body.key;
+        if (entered !== undefined && (typeof entered !== 'string' || decodeKey(entered.trim()) === undefined)) {
+          throw refuse(400, 'a key as `monitor keygen` prints it: 43 characters of base64url (A–Z, a–z, 0–9, - and _)', 'key');
+        }
+        if (entered !== undefined && body.revoke) throw refuse(400, 'either a key or revoke, not both', 'key');
         const cfg = panel.config();
         const remote = { ...cfg.remote };
         let key: string | undefined;
         if (body.revoke) delete remote[String(user)];
+        else if (typeof entered === 'string') remote[String(user)] = entered.trim();
         else remote[String(user)] = key = encodeKey(host.randomBytes(32));
         const result = checkImport({ ...cfg, remote }, options.pinRules);
         if (!result.ok) throw new Refusal(400, result.errors);
-        save(result.config, key ? `new remote key for user ${user}` : `remote key of user ${user} revoked`);
-        // The one time the key leaves the panel: the page shows it for the monitor, then forgets it.
+        save(result.config, body.revoke ? `remote key of user ${user} revoked` : entered !== undefined ? `remote key entered for user ${user}` : `new remote key for user ${user}`);
+        if (entered !== undefined) return reply(200, { user, entered: true });
+        // The one time a key made here leaves the panel: the page shows it for the monitor, then forgets it.
         return reply(200, key ? { user, key } : { user, revoked: true });
       },
     },
@@ -290,12 +323,14 @@ export function createPortal(
 
   return (request) => {
     try {
+      // Before anything else: a request for another name (DNS rebinding) learns nothing.
+      const head = checkHead(request.method, request.headers, options.names());
+      if (head) throw refuse(head.status, head.message);
       const path = typeof request.path === 'string' ? request.path.split('?')[0] : '';
       const route = Object.prototype.hasOwnProperty.call(routes, path) ? routes[path] : undefined;
       if (!route) throw refuse(404, `no such page: ${path.slice(0, 64)}`);
       if (!route.methods.includes(request.method)) throw refuse(405, `use ${route.methods.join(' or ')}`, '', { allow: route.methods.join(', ') });
       const changes = request.method !== 'GET';
-      if (changes && !sameOrigin(request.headers)) throw refuse(403, 'the request does not come from this portal (Origin)');
       const session = sessions.find(cookie(request.headers, COOKIE));
       if (!route.open && !session) throw refuse(401, 'log in with the installer code first');
       if (changes && session && path !== '/api/login') {

@@ -1,5 +1,7 @@
-// Installer sessions: a random token in an HttpOnly cookie, a CSRF token tied to it, and an
-// idle timeout on the panel's uptime clock. A few at most: the oldest goes when a new one comes.
+// Installer sessions: a random token in an HttpOnly cookie, a CSRF token tied to it, an idle
+// timeout and an absolute lifetime on the panel's uptime clock (a page that polls keeps a
+// session from going idle, never alive past its lifetime). A few at most: the oldest goes
+// when a new one comes. All end when the installer code changes or a config is imported.
 import { encodeKey } from '../uplink/keys';
 import { sameHash } from '../core/settings';
 
@@ -7,7 +9,10 @@ export interface PortalSession {
   token: string;
   /** Sent back by the page in `x-csrf-token` with every change. */
   csrf: string;
+  /** Uptime (ms) at which it ends unless used again. */
   expires: number;
+  /** Uptime (ms) at which it ends whatever happens. */
+  ends: number;
 }
 
 export class Sessions {
@@ -18,12 +23,14 @@ export class Sessions {
     private readonly uptime: () => number,
     readonly idleMs: number,
     private readonly max: number,
+    readonly lifetimeMs: number,
   ) {}
 
   open(): PortalSession {
     this.sweep();
     if (this.live.length >= this.max) this.live.shift();
-    const session = { token: encodeKey(this.randomBytes(32)), csrf: encodeKey(this.randomBytes(32)), expires: this.uptime() + this.idleMs };
+    const now = this.uptime();
+    const session = { token: encodeKey(this.randomBytes(32)), csrf: encodeKey(this.randomBytes(32)), expires: now + this.idleMs, ends: now + this.lifetimeMs };
     this.live.push(session);
     return session;
   }
@@ -48,6 +55,9 @@ export class Sessions {
 
   private sweep(): void {
     const now = this.uptime();
-    for (let i = this.live.length - 1; i >= 0; i--) if (this.live[i].expires <= now) this.live.splice(i, 1);
+    for (let i = this.live.length - 1; i >= 0; i--) {
+      const s = this.live[i];
+      if (s.expires <= now || s.ends <= now) this.live.splice(i, 1);
+    }
   }
 }

@@ -105,6 +105,8 @@ export interface SessionInfo {
   resent: number;
   /** Why the link last went down, if it did. */
   lastReason?: string;
+  /** Chunks from the transport dropped because MAX_INBOX were already waiting (the link is then restarted). */
+  inboxDropped: number;
 }
 
 const reason = Object.freeze({ normal: 0x00, malformed: 0x81, protocolError: 0x82, unsupportedVersion: 0x84, tooLarge: 0x95 } as const);
@@ -122,6 +124,13 @@ const MAX_MESSAGE_BYTES = 128 * 1024;
 const PUBLISH_OVERHEAD = 5 + 2 + 2 + 4 + (3 + 64) + 2 + 5;
 /** Queued transport callbacks handled per tick; the rest wait for the next one. */
 const INBOX_BUDGET = 1_000;
+/** Bytes from the broker parsed per tick, about: a flood costs each tick a bounded time. */
+const READ_PER_TICK = 16 * 1024;
+/**
+ * Transport callbacks waiting at most. A broker that sends faster than the panel reads gets its
+ * link closed (and reopened with the usual backoff), not a queue that grows without bound.
+ */
+const MAX_INBOX = 512;
 /** Bytes handed to the packet parser at once. */
 const SLICE = 512;
 
@@ -173,6 +182,11 @@ export class Session {
   private transport: Transport | undefined;
   private reader: PacketReader | undefined;
   private readonly inbox: Happening[] = [];
+  /** Bytes this tick may still parse. */
+  private readBudget = READ_PER_TICK;
+  private inboxDropped = 0;
+  /** The link whose flood already queued its close. */
+  private floodedLink = 0;
   /** Bytes received since the last complete packet: bounds what a broker can make us buffer. */
   private partial = 0;
 
@@ -284,6 +298,7 @@ export class Session {
       subscriptions: { ...this.subscribed }, queued: this.messages.length, oversize: this.oversize,
       brokerMaxPacket: this.brokerMaxPacket,
       links: this.links, attempts: this.attempts, sent: this.sent, resent: this.resent, lastReason: this.lastReason,
+      inboxDropped: this.inboxDropped,
     };
   }
 
@@ -313,6 +328,7 @@ export class Session {
   tick(now: number): void {
     if (this.phase === 'stopped') return;
     if (now > this.now) this.now = now; // time never runs backwards (nor NaN)
+    this.readBudget = READ_PER_TICK;
     try {
       // A few rounds, so that what a round writes and the transport answers at once
       // (an in-memory broker does) is handled in the same tick.
@@ -335,6 +351,14 @@ export class Session {
   }
 
   private post(happening: Happening): void {
+    if (this.inbox.length >= MAX_INBOX && happening.kind !== 'close') {
+      this.inboxDropped++;
+      if (this.floodedLink !== happening.link) {
+        this.floodedLink = happening.link; // once per link: the close goes in past the cap
+        this.inbox.push({ link: happening.link, kind: 'close', reason: `the broker sends faster than the panel reads (${MAX_INBOX} chunks waiting)` });
+      }
+      return;
+    }
     const idle = this.inbox.length === 0;
     this.inbox.push(happening);
     if (idle) this.wakeHost();
@@ -368,12 +392,13 @@ export class Session {
   }
 
   private handleInbox(): void {
-    for (let budget = INBOX_BUDGET; budget > 0 && this.inbox.length > 0; budget--) {
+    for (let budget = INBOX_BUDGET; budget > 0 && this.readBudget > 0 && this.inbox.length > 0; budget--) {
       const h = this.inbox.shift()!;
       if (h.link !== this.link) continue; // from a link already given up
       if (h.kind === 'open') {
         if (this.phase === 'opening') this.sendConnect();
       } else if (h.kind === 'data') {
+        this.readBudget -= h.bytes.length;
         this.read(h.link, h.bytes);
       } else if (this.phase === 'connecting' && this.protocol === 5 && this.cfg.version === 'auto' && !this.fellBack) {
         // Some brokers that do not speak MQTT 5 hang up instead of answering the CONNECT.

@@ -9,7 +9,7 @@ import { firstBootConfig, type PanelConfig } from '../../src/config.ts';
 import { saveConfig } from '../../src/app.ts';
 import { StateStore } from '../../src/store/state.ts';
 import type { Storage } from '../../src/store/storage.ts';
-import { MAX_BODY_BYTES } from '../../src/portal/http.ts';
+import { MAX_BODY_BYTES, SMALL_BODY_BYTES } from '../../src/portal/http.ts';
 import { AP_PASSWORD_ALPHABET } from '../../hosts/esp32/random.ts';
 
 const code = bundleEsp32();
@@ -204,7 +204,7 @@ test('HTTP adapter: lower-case headers, bodies up to the limit, 413 and 400 befo
   const b = await run(t, { ...base, script: 'http exchanges' });
   const r = b.result;
   t.is(r.echo.status, 200);
-  t.deepEqual(r.echo.json.headers, { 'x-mixed-case': 'A', accept: 'text/html, application/json', 'content-length': '5' });
+  t.deepEqual(r.echo.json.headers, { host: '192.168.4.1', origin: 'http://192.168.4.1', 'x-mixed-case': 'A', accept: 'text/html, application/json', 'content-length': '5' });
   t.is(r.echo.json.body, '0102030405');
   t.deepEqual([r.echo.json.method, r.echo.json.path], ['POST', '/echo?x=1']);
   t.is(r.tooBig.status, 413);
@@ -219,8 +219,28 @@ test('HTTP adapter: lower-case headers, bodies up to the limit, 413 and 400 befo
   t.deepEqual(r.crlf.headers.filter(([n]: string[]) => n.startsWith('x-') || n === 'content-length'), [['x-good', 'yes'], ['content-length', '2']]);
   t.is(r.thrown.status, 500);
   t.is(r.headerBomb.dropped, 'request headers too large');
+  t.deepEqual(r.restart, { status: 200, body: '{"restarting":true}', restarts: 1 }, "a response's after (a restart) runs once it is sent");
+  const misdirected = 'this panel answers only to its own names and addresses (192.168.4.1)\n';
+  const foreignOrigin = 'the request does not come from this portal (Origin)\n';
+  t.deepEqual(r.refused, [
+    [421, false, misdirected], [421, false, misdirected], [421, false, misdirected], [421, false, misdirected],
+    [403, false, foreignOrigin], [403, false, foreignOrigin],
+  ], 'another Host is 421 and a change from another origin 403, both before any body is read');
   t.is(r.after, 'setup', 'the server still answers after all that');
   t.deepEqual(r.serial, ['portal: header "x-evil" dropped: it holds a line break', 'portal: GET /throw failed: a bug in a handler']);
+});
+
+test('HTTP server: at most 4 connections at once, each closed 10 s after connecting unless its request is whole; small bodies except a config', async (t) => {
+  const b = await run(t, { ...base, script: 'slow clients' });
+  const r = b.result;
+  t.deepEqual(r.atOnce, [false, false, false, false, true, true], 'the fifth and sixth are closed at once');
+  t.is(r.whileHeld, 'closed by the server', 'so is a real request while four are held');
+  t.deepEqual(r.after9s, r.atOnce, 'the held ones live until their time is up');
+  t.deepEqual(r.after10s, Array(6).fill(true), 'then they are closed');
+  t.is(r.afterwards, 200, 'and the portal answers again');
+  t.deepEqual(r.keypadBig, [413, false, `the body is 2048 bytes; at most ${SMALL_BODY_BYTES} are accepted\n`]);
+  t.deepEqual(r.importBig, [200, true]);
+  t.deepEqual(r.serial, ['portal: over 4 connections at once: new ones closed (1 so far)']);
 });
 
 test('FlashStorage round-trips through the stand-in file module (littlefs semantics)', async (t) => {

@@ -39,6 +39,9 @@ export const createPortal: PortalFactory = (context) => (request) => {
     }
     case '/crlf':
       return { status: 200, headers: { 'x-good': 'yes', 'x-evil': 'a\r\nset-cookie: stolen=1', 'content-length': '999' }, body: utf8('ok') };
+    case '/restart':
+      // A response whose `after` restarts (as the repair portal's): the host runs it once the answer is sent.
+      return { ...json({ restarting: true }), after: () => context.restart() };
     case '/throw':
       throw new Error('a bug in a handler');
     default:

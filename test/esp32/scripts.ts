@@ -10,12 +10,15 @@ const SIREN = 25;
 const DOOR = 32;
 
 const text = (r: HttpResult) => fromUtf8(r.body);
+/** Host (and Origin) as a phone's browser on the portal's own page sends them: the panel's address. */
+const address = (world: World) => world.ip() ?? '192.168.4.1';
+const own = (world: World): Array<[string, string]> => [['Host', address(world)], ['Origin', `http://${address(world)}`]];
 function get(world: World, path: string): HttpResult {
-  return world.http({ method: 'GET', path, headers: [['Host', 'alarm.local']] });
+  return world.http({ method: 'GET', path, headers: [['Host', address(world)]] });
 }
 function post(world: World, path: string, value: unknown): HttpResult {
   const body = utf8(JSON.stringify(value));
-  return world.http({ method: 'POST', path, headers: [['Content-Type', 'application/json'], ['Content-Length', String(body.length)]], body });
+  return world.http({ method: 'POST', path, headers: [...own(world), ['Content-Type', 'application/json'], ['Content-Length', String(body.length)]], body });
 }
 function state(world: World): any {
   const r = get(world, '/state');
@@ -70,13 +73,17 @@ export const scripts: Record<string, Script> = {
     world.advance(2 * s);
     world.dropNetwork('home');
     world.advance(35 * s); // the exit delay ends while the Wi-Fi is down
-    const duringExit = state(world).panel.mode;
     world.setPin(DOOR, 1); // the door opens
     world.advance(31 * s); // entry delay: 30 s
-    const afterEntry = { mode: state(world).panel.mode, siren: world.level(SIREN) };
+    // No phone reaches the portal while the panel has no address (the portal answers only to its
+    // own addresses): what happened offline is read from the siren, and from the panel once back.
+    const sirenAfterEntry = world.level(SIREN);
     const offline = world.connectRequests.map((c) => c.at);
     world.restoreNetwork({ ssid: 'home', password: params.password });
     world.advance(70 * s);
+    const back = state(world).panel;
+    const duringExit = back.events.some((e: { code: number; q: number }) => e.code === 401 && e.q === 3) ? 'armed_away' : 'not closed';
+    const afterEntry = { mode: back.mode, siren: sirenAfterEntry };
     return {
       joined, armed, duringExit, afterEntry, offline,
       after: { connectRequests: world.connectRequests.map((c) => c.at), ip: world.ip() ?? null, siren: world.level(SIREN) },
@@ -138,19 +145,29 @@ export const scripts: Record<string, Script> = {
     world.advance(1 * s);
     const echo = world.http({
       method: 'POST', path: '/echo?x=1',
-      headers: [['X-Mixed-Case', 'A'], ['Accept', 'text/html'], ['accept', 'application/json'], ['Content-Length', '5']],
+      headers: [...own(world), ['X-Mixed-Case', 'A'], ['Accept', 'text/html'], ['accept', 'application/json'], ['Content-Length', '5']],
       body: Uint8Array.of(1, 2, 3, 4, 5),
     });
     const big = 40_000;
-    const tooBig = world.http({ method: 'POST', path: '/echo', headers: [['Content-Length', String(big)]], body: new Uint8Array(big) });
-    const badLength = world.http({ method: 'POST', path: '/echo', headers: [['Content-Length', '12abc']], body: new Uint8Array(12) });
-    const atLimit = world.http({ method: 'POST', path: '/echo', headers: [['Content-Length', String(32 * 1024)]], body: new Uint8Array(32 * 1024).fill(7) });
+    const tooBig = world.http({ method: 'POST', path: '/api/config/import?echo', headers: [...own(world), ['Content-Length', String(big)]], body: new Uint8Array(big) });
+    const badLength = world.http({ method: 'POST', path: '/echo', headers: [...own(world), ['Content-Length', '12abc']], body: new Uint8Array(12) });
+    const atLimit = world.http({ method: 'POST', path: '/api/config/import?echo', headers: [...own(world), ['Content-Length', String(32 * 1024)]], body: new Uint8Array(32 * 1024).fill(7) });
     const small = get(world, '/big?n=100');
     const large = get(world, '/big?n=20000');
     const crlf = get(world, '/crlf');
     const thrown = get(world, '/throw');
     const headerBomb = world.http({ method: 'GET', path: '/echo', headers: Array.from({ length: 200 }, (_, i): [string, string] => [`x-h${i}`, 'y'.repeat(60)]) });
+    // Another name (DNS rebinding) or a change without our Origin: answered before any body is read.
+    const five = Uint8Array.of(1, 2, 3, 4, 5);
+    const foreign = world.http({ method: 'POST', path: '/echo', headers: [['Host', 'evil.example'], ['Origin', 'http://evil.example'], ['Content-Length', '5']], body: five });
+    const foreignBig = world.http({ method: 'POST', path: '/echo', headers: [['Host', 'evil.example:80'], ['Content-Length', String(big)]], body: new Uint8Array(big) });
+    const foreignGet = world.http({ method: 'GET', path: '/state', headers: [['Host', 'evil.example']] });
+    const noHost = world.http({ method: 'GET', path: '/state' });
+    const noOrigin = world.http({ method: 'POST', path: '/echo', headers: [['Host', address(world)], ['Content-Length', '5']], body: five });
+    const otherOrigin = world.http({ method: 'POST', path: '/echo', headers: [['Host', address(world)], ['Origin', 'http://evil.example'], ['Content-Length', '5']], body: five });
     const largeOk = large.body.every((b, i) => b === i % 251);
+    const restartsBefore = world.restarts;
+    const restart = get(world, '/restart');
     return {
       echo: { ...summary(echo), json: JSON.parse(text(echo)) },
       tooBig: { ...summary(tooBig), text: text(tooBig) },
@@ -161,7 +178,31 @@ export const scripts: Record<string, Script> = {
       crlf: { ...summary(crlf), text: text(crlf) },
       thrown: { ...summary(thrown), text: text(thrown) },
       headerBomb: summary(headerBomb),
+      restart: { status: restart.status, body: text(restart), restarts: world.restarts - restartsBefore },
+      refused: [foreign, foreignBig, foreignGet, noHost, noOrigin, otherOrigin].map((r) => [r.status, r.bodyRead, text(r)]),
       after: state(world).mode,
+      serial: world.serial.filter((l) => l.startsWith('portal:')),
+    };
+  },
+
+  /** Clients that connect and send nothing: a cap on connections, and a timeout on each request. */
+  'slow clients'(world) {
+    world.advance(1 * s);
+    const held = Array.from({ length: 6 }, () => world.httpHold({ headers: [['Host', address(world)]] }));
+    const atOnce = held.map((h) => h.closed());
+    const whileHeld = get(world, '/state'); // one more connection: over the cap
+    world.advance(9 * s);
+    const after9s = held.map((h) => h.closed());
+    world.advance(1 * s + 1);
+    const after10s = held.map((h) => h.closed());
+    const afterwards = get(world, '/state');
+    // Body limits by path: a small one for a code, a whole config for an import.
+    const big = (path: string, n: number) => world.http({ method: 'POST', path, headers: [...own(world), ['Content-Length', String(n)]], body: new Uint8Array(n) });
+    const keypadBig = big('/api/keypad', 2048);
+    const importBig = big('/api/config/import', 20_000);
+    return {
+      atOnce, whileHeld: whileHeld.status ?? whileHeld.dropped, after9s, after10s, afterwards: afterwards.status,
+      keypadBig: [keypadBig.status, keypadBig.bodyRead, text(keypadBig)], importBig: [importBig.status, importBig.bodyRead],
       serial: world.serial.filter((l) => l.startsWith('portal:')),
     };
   },

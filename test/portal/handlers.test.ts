@@ -124,7 +124,8 @@ test('wrong installer codes count toward the panel lockout: the 10th locks every
   const { handler, panel, host, first } = simPortal();
   const wrong = first.installerCode === '000000' ? '111111' : '000000';
   const statuses: number[] = [];
-  for (let i = 0; i < 10; i++) statuses.push(handler(req('POST', '/api/login', { code: wrong })).status);
+  // From ten devices: one alone is held back after 3 (the per-client limit, tested below).
+  for (let i = 0; i < 10; i++) statuses.push(handler({ ...req('POST', '/api/login', { code: wrong }), client: `10.0.0.${i}` }).status);
   t.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 401, 401, 401, 429]);
   t.true(panel.events().some((e) => e.code === 461 && e.q === 1), '461 reported');
   const locked = handler(req('POST', '/api/login', { code: first.installerCode }));
@@ -139,8 +140,10 @@ test('wrong installer codes count toward the panel lockout: the 10th locks every
 test('keypad wrong codes lock the installer login too', (t) => {
   const { handler, first } = simPortal();
   const wrong = first.masterCode === '0000' ? '1111' : '0000';
-  for (let i = 0; i < 10; i++) handler(req('POST', '/api/keypad', { action: 'disarm', code: wrong }));
-  t.is(handler(req('POST', '/api/login', { code: first.installerCode })).status, 429);
+  for (let i = 0; i < 10; i++) handler({ ...req('POST', '/api/keypad', { action: 'disarm', code: wrong }), client: `10.0.0.${i}` });
+  const login = handler({ ...req('POST', '/api/login', { code: first.installerCode }), client: '10.0.0.99' });
+  t.is(login.status, 429);
+  t.is(json(login).lockout, 90, 'the panel-wide lockout, not a per-client wait');
 });
 
 test('save: the broker and a zone change, the panel applies them (306) and they are on flash', (t) => {
@@ -323,26 +326,33 @@ test('Home Assistant on needs its own user', (t) => {
   t.like(panel.config().homeAssistant, { enabled: true, user: 1 });
 });
 
-test('config export is the whole config (secrets too) and imports back; a bad import changes nothing', (t) => {
+test('config export is the config without its secrets, and says so; it imports back, as does a whole config; a bad import changes nothing', (t) => {
   const { handler, panel, first, host } = simPortal();
   const s = login(handler, first.installerCode);
   const exported = handler(req('GET', '/api/config/export', undefined, s.headers));
   t.is(exported.status, 200);
   t.regex(exported.headers['content-disposition'], /^attachment; filename="sim1-config.json"$/);
-  const doc = JSON.parse(text(exported.body));
-  const { counters, ...config } = doc;
-  t.deepEqual(config, panel.config());
-  t.deepEqual(counters, panel.counters(), 'the command counters travel with the keys');
-  t.is(doc.installer.codeHash, panel.config().installer.codeHash, 'secrets included: it restores the panel');
+  const exportDoc = JSON.parse(text(exported.body));
+  t.is(exportDoc.secrets, 'left out');
+  t.deepEqual(exportDoc.counters, panel.counters(), 'the command counters travel with the keys');
+  t.deepEqual(exportDoc.config, json(handler(req('GET', '/api/config', undefined, s.headers))).config, 'what the page sees');
+  exportDoc.config.panel.name = 'From the export';
+  t.is(handler(req('POST', '/api/config/import', exportDoc, s.headers)).status, 200);
+  t.is(panel.config().panel.name, 'From the export');
+  const s1 = login(handler, first.installerCode); // the import ended the session
+  // A whole config, secrets and all (made by hand, or by an older version), imports as it is.
+  const doc = JSON.parse(JSON.stringify(panel.config()));
   const changed = structuredClone(doc);
   changed.panel.name = 'Restored';
-  t.is(handler(req('POST', '/api/config/import', changed, s.headers)).status, 200);
+  t.is(handler(req('POST', '/api/config/import', changed, s1.headers)).status, 200);
   t.is(panel.config().panel.name, 'Restored');
+  t.is(handler(req('GET', '/api/status', undefined, s.headers)).status, 401, 'the import ended the session');
+  const s2 = login(handler, first.installerCode);
   const before = fingerprint(host.storage);
   const broken = structuredClone(doc);
   broken.alarm.users = [];
   broken.extra = 1;
-  const r = handler(req('POST', '/api/config/import', broken, s.headers));
+  const r = handler(req('POST', '/api/config/import', broken, s2.headers));
   t.is(r.status, 400);
   t.deepEqual(fields(r).sort(), ['alarm.users', 'extra']);
   t.is(fingerprint(host.storage), before);
@@ -375,8 +385,8 @@ test('keypad: arms and disarms with a user code and no login; bad input is 400 a
   for (const body of [{ action: 'explode', code: '1234' }, { action: 'disarm', code: 1234 }, { action: 'disarm', code: '12ab' }, { action: 'disarm' }, 'nope']) {
     t.is(handler(req('POST', '/api/keypad', body)).status, 400, JSON.stringify(body));
   }
-  // Only the one wrong code counted: nine more lock.
-  for (let i = 0; i < 9; i++) handler(req('POST', '/api/keypad', { action: 'disarm', code: '99999999' }));
+  // Only the one wrong code counted: nine more (from other devices) lock.
+  for (let i = 0; i < 9; i++) handler({ ...req('POST', '/api/keypad', { action: 'disarm', code: '99999999' }), client: `10.0.0.${i}` });
   t.is(panel.snapshot().lockout, 90);
   t.is(json(handler(req('GET', '/api/keypad'))).lockout, 90);
 });
@@ -426,4 +436,24 @@ test('a power cut at any byte of a save leaves the old config or the new one on 
     outcomes.add(name);
   }
   t.deepEqual([...outcomes].sort(), ['After the cut', 'Alarm panel'], 'both outcomes were seen');
+});
+
+test('a key made elsewhere (monitor keygen) can be entered for a user; it is never sent back; a bad one is refused', (t) => {
+  const { handler, panel, first } = simPortal();
+  const s = login(handler, first.installerCode);
+  const key = 'q3Z9lJdY0uE8r5m-Wn1cXo7tVb2Ka4sHf6gPiL0yT_A'; // 43 characters, as keygen prints
+  t.truthy(decodeKey(key));
+  const r = handler(req('POST', '/api/remote-key', { user: 1, key: `  ${key}\n` }, s.headers));
+  t.is(r.status, 200);
+  t.deepEqual(json(r), { user: 1, entered: true });
+  t.false(text(r.body).includes(key), 'not echoed');
+  t.is(panel.config().remote['1'], key);
+  const before = JSON.stringify(panel.config());
+  for (const bad of [key.slice(1), `${key}=`, key.slice(0, 42) + 'B', 'not a key at all, but 43 characters long!!', 42]) {
+    const refused = handler(req('POST', '/api/remote-key', { user: 1, key: bad }, s.headers));
+    t.is(refused.status, 400, String(bad));
+    t.deepEqual(json(refused).errors.map((e: { field: string }) => e.field), ['key']);
+  }
+  t.is(handler(req('POST', '/api/remote-key', { user: 1, key, revoke: true }, s.headers)).status, 400, 'a key and revoke');
+  t.is(JSON.stringify(panel.config()), before, 'nothing changed');
 });

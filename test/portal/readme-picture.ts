@@ -6,6 +6,7 @@ import { servePortal } from '../../hosts/node/http.ts';
 import { firstBootConfig, validateConfig } from '../../src/config.ts';
 import { makeUser } from '../../src/core/settings.ts';
 import { createPortal } from '../../src/portal/portal.ts';
+import { LOOPBACK_NAMES } from '../../src/portal/names.ts';
 import { newSalt } from '../../src/portal/form.ts';
 import { MemoryBroker } from '../support/memory-mqtt.ts';
 import { launchChromium } from './browser.ts';
@@ -48,7 +49,7 @@ panel.keypad('disarm', first.masterCode);
 host.set(26, 1); // the back door stands open
 host.runTo(panel, 45_000);
 
-const served = await servePortal(createPortal(panel, host));
+const served = await servePortal(createPortal(panel, host, { names: () => LOOPBACK_NAMES }));
 const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1000, height: 1500 }, deviceScaleFactor: 1 });

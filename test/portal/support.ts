@@ -3,16 +3,18 @@ import { SimHost } from '../../hosts/xs/sim-host.ts';
 import { firstBootConfig } from '../../src/config.ts';
 import { createPortal, type PortalOptions } from '../../src/portal/portal.ts';
 import type { PortalRequest, PortalResponse } from '../../src/portal/http.ts';
+import { LOOPBACK_NAMES } from '../../src/portal/names.ts';
 
 export const HOST = 'panel.local';
 export const ORIGIN = `http://${HOST}`;
 
-export function simPortal(options: PortalOptions = {}) {
+/** The portal answers to HOST (the handler tests) and to loopback (served to a browser). */
+export function simPortal(options: Partial<PortalOptions> = {}) {
   const host = new SimHost({ wallStart: 1_790_000_000 });
   const first = firstBootConfig('sim1', (n) => host.randomBytes(n));
   const panel = host.open(first.config);
   host.runTo(panel, 1000);
-  const handler = createPortal(panel, host, options);
+  const handler = createPortal(panel, host, { names: () => [HOST, ...LOOPBACK_NAMES], ...options });
   return { host, panel, first, handler };
 }
 

@@ -160,8 +160,9 @@ export default defineScenarios('app remote', {
       'home assistant: command ignored: code missing',
       'home assistant: command ignored: action "TRIGGER" is not one the panel takes',
       'home assistant: command ignored: not a JSON object',
-      'home assistant: command ignored: not JSON',
-    ], 'each named');
+    ], 'each named; a repeat within the minute is counted, not logged again');
+    s.host.runTo(s.panel, s.host.uptimeMs + 60_000);
+    t.ok(s.host.lines.some((l) => /^1 Home Assistant commands ignored \(not JSON\) since uptime \d+ s$/.test(l)), 'then one line with the count');
     t.is([s.panel.snapshot().mode, s.panel.status().lastSeq], ['disarmed', seq], 'nothing changed');
   },
 

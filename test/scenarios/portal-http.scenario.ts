@@ -14,7 +14,7 @@ function boot() {
   const first = firstBootConfig('xs1', (n) => host.randomBytes(n));
   const panel = host.open(first.config);
   host.runTo(panel, 1000);
-  return { host, first, panel, handler: createPortal(panel, host) };
+  return { host, first, panel, handler: createPortal(panel, host, { names: () => ['192.168.4.1'] }) };
 }
 
 function req(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): PortalRequest {
@@ -56,11 +56,21 @@ export default defineScenarios('portal', {
   'ten wrong installer codes lock every code entry point (461)': (t) => {
     const { handler, first, panel } = boot();
     const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) statuses.push(handler(req('POST', '/api/login', { code: '99999999' })).status);
+    // From ten phones: one alone would be held back by the per-client limit first (below).
+    for (let i = 0; i < 10; i++) statuses.push(handler({ ...req('POST', '/api/login', { code: '99999999' }), client: `192.168.4.${10 + i}` }).status);
     t.is(statuses, [401, 401, 401, 401, 401, 401, 401, 401, 401, 429], 'statuses');
     t.is(login(handler, first.installerCode).status, 429, 'locked');
     t.is(read(handler(req('POST', '/api/keypad', { action: 'arm_away', code: first.masterCode }))).reason, 'locked_out', 'keypad locked');
     t.ok(panel.events().some((e) => e.code === 461), '461');
+  },
+  'one client: 3 wrong codes, then it waits (429) before the panel-wide lockout': (t) => {
+    const { handler, host, panel } = boot();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push(handler({ ...req('POST', '/api/login', { code: '99999999' }), client: '192.168.4.2' }).status);
+    t.is(statuses, [401, 401, 401, 429, 429], 'statuses');
+    t.is(panel.snapshot().lockout, 0, 'the panel is not locked');
+    host.runTo(panel, host.uptimeMs + 30_000);
+    t.is(handler({ ...req('POST', '/api/login', { code: '99999999' }), client: '192.168.4.2' }).status, 401, 'after 30 s one more try');
   },
   'bad input: field errors and nothing changes': (t) => {
     const { handler, first, panel } = boot();

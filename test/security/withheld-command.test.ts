@@ -5,7 +5,7 @@ import { encodeKey } from '../../src/uplink/keys.ts';
 import { createPortal } from '../../src/portal/portal.ts';
 import { NONCE_GRACE_MS, NONCE_ROTATE_MS } from '../../src/uplink/nonce.ts';
 import { INSTALLER, Rig, NOW, keyOf, panelConfig } from './support.ts';
-import { json, login, req, text } from '../portal/support.ts';
+import { HOST, json, login, req, text } from '../portal/support.ts';
 
 test('a disarm withheld by the broker, then the panel reboots with no clock: refused as stale, still armed', (t) => {
   const rig = new Rig((h) => panelConfig(h)).boot(1);
@@ -95,13 +95,13 @@ test('counters travel with the keys in the config export: a capture replayed on 
   const captured = old.sign(1, 'arm_away', { id: 1, counter: 7000 });
   old.deliver(captured);
   t.like(old.lastReply(), { ok: true });
-  const oldPortal = createPortal(old.panel, old.host);
+  const oldPortal = createPortal(old.panel, old.host, { names: () => [HOST] });
   const exported = text(oldPortal(req('GET', '/api/config/export', undefined, login(oldPortal, INSTALLER).headers)).body);
   t.like(JSON.parse(exported).counters, { 1: 7000 });
 
   // A new panel (its own first-boot config) takes the export; the broker replays the capture.
   const fresh = new Rig((h) => panelConfig(h), undefined, NOW).boot(9);
-  const portal = createPortal(fresh.panel, fresh.host);
+  const portal = createPortal(fresh.panel, fresh.host, { names: () => [HOST] });
   const imported = portal(req('POST', '/api/config/import', exported, login(portal, INSTALLER).headers));
   t.is(imported.status, 200, text(imported.body));
   fresh.deliver(captured);

@@ -16,6 +16,8 @@ export class Server {
 
   readonly port: number;
   callback?: (...args: unknown[]) => unknown;
+  /** The open connections (Moddable's Request objects), as Moddable's server keeps them. */
+  connections: object[] = [];
 
   constructor(options: { port?: number } = {}) {
     this.port = options.port ?? 80;

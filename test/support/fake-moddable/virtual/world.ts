@@ -56,6 +56,8 @@ export interface HttpResult {
   framing?: 'length' | 'chunked' | 'none';
   /** Socket writes it took. */
   writes: number;
+  /** The server asked for the request body (headersComplete did not answer false). */
+  bodyRead?: boolean;
 }
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? '0' : '') + b.toString(16)).join('');
@@ -110,7 +112,7 @@ export class World {
   inRange: Array<{ ssid: string; password: string }>;
 
   // Servers the firmware runs.
-  readonly httpServers: Array<{ port: number; callback?: (...args: unknown[]) => unknown }> = [];
+  readonly httpServers: Array<{ port: number; callback?: (...args: unknown[]) => unknown; connections: object[] }> = [];
   readonly dnsServers: Array<(message: number, value?: string) => string | undefined> = [];
   readonly sntpRequests: Array<{ at: number; host: string }> = [];
   readonly tcpConnects: Array<{ at: number; address: string; port: number }> = [];
@@ -303,10 +305,15 @@ export class World {
     const server = this.httpServers.find((s) => s.port === (request.port ?? 80));
     if (!server?.callback) return { dropped: 'connection refused', headers: [], body: new Uint8Array(0), writes: 0 };
     const callback = server.callback;
-    const exchange = {};
+    // Moddable's Request: on its server's list from the connection on; close() ends it.
+    let closed = false;
+    const exchange = { server, close: () => { closed = true; } };
+    server.connections.push(exchange);
+    const leave = () => { const i = server.connections.indexOf(exchange); if (i >= 0) server.connections.splice(i, 1); };
     const out: Uint8Array[] = [];
     let writes = 0;
     let used = 0;
+    let bodyRead = false;
     const write = (bytes: Uint8Array) => {
       if (used + bytes.length > SEND_BUFFER) throw new Error('would block'); // lwIP refuses what does not fit
       used += bytes.length;
@@ -318,6 +325,7 @@ export class World {
     const call = (...args: unknown[]) => callback.apply(exchange, args);
     try {
       call(1);
+      if (closed) { leave(); return { dropped: 'closed by the server', headers: [], body: new Uint8Array(0), writes }; }
       call(2, request.path, request.method);
       let total: number | undefined;
       for (const [rawName, value] of request.headers ?? []) {
@@ -328,6 +336,7 @@ export class World {
       }
       const take = call(4);
       if (take === false) total = undefined;
+      bodyRead = total !== undefined;
       if (total !== undefined) {
         const body = request.body ?? new Uint8Array(0);
         if (body.length < total) return { dropped: 'request body incomplete: the server still waits', headers: [], body: new Uint8Array(0), writes };
@@ -374,11 +383,33 @@ export class World {
         if (chunked) write(enc('0\r\n\r\n'));
       }
       call(10);
+      leave();
     } catch (err) {
       try { call(-1); } catch { /* closing anyway */ }
+      leave();
       return { dropped: (err as Error).message, headers: [], body: new Uint8Array(0), writes };
     }
-    return parseResponse(concat(out), writes);
+    return { ...parseResponse(concat(out), writes), bodyRead };
+  }
+
+  /**
+   * A client that connects, sends the request line and `headers`, then nothing more (the
+   * connection stays open). `closed()` tells whether the server has closed it since.
+   */
+  httpHold(request: { method?: string; path?: string; headers?: Array<[string, string]>; port?: number } = {}): { closed(): boolean } {
+    const server = this.httpServers.find((s) => s.port === (request.port ?? 80));
+    if (!server?.callback) return { closed: () => true };
+    const callback = server.callback;
+    let closed = false;
+    const exchange = { server, close: () => { closed = true; } };
+    server.connections.push(exchange);
+    const call = (...args: unknown[]) => callback.apply(exchange, args);
+    call(1);
+    if (!closed) {
+      call(2, request.path ?? '/', request.method ?? 'GET');
+      for (const [name, value] of request.headers ?? []) call(3, name.toLowerCase(), value);
+    }
+    return { closed: () => closed };
   }
 
   // ---- the report -----------------------------------------------------------------------------
