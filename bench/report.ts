@@ -8,8 +8,12 @@ import { bundleSizes, outboxCapacity, payloadBytes } from './sizes.ts';
 import { uplinkBench } from './uplink.ts';
 import { fleetBench, type FleetReport } from './fleet.ts';
 import { machine, type Machine } from './machine.ts';
+import { moddableBench, type ModdableReport } from './moddable.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../tools/build.ts';
 
-export const parts = ['core', 'xs', 'sizes', 'uplink', 'fleet'] as const;
+export const parts = ['core', 'xs', 'sizes', 'moddable', 'uplink', 'fleet'] as const;
 export type Part = (typeof parts)[number];
 
 export interface RunOptions {
@@ -35,6 +39,22 @@ export interface Report {
   sizes?: { bundles: Awaited<ReturnType<typeof bundleSizes>>; payloads: ReturnType<typeof payloadBytes>; outbox: ReturnType<typeof outboxCapacity> };
   uplink?: Awaited<ReturnType<typeof uplinkBench>>;
   fleet?: FleetReport;
+  moddable?: ModdableReport;
+  /** Parts re-measured later and merged into this report (`--merge`), newest last. */
+  remeasured?: Array<{ parts: Part[]; date: string; load_average: number; command: string }>;
+}
+
+/** `base` with the parts of `fresh` put in; the rest of `base` (machine, other parts) stays, and the report says so. */
+export function merge(base: Report, fresh: Report): Report {
+  const out: Report = { ...base, remeasured: [...(base.remeasured ?? [])] };
+  const record = out as unknown as Record<string, unknown>;
+  for (const part of fresh.parts) {
+    record[part] = (fresh as unknown as Record<string, unknown>)[part];
+    out.seconds[part] = fresh.seconds[part];
+  }
+  out.parts = parts.filter((p) => base.parts.includes(p) || fresh.parts.includes(p));
+  out.remeasured!.push({ parts: fresh.parts, date: fresh.machine.date, load_average: fresh.machine.load_average, command: `${fresh.command} --only ${fresh.parts.join(',')} --merge` });
+  return out;
 }
 
 export async function collect(options: RunOptions = {}): Promise<Report> {
@@ -59,6 +79,8 @@ export async function collect(options: RunOptions = {}): Promise<Report> {
   report.core = await timed('core', () => coreBench(quick ? [8] : [8, 32]));
   report.xs = await timed('xs', () => xsPanelBench(quick ? { zones: [8], events: 20, repeats: 1 } : {}));
   report.sizes = await timed('sizes', async () => ({ bundles: await bundleSizes(), payloads: payloadBytes(), outbox: outboxCapacity() }));
+  const creation = JSON.parse(readFileSync(path.join(repoRoot, 'manifest.json'), 'utf8')).creation;
+  report.moddable = await timed('moddable', () => moddableBench(quick ? { zones: [8], events: 20, creation } : { creation }));
   report.uplink = await timed('uplink', () => uplinkBench(quick ? { panelCycles: 5, perCycle: 2, replayEvents: 100 } : {}));
   report.fleet = await timed('fleet', () => fleetBench({ panels: options.fleet ?? (quick ? 10 : 200), seconds: options.fleetSeconds ?? (quick ? 3 : 20) }));
   report.seconds.total = Math.round((performance.now() - began) / 100) / 10;
@@ -90,6 +112,9 @@ export function markdown(r: Report): string {
   out.push('Every figure below was measured in this one run, beside what it is compared with. Computrons, heap slots and bytes are exact');
   out.push('and repeatable (XS meters work deterministically); wall times are as measured, with their sample counts, on a machine');
   out.push('that other work shares (see the load average).', '');
+  for (const m2 of r.remeasured ?? []) {
+    out.push(`**Re-measured** on ${m2.date} with \`${m2.command}\`: ${m2.parts.join(', ')} (load average ${m2.load_average} then). The other sections are from the run above.`, '');
+  }
   out.push('## Machine', '');
   out.push(table(['', ''], [
     ['date', m.date], ['CPU', `${m.cpu}, ${m.cores} cores`], ['memory', `${m.memory_gib} GiB`], ['OS', m.os], ['Node', m.node],
@@ -242,9 +267,24 @@ export function markdown(r: Report): string {
     ]), '');
   }
 
+  if (r.moddable) {
+    out.push('## Memory on the real Moddable runtime (lin build under mcsim, Instrumentation after a gc)', '');
+    if (r.moddable.skipped) {
+      out.push(`Not measured: ${r.moddable.skipped} (the SDK's host tools are needed: see the README).`, '');
+    } else {
+      out.push('The whole panel, preloaded and frozen by xsl as on the ESP32, connected to mosquitto; the events are 602 test reports');
+      out.push('asked for by signed commands (command, core, journal, outbox, PUBLISH, PUBACK). Slots are counted as the ESP32 counts');
+      out.push('them (16 bytes each there, 32 on x86_64); chunk bytes are as lin measures them (64-bit pointers: an upper bound for the ESP32).', '');
+      out.push(table(['zones', 'events', 'slots', 'chunk bytes', 'ESP32 bytes (slots × 16 + chunks)'],
+        r.moddable.rows.map((x) => [x.zones, int(x.events), int(x.slots), int(x.chunkBytes), int(x.esp32Bytes)])), '');
+      const c = r.moddable.creation;
+      if (c) out.push(`The manifest's creation: chunk heap ${int(c.chunkBytes)} bytes, slot heap ${int(c.slots)} slots (${int(c.slots * 16)} bytes on the ESP32). Goal: at most 48 KB in use after 1,000 events at 8 zones.`, '');
+    }
+  }
+
   out.push('## Run', '');
   out.push(table(['part', 'seconds'], Object.entries(r.seconds).map(([k, v]) => [k, v!])), '');
-  out.push('`--fleet 1000` runs the fleet part with 1,000 panels; `--only core,xs,sizes,uplink,fleet` picks parts; `--quick` runs');
+  out.push('`--fleet 1000` runs the fleet part with 1,000 panels; `--only core,xs,sizes,moddable,uplink,fleet` picks parts; `--quick` runs');
   out.push('everything at a tiny size (the smoke test, test/bench/).', '');
   return out.join('\n');
 }

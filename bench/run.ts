@@ -3,17 +3,19 @@
 //
 //   node --import tsx bench/run.ts                 (npm run bench; about two minutes)
 //   node --import tsx bench/run.ts --fleet 1000    (the fleet part with 1,000 panels)
-//   options: --only core,xs,sizes,uplink,fleet   --quick (tiny sizes)   --out DIR   --fleet-seconds S
-import { mkdirSync, writeFileSync } from 'node:fs';
+//   options: --only core,xs,sizes,moddable,uplink,fleet   --quick (tiny sizes)   --out DIR   --fleet-seconds S
+//            --merge (with --only: re-measure those parts, keep the others of the report in --out, say so)
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../tools/build.ts';
-import { collect, markdown, parts, type Part } from './report.ts';
+import { collect, markdown, merge, parts, type Part, type Report } from './report.ts';
 
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    merge: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(repoRoot, 'bench') },
     fleet: { type: 'string' },
     'fleet-seconds': { type: 'string' },
@@ -36,13 +38,19 @@ const count = (name: string, text: string | undefined) => {
   return n;
 };
 
-const report = await collect({
+const measured = await collect({
   parts: chosen as Part[],
   quick: values.quick,
   fleet: count('fleet', values.fleet),
   fleetSeconds: count('fleet-seconds', values['fleet-seconds']),
   log: (line) => console.error(line),
 });
+const previous = path.join(values.out!, 'report.json');
+if (values.merge && !existsSync(previous)) {
+  console.error(`--merge: no report at ${previous} to merge into`);
+  process.exit(2);
+}
+const report = values.merge ? merge(JSON.parse(readFileSync(previous, 'utf8')) as Report, measured) : measured;
 mkdirSync(values.out!, { recursive: true });
 writeFileSync(path.join(values.out!, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(path.join(values.out!, 'report.md'), markdown(report));

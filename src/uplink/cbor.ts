@@ -21,8 +21,9 @@ export type CborValue = unknown;
 
 export function encodeCbor(value: CborValue): Uint8Array {
   const out = encoder.encode(value);
-  // cbor-x hands back a Buffer where one exists; firmware code deals in plain bytes.
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  // A copy, as plain bytes: cbor-x's result is a view into its shared 8 KB working buffer, and
+  // every view kept (an outbox entry, a reply waiting) would pin one such buffer in the heap.
+  return new Uint8Array(out);
 }
 
 export class CborError extends Error {}
