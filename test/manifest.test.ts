@@ -115,6 +115,6 @@ test('every library the firmware imports is a Moddable module of the manifest', 
   }
   const provided = (name: string) => name in manifest.modules || name.startsWith('embedded:') || name.startsWith('mc/') ||
     ['timer', 'file', 'flash', 'preference', 'wifi', 'net', 'dns/server', 'http', 'socket', 'securesocket', 'time', 'sntp',
-      'crypt', 'instrumentation', 'text/encoder', 'text/decoder'].includes(name);
+      'crypt', 'instrumentation', 'debug', 'text/encoder', 'text/decoder'].includes(name);
   t.deepEqual([...bare].filter((n) => !provided(n)), []);
 });
