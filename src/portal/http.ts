@@ -28,7 +28,7 @@ export const MAX_BODY_BYTES = 32 * 1024;
 export const SMALL_BODY_BYTES = 1024;
 
 /** Paths whose requests carry a whole config (a save from the form, with certificates; an import). */
-const configPaths: readonly string[] = ['/api/config', '/api/config/import'];
+const configPaths: readonly string[] = Object.freeze(['/api/config', '/api/config/import']);
 
 /** How large the body of a request to `path` (query string allowed) may be. */
 export function bodyLimit(path: string): number {
