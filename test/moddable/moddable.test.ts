@@ -34,7 +34,8 @@ if (unavailable) {
     t.notRegex(link.output, /error TS\d+/);
     const warnings = warningsByModule(link.output);
     t.log(`xsl warnings by module: ${JSON.stringify(warnings)}`);
-    t.log(`littlefs partition made by mcconfig: ${link.partition}`);
+    t.log(`littlefs storage partition: ${link.storageBytes} bytes (hosts/esp32/partitions.csv)`);
+    t.true((link.storageBytes ?? 0) >= 1024 * 1024, 'the journal gets at least 1 MB of flash, not mcconfig\'s 64 KB');
     t.deepEqual(link.output.split('\n').filter(ours), [], 'our own modules export nothing mutable');
   });
 

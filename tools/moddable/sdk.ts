@@ -2,7 +2,7 @@
 // builds the firmware for esp32 (tsc, xsc and xsl, up to mc.xs.c: there is no ESP-IDF here)
 // and for lin (mc.so, run under mcsim). Never `mcconfig -d … -p lin`: that runs `pkill mcsim`.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot, buildModdableLibs } from '../build.ts';
@@ -53,7 +53,10 @@ export function warningsByModule(output: string): Record<string, number> {
   return counts;
 }
 
-export interface Esp32Link extends Run { partition: string | undefined }
+export interface Esp32Link extends Run {
+  /** Bytes of the `storage` (littlefs) partition in the partition table the build uses. */
+  storageBytes: number | undefined;
+}
 
 /** `mcconfig -m -p esp32 -t build`, then its makefile up to mc.xs.c: tsc, xsc, xsl with preload. */
 export async function linkEsp32(platform = 'esp32'): Promise<Esp32Link> {
@@ -61,12 +64,14 @@ export async function linkEsp32(platform = 'esp32'): Promise<Esp32Link> {
   const out = mkdtempSync(path.join(tmpdir(), 'mc-esp32-'));
   const IDF_PATH = await idfPath();
   const config = await run(path.join(sdkBin, 'mcconfig'), ['-m', '-p', platform, '-t', 'build', '-o', out], { IDF_PATH });
-  const partition = /file storage partition of size (0x[0-9a-f]+)/i.exec(config.output)?.[1];
   const dir = path.join(out, 'tmp/esp32/release/main');
-  if (!existsSync(path.join(dir, 'makefile'))) return { ...config, code: config.code || 1, partition };
+  const table = path.join(dir, 'xsProj-esp32/partitions.csv');
+  const storage = existsSync(table) ? /^storage\s*,\s*data\s*,[^,]*,[^,]*,\s*(0x[0-9a-f]+|\d+)/im.exec(readFileSync(table, 'utf8'))?.[1] : undefined;
+  const storageBytes = storage === undefined ? undefined : Number(storage);
+  if (!existsSync(path.join(dir, 'makefile'))) return { ...config, code: config.code || 1, storageBytes };
   const sdkconfig = path.join(dir, 'xsProj-esp32/build/config/sdkconfig.h');
   const make = await run('make', ['-j2', '-C', dir, '-f', 'makefile', '-o', sdkconfig, path.join(dir, 'mc.xs.c')], { IDF_PATH });
-  return { code: make.code, output: config.output + make.output, partition };
+  return { code: make.code, output: config.output + make.output, storageBytes };
 }
 
 /**
