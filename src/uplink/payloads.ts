@@ -2,6 +2,7 @@
 // src/uplink/wire.cddl is the contract; these are its only encoders and decoders.
 import { encodeCbor, decodeCbor, CborError } from './cbor';
 import { isContactIdCode, type PanelEvent } from '../core/events';
+import { concat } from '../store/record';
 
 /** The `v` every CBOR payload carries. A consumer refuses a version it does not know. */
 export const WIRE_VERSION = 1;
@@ -184,17 +185,6 @@ function cborHead(major: number, n: number): Uint8Array {
   return new Uint8Array([m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
 }
 
-function joinBytes(parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Kept in place of what is not plain data: the same as nothing a caller can hand in. */
 const UNKEPT = Symbol('unkept');
@@ -317,7 +307,7 @@ export class StateEncoder {
       if (Array.isArray(v)) for (const p of this.array(name, v, hints?.[name])) parts.push(p);
       else parts.push(this.value(name, v));
     }
-    return joinBytes(parts); // the one copy of every byte (XS counts bytes copied)
+    return concat(parts); // the one copy of every byte (XS counts bytes copied)
   }
 
   private value(key: string, value: unknown): Uint8Array {
@@ -349,7 +339,7 @@ export class StateEncoder {
     if (Array.isArray(value)) {
       const parts = [cborHead(4, value.length)];
       for (let i = 0; i < value.length; i++) parts.push(this.encodeValue(value[i], `${path}[${i}]`, depth + 1));
-      return joinBytes(parts);
+      return concat(parts);
     }
     const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
     if (proto !== Object.prototype && proto !== null) return encodeCbor(toWire(value, path, depth, this.keyBytes)).slice();
@@ -362,7 +352,7 @@ export class StateEncoder {
     const order = this.keyOrder(keys);
     const parts = [cborHead(5, keys.length)];
     for (const i of order) parts.push(this.keyBytes.of(keys[i]), fields[i]);
-    return joinBytes(parts);
+    return concat(parts);
   }
 
   /** Indexes of `keys` in wire order (by their encoded bytes), kept for the last few key lists. */

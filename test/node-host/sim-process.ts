@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Waiters } from '../../tools/waiters.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -16,25 +17,6 @@ process.once('exit', () => { for (const child of live) child.kill('SIGKILL'); })
 export const tempDataDir = () => mkdtempSync(path.join(tmpdir(), 'node-host-'));
 
 export interface Exit { code: number | null; signal: NodeJS.Signals | null }
-
-/** Resolves `until()` once `done()` holds, re-checked whenever `changed()` is called. */
-class Waiters {
-  private list: Array<() => void> = [];
-  changed(): void { for (const w of this.list.splice(0)) w(); }
-  async until(done: () => boolean, what: string, timeoutMs: number, failed?: () => string | undefined): Promise<void> {
-    const end = performance.now() + timeoutMs;
-    while (!done()) {
-      const why = failed?.();
-      if (why) throw new Error(`${why} while waiting for ${what}`);
-      const left = end - performance.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.list.push(() => { clearTimeout(timer); resolve(); });
-      });
-    }
-  }
-}
 
 export class SimProcess {
   stdout = '';

@@ -10,27 +10,11 @@ import { FileStorage } from '../../hosts/node/file-storage.ts';
 import { StateStore } from '../../src/store/state.ts';
 import { saveConfig } from '../../src/app.ts';
 import { firstBootConfig, validateConfig } from '../../src/config.ts';
+import { Waiters } from '../waiters.ts';
 
 const live = new Set<ChildProcess>();
 process.once('exit', () => { for (const child of live) child.kill('SIGKILL'); });
 
-class Waiters {
-  private list: Array<() => void> = [];
-  changed(): void { for (const w of this.list.splice(0)) w(); }
-  async until(done: () => boolean, what: string, timeoutMs: number, failed?: () => string | undefined): Promise<void> {
-    const end = performance.now() + timeoutMs;
-    while (!done()) {
-      const why = failed?.();
-      if (why) throw new Error(`${why} while waiting for ${what}`);
-      const left = end - performance.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.list.push(() => { clearTimeout(timer); resolve(); });
-      });
-    }
-  }
-}
 
 function track(child: ChildProcess): Promise<void> {
   live.add(child);
