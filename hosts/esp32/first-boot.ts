@@ -7,18 +7,17 @@ import { firstBootConfig, validateConfig, type PanelConfig } from "../../src/con
 import { loadConfig, saveConfig } from "../../src/app";
 import type { Storage } from "../../src/store/storage";
 import { StateStore } from "../../src/store/state";
-import { fromUtf8, utf8 } from "../../src/text";
+import { fromUtf8, toHex, utf8 } from "../../src/text";
 import { makeApPassword } from "./random";
 
 type RandomBytes = (n: number) => Uint8Array;
 type Print = (line: string) => void;
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? "0" : "") + b.toString(16)).join("");
 
 /** The last three bytes of the Wi-Fi MAC ("A4:D1:8C:DB:C0:20" → "dbc020"), or random ones if there is no MAC. */
 export function panelIdFromMac(mac: string | undefined, randomBytes: RandomBytes): string {
   const m = mac === undefined ? null : /^(?:[0-9A-Fa-f]{2}:){3}([0-9A-Fa-f]{2}):([0-9A-Fa-f]{2}):([0-9A-Fa-f]{2})$/.exec(mac);
-  return m ? (m[1] + m[2] + m[3]).toLowerCase() : hex(randomBytes(3));
+  return m ? (m[1] + m[2] + m[3]).toLowerCase() : toHex(randomBytes(3));
 }
 
 export type ConfigOutcome =

@@ -7,6 +7,7 @@
 import type { FieldError, PanelConfig } from '../config';
 import { parseCounters, validateConfig } from '../config';
 import { hashCode, isValidCode, type UserSettings } from '../core/settings';
+import { toHex } from '../text';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -42,8 +43,7 @@ export function configView(config: PanelConfig): ConfigView {
 }
 
 /** `toHex(randomBytes(16))`: a fresh salt for every code that is set. */
-export const newSalt = (randomBytes: (n: number) => Uint8Array): string =>
-  Array.from(randomBytes(16), (b) => (b < 16 ? '0' : '') + b.toString(16)).join('');
+export const newSalt = (randomBytes: (n: number) => Uint8Array): string => toHex(randomBytes(16));
 
 export type FormResult = { ok: true; config: PanelConfig } | { ok: false; errors: FieldError[] };
 
