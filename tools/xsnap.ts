@@ -33,6 +33,9 @@ export function runXs(files: string[], timeoutMs = 120_000): Promise<XsRun> {
     const child = spawn(ensureXsnap(), files, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
+    // Decode across chunks: a character split between two reads must not become U+FFFD.
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
