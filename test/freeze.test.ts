@@ -61,6 +61,18 @@ export function run() { W.fill(7); return W[0]; }`,
     message: 'read-only buffer',
   },
   {
+    name: 'a buffer made at load, written element by element at run time',
+    mod: `const W = new Uint32Array(64);
+export function run() { for (let i = 0; i < 64; i++) W[i] = i; return W[63]; }`,
+    message: 'read-only buffer',
+  },
+  {
+    name: 'a view made at run time over a buffer made at load',
+    mod: `const table = new ArrayBuffer(16);
+export function run() { new DataView(table).setUint8(0, 1); return 1; }`,
+    message: 'read-only buffer',
+  },
+  {
     name: 'a global RegExp made at load, run at run time (lastIndex)',
     mod: `const spaces = /\\s+/g;
 export function run() { return 'a b'.replace(spaces, '_'); }`,

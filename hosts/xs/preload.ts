@@ -21,6 +21,7 @@ const readOnlyBuffers = new WeakSet<object>();
 // Buffers and collections of the modules a Moddable build replaces (stand-ins): not in flash there.
 const exempt = new WeakSet<object>();
 const madeAtLoad: object[] = [];
+const buffers: object[] = []; // the read-only ones, for petrify
 let loading = false;
 
 const collectionNames = ['Map', 'Set', 'WeakMap', 'WeakSet'];
@@ -64,7 +65,7 @@ const setValues = Set.prototype.values;
 const viewBuffer = getOwnPropertyDescriptor(getPrototypeOf(Uint8Array.prototype), 'buffer')!.get!;
 const isView = ArrayBuffer.isView;
 
-export interface FreezeCount { functions: number; prototypes: number; collections: number; buffers: number; regexps: number; exempt: number }
+export interface FreezeCount { functions: number; prototypes: number; collections: number; buffers: number; regexps: number; exempt: number; petrified: boolean }
 
 function markBuffer(obj: object, count: FreezeCount): boolean {
   let buffer: object;
@@ -73,7 +74,7 @@ function markBuffer(obj: object, count: FreezeCount): boolean {
   else if (isView(obj)) buffer = apply(viewBuffer, obj, []);
   else return false;
   if (exempt.has(buffer)) return true;
-  if (!readOnlyBuffers.has(buffer)) { readOnlyBuffers.add(buffer); count.buffers++; }
+  if (!readOnlyBuffers.has(buffer)) { readOnlyBuffers.add(buffer); buffers.push(buffer); count.buffers++; }
   return true;
 }
 
@@ -177,9 +178,9 @@ function guard(proto: any, names: string[], isReadOnly: (self: any) => boolean, 
  * - Map/Set/WeakMap/WeakSet: every mutation goes through their prototype methods, so the guard is
  *   complete.
  * - ArrayBuffer/TypedArray/DataView: the methods that write (`set`, `fill`, `copyWithin`, `reverse`,
- *   `sort`, DataView's setters, `transfer`) are guarded; an element assignment (`a[i] = x`) cannot be
- *   caught: XS 13.3 has no immutable ArrayBuffer, Object.freeze throws on a non-empty TypedArray, and
- *   the engine's `petrify`, which sets the same flag xsl does, is not a global of the xsnap CLI.
+ *   `sort`, DataView's setters, `transfer`) are guarded. An element assignment (`a[i] = x`) cannot be
+ *   caught by a script (XS 13.3 has no immutable ArrayBuffer; Object.freeze throws on a non-empty
+ *   TypedArray): where the engine has `petrify` (the test build of xsnap), it closes that gap.
  */
 function guardReadOnly(): void {
   const collection = (self: any) => readOnlyCollections.has(self);
@@ -249,7 +250,7 @@ export function freezeLoaded(
   roots: () => unknown[], loaders: Array<() => unknown>,
   standInRoots: () => unknown[], standInLoaders: Array<() => unknown>,
 ): FreezeCount {
-  const count: FreezeCount = { functions: 0, prototypes: 0, collections: 0, buffers: 0, regexps: 0, exempt: 0 };
+  const count: FreezeCount = { functions: 0, prototypes: 0, collections: 0, buffers: 0, regexps: 0, exempt: 0, petrified: false };
   const loaded = loaders.map((load) => load());
   const standIns = [...standInLoaders.map((load) => load()), ...standInRoots()];
   loading = false;
@@ -260,6 +261,15 @@ export function freezeLoaded(
   // The guards go in before anything is frozen: the walk reaches Map.prototype through `Map`.
   guardReadOnly();
   freezeGraph([...roots(), ...loaded, ...standIns], count);
+  // XS's own petrify (the test build of xsnap defines it; tools/xsnap.ts) sets the flag xsl sets on
+  // a buffer in flash: then element writes throw "read-only buffer" too, as on the device.
+  const petrify = g.petrify as ((o: object) => void) | undefined;
+  delete g.petrify;
+  if (typeof petrify === 'function') {
+    for (const buffer of buffers) if (readOnlyBuffers.has(buffer)) petrify(buffer);
+    count.petrified = true;
+  }
+  buffers.length = 0;
   freezeBuiltIns(count);
   return count;
 }

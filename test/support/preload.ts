@@ -11,11 +11,11 @@ import type { Metafile } from 'esbuild';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundle, repoRoot } from '../../tools/build.ts';
-import { runXs, type XsRun } from '../../tools/xsnap.ts';
+import { ensureXsnapPreload, runXs, type XsRun } from '../../tools/xsnap.ts';
 
 /** The line the freeze step prints: what it froze and how long it took inside XS. */
 export const preloadLine = '@@preload ';
-export interface PreloadReport { functions: number; prototypes: number; collections: number; buffers: number; regexps: number; exempt: number; ms: number; error?: string }
+export interface PreloadReport { functions: number; prototypes: number; collections: number; buffers: number; regexps: number; exempt: number; petrified: boolean; ms: number; error?: string }
 
 type Node = { type: string; [key: string]: any };
 
@@ -129,12 +129,12 @@ export async function preloadProgram(entry: { contents: string; resolveDir: stri
   return `${prologue.code}\n${main.code}\n${epilogue}\n`;
 }
 
-/** Writes the program to a temporary file and runs it as a module in xsnap. */
+/** Writes the program to a temporary file and runs it as a module in xsnap (the build with `petrify`). */
 export async function runPreloaded(program: string, timeoutMs?: number): Promise<XsRun & { preload?: PreloadReport }> {
   const out = mkdtempSync(path.join(tmpdir(), 'xs-preload-'));
   const file = path.join(out, 'program.js');
   writeFileSync(file, program);
-  const run = await runXs(['-m', file], timeoutMs);
+  const run = await runXs(['-m', file], timeoutMs, ensureXsnapPreload());
   const line = run.stdout.split('\n').find((l) => l.startsWith(preloadLine));
   return { ...run, preload: line ? JSON.parse(line.slice(preloadLine.length)) : undefined };
 }
