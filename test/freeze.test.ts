@@ -3,6 +3,7 @@
 // fail with the device's message under the freeze, and pass in the same program unfrozen.
 import test from 'ava';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { preloadProgram, runPreloaded } from './support/preload.ts';
@@ -87,6 +88,14 @@ for (const { name, mod, message } of attacks) {
     t.true(frozen.startsWith('threw ') && frozen.includes(message), `frozen: ${frozen}`);
   });
 }
+
+test('the npm `events` package, which tools/shims/events.js replaces, fails under the freeze as under mcsim', async (t) => {
+  const events = createRequire(import.meta.url).resolve('events/events.js');
+  const mod = `import { EventEmitter } from ${JSON.stringify(events)};
+export function run() { const e = new EventEmitter(); e.on('packet', () => {}); return e.listenerCount('packet'); }`;
+  t.is(await runModule(mod, false), 'ok 1');
+  t.is(await runModule(mod, true), 'threw set _events: not writable');
+});
 
 test('what run time makes stays writable: a Map, a buffer, an instance field', async (t) => {
   const mod = `class Emitter { constructor() { this.events = {}; } }
