@@ -5,7 +5,7 @@
 // ArrayBuffer/TypedArray/DataView and RegExp instances, which land in flash read-only.
 // Here: `beginLoad()` runs before any module body, `freezeLoaded()` after the last one and before
 // anything else runs. What it cannot do in xsnap, and why, is said where it is (not) done.
-// Plain ECMAScript, no imports: this is prepended to the bundle as its own script.
+// Plain ECMAScript, no imports: test/support/preload.ts prepends it to the bundle as its own script.
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Ctor = new (...args: any[]) => object;
@@ -242,8 +242,8 @@ function freezeBuiltIns(count: FreezeCount): void {
 
 /**
  * The end of the load phase. `roots` reads the top-level bindings once the `loaders` have run:
- * they are the bundle's lazy module initialisers (esbuild's the bundle's lazy module initialisers (esbuild's
- * `require_x`/`init_x`); a preloaded library is loaded whole on the device, so they all run here.
+ * those are the bundle's lazy module initialisers (esbuild's `require_x`/`init_x`); a preloaded
+ * library is loaded whole on the device, so they all run here.
  * `standIn…` are those of the modules a Moddable build replaces, and of what only they import.
  */
 export function freezeLoaded(
