@@ -43,9 +43,9 @@ export function ensureXsnapPreload(): string {
   mkdirSync(objects, { recursive: true });
   const from = path.join(pkg, 'xsnap-native/xsnap/sources');
   for (const f of ['xsnap.h', 'xsnapPlatform.h', 'xsnapPlatform.c']) copyFileSync(path.join(from, f), path.join(sources, f));
-  // Copied after the headers, so make finds them newer and keeps them.
+  // Copied after the headers, so make finds them newer and keeps them (and compiles what is missing).
   const built = path.join(buildDir, 'tmp/lin/release/xsnap');
-  for (const f of readdirSync(built)) if (f.endsWith('.o') && f !== 'xsnap.o') copyFileSync(path.join(built, f), path.join(objects, f));
+  for (const f of existsSync(built) ? readdirSync(built) : []) if (f.endsWith('.o') && f !== 'xsnap.o') copyFileSync(path.join(built, f), path.join(objects, f));
   const main = readFileSync(path.join(from, 'xsnap.c'), 'utf8');
   if (!main.includes(petrifyLine)) throw new Error('xsnap.c no longer has the petrify line this build restores');
   writeFileSync(path.join(sources, 'xsnap.c'), main.replace(petrifyLine, petrifyLine.replaceAll('// ', '')));
