@@ -70,9 +70,11 @@ export function pinConfigProblems(config: unknown): string[] {
 }
 
 export class PinConfigError extends Error {
+  // A field, not `this.name = …`: Error.prototype is frozen under preload (the override mistake).
+  override name = 'PinConfigError';
+
   constructor(readonly problems: string[]) {
     super(`bad pin config: ${problems.join('; ')}`);
-    this.name = 'PinConfigError';
   }
 }
 

@@ -24,7 +24,10 @@ test.serial('xs › engine', async (t) => {
   const version = xsVersion();
   t.log(`running scenarios in ${version} (@agoric/xsnap, the real XS engine)`);
   t.regex(version, /^XS \d+\.\d+\.\d+/);
-  await xsRun;
+  const { preload } = await xsRun;
+  // Loaded as Moddable preloads: what the freeze step froze before the first scenario (test/support/preload.ts).
+  t.log(`preload freeze: ${JSON.stringify(preload)}`);
+  t.true(preload !== undefined && preload.error === undefined && preload.petrified, 'the freeze ran, with petrify');
 });
 
 for (const { group, scenarios } of groups) {

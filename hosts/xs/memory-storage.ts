@@ -5,10 +5,8 @@ import type { Storage } from '../../src/store/storage';
 
 /** Thrown by a MemoryStorage whose power was cut: the write in progress stopped part-way. */
 export class PowerCut extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PowerCut';
-  }
+  // A field, not `this.name = …`: Error.prototype is frozen under preload (the override mistake).
+  override name = 'PowerCut';
 }
 
 interface StoredFile {

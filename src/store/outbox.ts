@@ -42,10 +42,9 @@ export interface OutboxRecovery {
 }
 
 export class OutboxFull extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OutboxFull';
-  }
+  // A field, not `this.name = …`: Error.prototype is frozen under Moddable's preload, and
+  // assigning over its `name` throws there (the override mistake); a field defines its own.
+  override name = 'OutboxFull';
 }
 
 interface Waiting extends OutboxEntry {

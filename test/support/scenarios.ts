@@ -1,10 +1,9 @@
 // Loads the shared scenario files and runs them on Node or, bundled, inside real XS.
-import { readdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundle, repoRoot } from '../../tools/build.ts';
-import { runXs } from '../../tools/xsnap.ts';
+import { repoRoot } from '../../tools/build.ts';
+import { preloadProgram, runPreloaded, type PreloadOptions, type PreloadReport } from './preload.ts';
 import type { ScenarioGroup, ScenarioResult } from '../../hosts/xs/probe.ts';
 
 const dir = path.join(repoRoot, 'test/scenarios');
@@ -15,19 +14,25 @@ export async function loadGroups(files = scenarioFiles): Promise<ScenarioGroup[]
   return mods.map((m) => m.default as ScenarioGroup);
 }
 
-/** Bundles the scenarios with the probe runner and runs them all in one XS realm. */
-export async function runScenariosInXs(files = scenarioFiles): Promise<Map<string, ScenarioResult>> {
+export interface XsScenarios extends Map<string, ScenarioResult> {
+  /** What the freeze step froze, and its time inside XS. */
+  preload?: PreloadReport;
+}
+
+/**
+ * Bundles the scenarios with the probe runner and runs them all in one XS realm, loaded as
+ * Moddable preloads: every module body first, then the freeze (test/support/preload.ts), then the
+ * scenarios. `freeze: false` runs the same program unfrozen (to measure what the freeze costs).
+ */
+export async function runScenariosInXs(files = scenarioFiles, opts: PreloadOptions = {}): Promise<XsScenarios> {
   const entry = [
     `import { runAll } from '../../hosts/xs/probe.ts';`,
     ...files.map((f, i) => `import g${i} from './${f}';`),
     `runAll([${files.map((_, i) => `g${i}`).join(', ')}], (line) => print('@@ ' + line));`,
   ].join('\n');
-  const { code } = await bundle({ stdin: { contents: entry, resolveDir: dir } });
-  const out = mkdtempSync(path.join(tmpdir(), 'xs-scenarios-'));
-  const file = path.join(out, 'scenarios.js');
-  writeFileSync(file, code);
-  const run = await runXs([file]);
-  const results = new Map<string, ScenarioResult>();
+  const run = await runPreloaded(await preloadProgram({ contents: entry, resolveDir: dir }, opts));
+  const results: XsScenarios = new Map<string, ScenarioResult>();
+  results.preload = run.preload;
   let done = false;
   for (const line of run.stdout.split('\n')) {
     if (!line.startsWith('@@ ')) continue;
