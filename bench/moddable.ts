@@ -60,11 +60,15 @@ async function measure(so: string, zones: number, events: number, display: Displ
     };
     const rows = [row(0, await mem())];
     const now = Math.floor(Date.now() / 1000);
-    for (let i = 1; i <= events; i++) {
-      const cmd: Command = { id: i, action: 'test', args: {}, counter: i, time: now };
-      await sub.client.publishAsync('alarm/lin1/cmd', Buffer.from(signCommand(cmd, 1, keyOf(1))), { qos: 1 });
-      await sub.until(() => sub.messages.some((m) => { const r = decodeReply(m.payload); return 'reply' in r && r.reply.id === i; }), `reply ${i}`, 20_000);
-      if (sub.messages.length > 64) sub.messages.splice(0, sub.messages.length - 8);
+    try {
+      for (let i = 1; i <= events; i++) {
+        const cmd: Command = { id: i, action: 'test', args: {}, counter: i, time: now };
+        await sub.client.publishAsync('alarm/lin1/cmd', Buffer.from(signCommand(cmd, 1, keyOf(1))), { qos: 1 });
+        await sub.until(() => sub.messages.some((m) => { const r = decodeReply(m.payload); return 'reply' in r && r.reply.id === i; }), `reply ${i}`, 20_000);
+        if (sub.messages.length > 64) sub.messages.splice(0, sub.messages.length - 8);
+      }
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; mcsim ${panel.exit ? `exited (${panel.exit.code ?? panel.exit.signal})` : 'running'}:\n${panel.stdout.slice(-2000)}`);
     }
     rows.push(row(events, await mem()));
     return rows;

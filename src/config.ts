@@ -51,7 +51,7 @@ export type ConfigCheck = { ok: true; config: PanelConfig } | { ok: false; error
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown, max: number) => typeof v === 'string' && v.length <= max;
-const topicSafe = /^[A-Za-z0-9_-]{1,32}$/;
+const topicSafe = (text: string): boolean => /^[A-Za-z0-9_-]{1,32}$/.test(text);
 
 export interface BrokerTarget { host: string; port: number; tls: boolean }
 
@@ -91,7 +91,7 @@ function checkBroker(raw: unknown, errors: FieldError[]): BrokerConfig {
   }
   if (broker.password !== undefined && broker.username === undefined) fail('username', 'a broker password needs a user name');
   if ((broker.cert === undefined) !== (broker.key === undefined)) fail(broker.cert ? 'key' : 'cert', 'a client certificate needs its key, and a key its certificate');
-  if (!topicSafe.test(broker.prefix)) fail('prefix', 'must be 1–32 letters, digits, - or _');
+  if (!topicSafe(broker.prefix)) fail('prefix', 'must be 1–32 letters, digits, - or _');
   if (broker.version !== 'auto' && broker.version !== 5 && broker.version !== 4) fail('version', 'must be "auto", 5 or 4 (3.1.1)');
   if (!Number.isInteger(broker.keepalive) || broker.keepalive < 10 || broker.keepalive > 600) fail('keepalive', 'must be between 10 and 600 seconds');
   return broker;
@@ -107,7 +107,7 @@ export function validateConfig(raw: unknown): ConfigCheck {
   if (raw.v !== 1) fail('v', 'must be 1 (this firmware reads config version 1)');
 
   const panel = isObj(raw.panel) ? raw.panel : {};
-  if (typeof panel.id !== 'string' || !topicSafe.test(panel.id)) fail('panel.id', 'must be 1–32 letters, digits, - or _ (it is part of every topic)');
+  if (typeof panel.id !== 'string' || !topicSafe(panel.id)) fail('panel.id', 'must be 1–32 letters, digits, - or _ (it is part of every topic)');
   if (panel.name !== undefined && (!text(panel.name, 32) || panel.name === '')) fail('panel.name', 'must be 1–32 characters');
 
   const wifi = isObj(raw.wifi) ? raw.wifi : {};
@@ -152,7 +152,7 @@ export function validateConfig(raw: unknown): ConfigCheck {
     discoveryPrefix: ha.discoveryPrefix === undefined ? 'homeassistant' : String(ha.discoveryPrefix),
   } as PanelConfig['homeAssistant'];
   if (ha.enabled !== undefined && typeof ha.enabled !== 'boolean') fail('homeAssistant.enabled', 'must be true or false');
-  if (!topicSafe.test(homeAssistant.discoveryPrefix)) fail('homeAssistant.discoveryPrefix', 'must be 1–32 letters, digits, - or _');
+  if (!topicSafe(homeAssistant.discoveryPrefix)) fail('homeAssistant.discoveryPrefix', 'must be 1–32 letters, digits, - or _');
   if (ha.user !== undefined) {
     const user = alarm.ok ? alarm.settings.users.find((u) => u.number === ha.user) : undefined;
     if (!user) fail('homeAssistant.user', `there is no user ${String(ha.user)}`);

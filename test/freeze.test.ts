@@ -21,6 +21,12 @@ async function runModule(mod: string, freeze: boolean): Promise<string> {
 
 const attacks: Array<{ name: string; mod: string; message: string }> = [
   {
+    name: 'a RegExp made at load, used at run time (XS crashed in RegExp.prototype.exec under mcsim)',
+    mod: `const validName = /^[a-z]+$/;
+export function run() { return String(validName.test('config')); }`,
+    message: 'a RegExp made at load is used at run time',
+  },
+  {
     name: 'a default on a prototype, then assigned on an instance at run time (events: "set _events")',
     mod: `class Emitter { on() { this._events = {}; return 'on'; } }
 Emitter.prototype._events = undefined;
@@ -74,10 +80,10 @@ export function run() { new DataView(table).setUint8(0, 1); return 1; }`,
     message: 'read-only buffer',
   },
   {
-    name: 'a global RegExp made at load, run at run time (lastIndex)',
+    name: 'a global RegExp made at load, run through String.prototype.replace',
     mod: `const spaces = /\\s+/g;
 export function run() { return 'a b'.replace(spaces, '_'); }`,
-    message: 'lastIndex: not writable',
+    message: 'a RegExp made at load is used at run time',
   },
 ];
 

@@ -46,7 +46,7 @@ export function openConfig(storage: Storage, panelId: string, randomBytes: Rando
 }
 
 const AP_PASSWORD = "ap-password";
-const goodPassword = /^[\x20-\x7e]{8,63}$/;
+const goodPassword = (text: string): boolean => /^[\x20-\x7e]{8,63}$/.test(text);
 
 /**
  * The set-up access point's password: fixed at build time, or made at the first boot,
@@ -59,7 +59,7 @@ export function openApPassword(storage: Storage, ssid: string, buildTime: string
   if (bytes) {
     try {
       const saved = fromUtf8(bytes);
-      if (goodPassword.test(saved)) return saved;
+      if (goodPassword(saved)) return saved;
     } catch { /* unreadable: made again below */ }
   }
   if (problems.length > 0 || bytes) print("the saved set-up password is unreadable: a new one is made");

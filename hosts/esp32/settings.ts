@@ -19,8 +19,8 @@ export interface BuildSettings {
 
 export const DEFAULT_SNTP = Object.freeze(["pool.ntp.org", "time.cloudflare.com"]);
 
-const printableAscii = /^[\x20-\x7e]{8,63}$/;
-const hostName = /^[A-Za-z0-9.-]{1,253}$/;
+const printableAscii = (text: string): boolean => /^[\x20-\x7e]{8,63}$/.test(text);
+const hostName = (text: string): boolean => /^[A-Za-z0-9.-]{1,253}$/.test(text);
 const isGpio = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 39;
 
 export function buildSettings(raw: Record<string, unknown> & { file?: { root?: unknown } }): { settings: BuildSettings; problems: string[] } {
@@ -35,7 +35,7 @@ export function buildSettings(raw: Record<string, unknown> & { file?: { root?: u
 
   let apPassword: string | undefined;
   if (raw.apPassword !== undefined && raw.apPassword !== "") {
-    if (typeof raw.apPassword === "string" && printableAscii.test(raw.apPassword)) apPassword = raw.apPassword;
+    if (typeof raw.apPassword === "string" && printableAscii(raw.apPassword)) apPassword = raw.apPassword;
     else problems.push("config.apPassword must be 8–63 printable ASCII characters; a generated password is used instead");
   }
 
@@ -48,7 +48,7 @@ export function buildSettings(raw: Record<string, unknown> & { file?: { root?: u
   let sntp: readonly string[] = DEFAULT_SNTP;
   if (raw.sntp !== undefined) {
     const list = typeof raw.sntp === "string" ? raw.sntp.split(",").map((s) => s.trim()) : raw.sntp;
-    if (Array.isArray(list) && list.length > 0 && list.every((h) => typeof h === "string" && hostName.test(h))) sntp = list as string[];
+    if (Array.isArray(list) && list.length > 0 && list.every((h) => typeof h === "string" && hostName(h))) sntp = list as string[];
     else problems.push("config.sntp must be a host name or a list of them; using the defaults");
   }
 

@@ -8,14 +8,16 @@
 import { File } from 'file';
 import type { Storage } from '../../src/store/storage';
 
-const validName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+// Regular expressions are made per call: a RegExp made at module load lives in flash under
+// Moddable's preload, and XS crashed (SIGSEGV in RegExp.prototype.exec under mcsim) using one.
+const validName = (name: string) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/.test(name);
 
 export class FlashStorage implements Storage {
   /** `root`: the file system root with its trailing slash, e.g. `config.file.root` from `mc/config`. */
   constructor(private readonly root: string) {}
 
   private path(name: string): string {
-    if (!validName.test(name) || name.endsWith('.tmp')) throw new RangeError(`storage: bad file name ${JSON.stringify(name)}`);
+    if (!validName(name) || name.endsWith('.tmp')) throw new RangeError(`storage: bad file name ${JSON.stringify(name)}`);
     return this.root + name;
   }
 

@@ -18,6 +18,8 @@ const g = globalThis as any;
 // Instances made during the load phase, and those reached from the module graph after it.
 const readOnlyCollections = new WeakSet<object>();
 const readOnlyBuffers = new WeakSet<object>();
+// RegExps made at load: any use of one fails here (see guardReadOnly).
+const loadedRegExps = new WeakSet<object>();
 // Buffers and collections of the modules a Moddable build replaces (stand-ins): not in flash there.
 const exempt = new WeakSet<object>();
 const madeAtLoad: object[] = [];
@@ -114,7 +116,8 @@ function freezeGraph(roots: unknown[], count: FreezeCount): void {
       if (value instanceof originals.get('Map')!) for (const [k, v] of apply(mapEntries, value, []) as Iterable<[unknown, unknown]>) todo.push(k, v);
       else if (value instanceof originals.get('Set')!) for (const v of apply(setValues, value, []) as Iterable<unknown>) todo.push(v);
     } else if (value instanceof RegExp) {
-      // A RegExp made at load is frozen in flash: a global or sticky one cannot update lastIndex.
+      // A RegExp made at load is frozen in flash, and using one at run time crashed XS (guardReadOnly).
+      loadedRegExps.add(value);
       if (!isFrozen(value)) { freeze(value); count.regexps++; }
     }
     for (const key of ownKeys(value)) {
@@ -157,17 +160,17 @@ function exemptStandIns(roots: unknown[], count: FreezeCount): void {
 }
 
 /** Replaces a built-in method with one that refuses to touch an instance made at load. */
-function guard(proto: any, names: string[], isReadOnly: (self: any) => boolean, message: string): void {
+function guard(proto: any, names: Array<string | symbol>, isReadOnly: (self: any) => boolean, message: string): void {
   for (const name of names) {
     const real = proto[name] as Function | undefined;
     if (typeof real !== 'function') continue;
     // A method definition keeps the built-in's name and gives no `prototype`; `length` is copied.
     const wrapper = {
-      [name](this: unknown, ...args: unknown[]) {
+      [name as string](this: unknown, ...args: unknown[]) {
         if (isReadOnly(this)) throw new TypeError(message);
         return apply(real, this, args);
       },
-    }[name];
+    }[name as string];
     Object.defineProperty(wrapper, 'length', { value: real.length });
     Object.defineProperty(proto, name, { ...getOwnPropertyDescriptor(proto, name), value: wrapper });
   }
@@ -194,6 +197,10 @@ function guardReadOnly(): void {
   const dataView = (self: any) => self instanceof DataView && readOnlyBuffers.has(self.buffer);
   guard(DataView.prototype, Object.getOwnPropertyNames(DataView.prototype).filter((n) => n.startsWith('set')), dataView, 'read-only buffer');
   guard(ArrayBuffer.prototype, ['transfer', 'transferToFixedLength', 'resize'], (self) => readOnlyBuffers.has(self), 'read-only buffer');
+  // Seen under mcsim: RegExp.prototype.test on a RegExp made at load (in flash) crashed XS with a
+  // SIGSEGV in fx_RegExp_prototype_exec, now and then. Here any use of one fails, every time.
+  guard(RegExp.prototype, ['exec', 'test', Symbol.match, Symbol.matchAll, Symbol.replace, Symbol.search, Symbol.split],
+    (self) => loadedRegExps.has(self), 'a RegExp made at load is used at run time: under Moddable\'s preload it is in flash and XS crashed using one (make it where it is used)');
 }
 
 /** xsl's fxFreezeBuiltIns list: the intrinsics a script cannot name are reached through instances. */

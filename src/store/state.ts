@@ -18,7 +18,7 @@ export interface StateLoad {
   problems: string[];
 }
 
-const validName = /^[a-z][a-z0-9_-]{0,23}$/;
+const validName = (name: string) => /^[a-z][a-z0-9_-]{0,23}$/.test(name);
 
 export class StateStore {
   /** Newest generation known per name, so a save knows which copy to overwrite. */
@@ -67,5 +67,5 @@ export class StateStore {
 }
 
 function checkName(name: string): void {
-  if (!validName.test(name)) throw new RangeError(`state: bad blob name ${JSON.stringify(name)}`);
+  if (!validName(name)) throw new RangeError(`state: bad blob name ${JSON.stringify(name)}`);
 }

@@ -316,7 +316,7 @@ export function encodeReply(reply: Reply): Uint8Array {
 }
 
 const knownReplyKeys = new Set<unknown>(Object.values(ReplyKey));
-const reasonPattern = /^[a-z][a-z0-9_]{0,31}$/;
+const reasonPattern = (text: string): boolean => /^[a-z][a-z0-9_]{0,31}$/.test(text);
 
 /** Reads a reply (host side: the monitor and scripts); an error names what is wrong. */
 export function decodeReply(bytes: Uint8Array): { reply: Reply } | { error: string } {
@@ -337,7 +337,7 @@ export function decodeReply(bytes: Uint8Array): { reply: Reply } | { error: stri
   const reason = map.get(ReplyKey.reason);
   if (ok && reason !== undefined) return { error: 'reason: present on an accepted command' };
   if (!ok) {
-    if (typeof reason !== 'string' || !reasonPattern.test(reason)) return { error: 'reason: missing or not a snake_case word' };
+    if (typeof reason !== 'string' || !reasonPattern(reason)) return { error: 'reason: missing or not a snake_case word' };
     reply.reason = reason;
   }
   for (const [name, key] of [['detail', ReplyKey.detail], ['state', ReplyKey.state]] as const) {
