@@ -36,7 +36,7 @@ export interface ModdableReport {
 async function measure(so: string, zones: number, events: number, display: Display): Promise<MemoryRow[]> {
   const broker = await Mosquitto.start();
   const url = `mqtt://127.0.0.1:${broker.port}`;
-  const sub = await Subscriber.connect(url, ['alarm/lin1/reply']);
+  const sub = await Subscriber.connect(url, ['alarm/lin1/reply', 'alarm/lin1/status']);
   const server = await LinPanel.listen();
   const flash = mkdtempSync(path.join(tmpdir(), 'lin-bench-'));
   let panel: LinPanel | undefined;
@@ -47,6 +47,8 @@ async function measure(so: string, zones: number, events: number, display: Displ
     for (const gpio of linInputPins(zones)) panel.pin(gpio, 0);
     panel.send('power');
     await panel.line(/^boot 1$/, 'boot 1');
+    // 'online' comes after the panel's SUBSCRIBE on the same link: from then on a command reaches it.
+    await sub.until(() => sub.on('alarm/lin1/status').some((m) => Buffer.from(m.payload).toString() === 'online'), 'online', 20_000);
     const mem = async (): Promise<[number, number]> => {
       const from = panel!.control.length;
       panel!.send('mem');
@@ -65,7 +67,7 @@ async function measure(so: string, zones: number, events: number, display: Displ
         const cmd: Command = { id: i, action: 'test', args: {}, counter: i, time: now };
         await sub.client.publishAsync('alarm/lin1/cmd', Buffer.from(signCommand(cmd, 1, keyOf(1))), { qos: 1 });
         await sub.until(() => sub.messages.some((m) => { const r = decodeReply(m.payload); return 'reply' in r && r.reply.id === i; }), `reply ${i}`, 20_000);
-        if (sub.messages.length > 64) sub.messages.splice(0, sub.messages.length - 8);
+        if (sub.messages.length > 64) sub.messages.splice(0, sub.messages.length - 8); // replies seen; the status is checked
       }
     } catch (err) {
       throw new Error(`${(err as Error).message}; mcsim ${panel.exit ? `exited (${panel.exit.code ?? panel.exit.signal})` : 'running'}:\n${panel.stdout.slice(-2000)}`);
