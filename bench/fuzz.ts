@@ -286,7 +286,8 @@ const jsonEdit: fc.Arbitrary<Edit> = fc.record({
 });
 function editJson(doc: unknown, edits: Edit[]): unknown {
   const copy = structuredClone(doc);
-  for (const e of edits) {
+  for (const edit of edits) {
+    const e = { ...edit, value: structuredClone(edit.value) }; // fc.constantFrom hands out the same {} and [] every time
     const all = paths(copy);
     const p = all[e.path % all.length];
     if (p.length === 0) continue;
@@ -387,7 +388,9 @@ export function fuzzBench(options: { inputs?: number; seed?: number; only?: Fuzz
       if (outcome.accepted) report.accepted++; else report.refusals++;
       if (outcome.problem) {
         report.failures++;
-        if (report.examples.length < 3) report.examples.push({ index, problem: outcome.problem, input: runner.show(input).slice(0, 400) });
+        let shown: string;
+        try { shown = runner.show(input).slice(0, 400); } catch (e) { shown = `(not shown: ${ERR(e)})`; }
+        if (report.examples.length < 3) report.examples.push({ index, problem: outcome.problem, input: shown });
       }
       return true;
     }), { seed: seed + i, numRuns: share, endOnFailure: true });
