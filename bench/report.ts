@@ -9,11 +9,12 @@ import { uplinkBench } from './uplink.ts';
 import { fleetBench, type FleetReport } from './fleet.ts';
 import { machine, type Machine } from './machine.ts';
 import { moddableBench, type ModdableReport } from './moddable.ts';
+import { fuzzBench, FUZZ_SPLIT, type FuzzReport } from './fuzz.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../tools/build.ts';
 
-export const parts = ['core', 'xs', 'sizes', 'moddable', 'uplink', 'fleet'] as const;
+export const parts = ['core', 'xs', 'sizes', 'moddable', 'uplink', 'fleet', 'fuzz'] as const;
 export type Part = (typeof parts)[number];
 
 export interface RunOptions {
@@ -22,6 +23,8 @@ export interface RunOptions {
   quick?: boolean;
   fleet?: number;
   fleetSeconds?: number;
+  /** Inputs of the fuzz part, split across its targets (default 1,000,000). */
+  fuzz?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
 }
@@ -40,6 +43,7 @@ export interface Report {
   uplink?: Awaited<ReturnType<typeof uplinkBench>>;
   fleet?: FleetReport;
   moddable?: ModdableReport;
+  fuzz?: FuzzReport;
   /** Parts re-measured later and merged into this report (`--merge`), newest last. */
   remeasured?: Array<{ parts: Part[]; date: string; load_average: number; command: string }>;
 }
@@ -62,7 +66,7 @@ export async function collect(options: RunOptions = {}): Promise<Report> {
   const quick = options.quick ?? false;
   const log = options.log ?? (() => {});
   const report: Report = {
-    command: `node --import tsx bench/run.ts${options.fleet ? ` --fleet ${options.fleet}` : ''}${quick ? ' --quick' : ''}`,
+    command: `node --import tsx bench/run.ts${options.fleet ? ` --fleet ${options.fleet}` : ''}${options.fuzz ? ` --fuzz ${options.fuzz}` : ''}${quick ? ' --quick' : ''}`,
     machine: machine(), quick, parts: chosen, seconds: {},
   };
   const began = performance.now();
@@ -83,6 +87,7 @@ export async function collect(options: RunOptions = {}): Promise<Report> {
   report.moddable = await timed('moddable', () => moddableBench(quick ? { zones: [8], events: 20, creation } : { creation }));
   report.uplink = await timed('uplink', () => uplinkBench(quick ? { panelCycles: 5, perCycle: 2, replayEvents: 100 } : {}));
   report.fleet = await timed('fleet', () => fleetBench({ panels: options.fleet ?? (quick ? 10 : 200), seconds: options.fleetSeconds ?? (quick ? 3 : 20) }));
+  report.fuzz = await timed('fuzz', async () => fuzzBench({ inputs: options.fuzz ?? (quick ? 600 : 1_000_000), log }));
   report.seconds.total = Math.round((performance.now() - began) / 100) / 10;
   report.load_average_end = Math.round(os.loadavg()[0] * 100) / 100;
   return report;
@@ -282,9 +287,25 @@ export function markdown(r: Report): string {
     }
   }
 
+  if (r.fuzz) {
+    const z = r.fuzz;
+    out.push(`## Fuzz: ${int(z.total_inputs)} inputs, ${z.failures} failures`, '');
+    out.push('fast-check (`bench/fuzz.ts`) with fixed seeds, on Node, against every place untrusted bytes or documents enter the panel.');
+    out.push('Checked for every input: no exception escapes (a refusal is a value with a specific reason or field errors), accepted');
+    out.push('MACs carry exactly what a key holder signed, and a refusal changes nothing (the current config; for the portal, every');
+    out.push('byte of flash, the config, the state and the log, compared before and after). A failure reproduces from its seed and');
+    out.push(`input index. Split: ${Object.entries(FUZZ_SPLIT).map(([k, v]) => `${k} ${Math.round(v * 100)}%`).join(', ')}.`, '');
+    out.push(table(['target', 'inputs', 'refused', 'accepted', 'failures', 'wall s', 'seed'],
+      z.targets.map((t) => [`**${t.target}**`, int(t.inputs), int(t.refusals), int(t.accepted), t.failures, t.wall_seconds.toFixed(1), t.seed])), '');
+    for (const t of z.targets) out.push(`- **${t.target}**: ${t.what}.`);
+    out.push('');
+    for (const t of z.targets) for (const e of t.examples) out.push(`Failure in ${t.target} (seed ${t.seed}, input ${e.index}): ${e.problem} — \`${e.input}\``, '');
+    out.push(`${z.runtime}; ${z.wall_seconds} s in all.`, '');
+  }
+
   out.push('## Run', '');
   out.push(table(['part', 'seconds'], Object.entries(r.seconds).map(([k, v]) => [k, v!])), '');
-  out.push('`--fleet 1000` runs the fleet part with 1,000 panels; `--only core,xs,sizes,moddable,uplink,fleet` picks parts; `--quick` runs');
+  out.push('`--fleet 1000` runs the fleet part with 1,000 panels; `--fuzz N` sets the inputs of the fuzz part; `--only core,xs,sizes,moddable,uplink,fleet,fuzz` picks parts; `--quick` runs');
   out.push('everything at a tiny size (the smoke test, test/bench/).', '');
   return out.join('\n');
 }

@@ -3,7 +3,8 @@
 //
 //   node --import tsx bench/run.ts                 (npm run bench; about two minutes)
 //   node --import tsx bench/run.ts --fleet 1000    (the fleet part with 1,000 panels)
-//   options: --only core,xs,sizes,moddable,uplink,fleet   --quick (tiny sizes)   --out DIR   --fleet-seconds S
+//   node --import tsx bench/run.ts --only fuzz --merge   (the fuzz part alone: 1,000,000 inputs, about 3 minutes)
+//   options: --only core,xs,sizes,moddable,uplink,fleet,fuzz   --fuzz N (fuzz inputs)   --quick (tiny sizes)   --out DIR   --fleet-seconds S
 //            --merge (with --only: re-measure those parts, keep the others of the report in --out, say so)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     merge: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(repoRoot, 'bench') },
     fleet: { type: 'string' },
+    fuzz: { type: 'string' },
     'fleet-seconds': { type: 'string' },
   },
 });
@@ -43,6 +45,7 @@ const measured = await collect({
   quick: values.quick,
   fleet: count('fleet', values.fleet),
   fleetSeconds: count('fleet-seconds', values['fleet-seconds']),
+  fuzz: count('fuzz', values.fuzz),
   log: (line) => console.error(line),
 });
 const previous = path.join(values.out!, 'report.json');

@@ -69,7 +69,7 @@ test('bench/run.ts --quick: the XS, size and payload parts write a report of the
 test('the committed report has every part, measured at full size', (t) => {
   const report = JSON.parse(readFileSync(path.join(repoRoot, 'bench/report.json'), 'utf8')) as Report;
   t.false(report.quick, 'not a quick run');
-  t.deepEqual(report.parts, ['core', 'xs', 'sizes', 'moddable', 'uplink', 'fleet']);
+  t.deepEqual(report.parts, ['core', 'xs', 'sizes', 'moddable', 'uplink', 'fleet', 'fuzz']);
   machineShape(t, report);
   deterministicShape(t, report);
   t.deepEqual(report.xs!.sizes.map((s) => s.zones), [8, 32]);
@@ -85,4 +85,10 @@ test('the committed report has every part, measured at full size', (t) => {
   t.is(m.skipped, undefined, 'the committed report measured the real runtime');
   t.deepEqual(m.rows.map((r) => [r.zones, r.events]), [[8, 0], [8, 1000], [32, 0], [32, 1000]]);
   t.true(m.rows.every((r) => positive(r.slots) && positive(r.chunkBytes)), 'slots and chunk bytes');
+  const z = report.fuzz!;
+  t.true(z.total_inputs >= 1_000_000, 'a million fuzz inputs');
+  t.is(z.targets.reduce((a, x) => a + x.inputs, 0), z.total_inputs, 'the targets account for every input');
+  t.deepEqual(z.targets.map((x) => x.target).sort(), ['cbor', 'commands', 'config', 'cose', 'packets', 'portal']);
+  t.true(z.targets.every((x) => x.refusals + x.accepted === x.inputs && x.refusals > 0), 'each input refused or accepted; each target refused some');
+  t.true(readFileSync(path.join(repoRoot, 'bench/report.md'), 'utf8').includes('## Fuzz'), 'the Markdown report has the fuzz part');
 });
