@@ -39,7 +39,7 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 const { settings, problems: buildProblems } = buildSettings(config);
 const siren = new SirenHold();
 try {
-  siren.hold({ siren: { pin: settings.sirenPin } });
+  siren.hold({ siren: { pin: settings.sirenPin, activeLow: settings.sirenActiveLow } });
 } catch (err) {
   serial(`siren: cannot hold GPIO ${settings.sirenPin} off: ${message(err)}`);
 }
@@ -94,6 +94,10 @@ const host: Host = {
 let panel: Panel | undefined;
 const problems: string[] = outcome.ok ? [] : outcome.problems;
 if (outcome.ok) {
+  const wired = outcome.config.pins.siren;
+  if (wired.pin === settings.sirenPin && (wired.activeLow === true) !== settings.sirenActiveLow) {
+    serial(`siren: GPIO ${wired.pin} is active-${wired.activeLow ? "low" : "high"} in the config but the build holds it active-${settings.sirenActiveLow ? "low" : "high"} at power-on: set config.sirenActiveLow to ${wired.activeLow === true} in manifest.json, or it sounds for an instant at every boot`);
+  }
   try {
     siren.hold(outcome.config.pins); // the config's siren pin, which the siren driver takes over
     panel = Panel.open(host, outcome.config);
