@@ -15,10 +15,29 @@ type Print = (line: string) => void;
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? "0" : "") + b.toString(16)).join("");
 
-/** The last three bytes of the Wi-Fi MAC ("A4:D1:8C:DB:C0:20" → "dbc020"), or random ones if there is no MAC. */
+/**
+ * The last three bytes of the Wi-Fi MAC ("A4:D1:8C:DB:C0:20" → "dbc020"), or random ones if
+ * there is no MAC. A MAC of all zeros or all ones is a failed read (eFuse or radio), not an
+ * address: every such panel would share the id "000000" (and its topics), so it counts as none.
+ */
 export function panelIdFromMac(mac: string | undefined, randomBytes: RandomBytes): string {
   const m = mac === undefined ? null : /^(?:[0-9A-Fa-f]{2}:){3}([0-9A-Fa-f]{2}):([0-9A-Fa-f]{2}):([0-9A-Fa-f]{2})$/.exec(mac);
-  return m ? (m[1] + m[2] + m[3]).toLowerCase() : hex(randomBytes(3));
+  const blank = m !== null && /^(0{2}:){5}0{2}$|^([fF]{2}:){5}[fF]{2}$/.test(mac!);
+  return m && !blank ? (m[1] + m[2] + m[3]).toLowerCase() : hex(randomBytes(3));
+}
+
+/** Wi-Fi SSIDs are at most 32 bytes. */
+export const SSID_MAX = 32;
+const SSID_PREFIX = "alarm-";
+
+/**
+ * The set-up access point's name: `alarm-<panel id>`. Panel ids are 1–32 ASCII characters, so
+ * a long one does not fit: its last 26 characters are kept (the end of a name such as
+ * "holiday-home-garage-2" is what tells panels apart), always the same for the same id.
+ */
+export function setupSsid(panelId: string): string {
+  const room = SSID_MAX - SSID_PREFIX.length;
+  return SSID_PREFIX + (panelId.length > room ? panelId.slice(panelId.length - room) : panelId);
 }
 
 export type ConfigOutcome =

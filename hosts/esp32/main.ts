@@ -24,7 +24,7 @@ import { SirenHold, esp32Pins } from "./pins";
 import { ModdableClock } from "../moddable/clock";
 import { FlashStorage } from "../moddable/flash-storage";
 import { hardwareRandomBytes } from "./random";
-import { openApPassword, openConfig, panelIdFromMac, type ConfigOutcome } from "./first-boot";
+import { openApPassword, openConfig, panelIdFromMac, setupSsid, type ConfigOutcome } from "./first-boot";
 import { moddableConnect } from "../moddable/transport";
 import { ServiceLoop } from "../moddable/service";
 import { AccessPoint, StationLink, TimeSync, radioOn } from "./network";
@@ -65,7 +65,7 @@ try {
   outcome = { ok: false, problems: [`flash: ${message(err)}`] };
 }
 const panelId = outcome.ok ? outcome.config.panel.id : macId;
-const apSsid = `alarm-${panelId}`;
+const apSsid = setupSsid(panelId); // at most 32 bytes: a long id keeps its last 26 characters
 let apPassword: string;
 try {
   apPassword = openApPassword(storage, apSsid, settings.apPassword, hardwareRandomBytes, serial);
