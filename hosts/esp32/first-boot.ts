@@ -88,3 +88,46 @@ export function openApPassword(storage: Storage, ssid: string, buildTime: string
   store.save(AP_PASSWORD, utf8(password));
   return password;
 }
+
+/**
+ * Where littlefs's reformat cannot reach: a key in the ESP32's NVS partition (Moddable's
+ * `preference`), which only erasing the whole chip clears.
+ */
+export interface Witness {
+  read(): string | undefined;
+  write(id: string): void;
+}
+
+export type FlashCheck = "new" | "same" | "wiped";
+
+/** The flash's own id, a file on littlefs; its twin is kept by the witness. */
+const FLASH_ID = "flash-id";
+
+/**
+ * Did the flash lose everything since the last boot? Moddable's littlefs mounts the partition
+ * at every file operation and, when a mount fails, formats it and carries on: no error, an
+ * empty file system (modLittlefs.c, startLittlefs). Nothing on littlefs can tell a wiped flash
+ * from a new one, so a random id is kept twice, as a file and in NVS: the NVS id without its
+ * file means littlefs was formatted under the panel. (Checked at boot: a format while running
+ * is found at the next one.) The file is written before NVS: a cut between the two is a new
+ * flash again, never a false alarm; a panel from before this check, or with its NVS erased, has
+ * neither or only the file, and is not flagged either.
+ */
+export function checkFlash(storage: Storage, witness: Witness, randomBytes: RandomBytes, print: Print): FlashCheck {
+  let onFlash = "";
+  try {
+    onFlash = fromUtf8(storage.read(FLASH_ID));
+  } catch { /* unreadable: as absent */ }
+  const known = witness.read();
+  if (onFlash !== "") {
+    if (onFlash !== known) witness.write(onFlash);
+    return "same";
+  }
+  const id = hex(randomBytes(8));
+  storage.replace(FLASH_ID, utf8(id));
+  witness.write(id);
+  if (known === undefined) return "new";
+  print("FLASH WIPED: littlefs formatted its partition (a mount error): the config, event log, outbox and state are gone");
+  print("  the panel starts as new, with new codes; set it up again in the portal (a configuration change, 306, is logged)");
+  return "wiped";
+}

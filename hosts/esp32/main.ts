@@ -14,6 +14,7 @@
 // reset at boot is a boot loop with no alarm at all. A config that cannot be used leaves
 // the siren held off and the panel in set-up mode, saying why on the serial console.
 import config from "mc/config";
+import Preference from "preference";
 import { Panel, saveConfig, type Host } from "../../src/app";
 import type { PanelConfig } from "../../src/config";
 import { StateStore } from "../../src/store/state";
@@ -24,7 +25,7 @@ import { SirenHold, esp32Pins } from "./pins";
 import { ModdableClock } from "../moddable/clock";
 import { FlashStorage } from "../moddable/flash-storage";
 import { hardwareRandomBytes } from "./random";
-import { openApPassword, openConfig, panelIdFromMac, setupSsid, type ConfigOutcome } from "./first-boot";
+import { checkFlash, openApPassword, openConfig, panelIdFromMac, setupSsid, type ConfigOutcome, type FlashCheck, type Witness } from "./first-boot";
 import { moddableConnect } from "../moddable/transport";
 import { ServiceLoop } from "../moddable/service";
 import { AccessPoint, StationLink, TimeSync, radioOn } from "./network";
@@ -57,6 +58,18 @@ try {
 const macId = panelIdFromMac(mac, hardwareRandomBytes);
 /** Storage for nothing: when the flash fails, a set-up password is still made (and printed), just not kept. */
 const memoryless: Storage = { read: () => new Uint8Array(0), append() {}, replace() {}, remove() {}, size: () => 0 };
+
+// A flash that littlefs formatted under us (a mount error) must be said, never lived with in silence.
+const nvs: Witness = {
+  read: () => { const v = Preference.get("alarm", "flash-id"); return typeof v === "string" ? v : undefined; },
+  write: (id) => Preference.set("alarm", "flash-id", id),
+};
+let flashCheck: FlashCheck = "same";
+try {
+  flashCheck = checkFlash(storage, nvs, hardwareRandomBytes, serial);
+} catch (err) {
+  serial(`flash: cannot check whether it was wiped: ${message(err)}`);
+}
 
 let outcome: ConfigOutcome;
 try {
@@ -101,6 +114,7 @@ if (outcome.ok) {
   try {
     siren.hold(outcome.config.pins); // the config's siren pin, which the siren driver takes over
     panel = Panel.open(host, outcome.config);
+    if (flashCheck === "wiped") panel.configReplaced();
     loop.start(panel);
   } catch (err) {
     problems.push(message(err));
