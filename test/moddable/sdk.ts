@@ -75,5 +75,6 @@ export async function buildLin(): Promise<Run & { so: string }> {
   const out = mkdtempSync(path.join(tmpdir(), 'mc-lin-'));
   mkdirSync(out, { recursive: true });
   const result = await run(path.join(sdkBin, 'mcconfig'), ['-m', '-p', 'lin', '-o', out]);
-  return { ...result, so: path.join(out, 'bin/lin/mc/release/main/mc.so') };
+  // mcconfig names the build after the project's directory (`main` in the lead's checkout, a worktree's own name elsewhere).
+  return { ...result, so: path.join(out, 'bin/lin/mc/release', path.basename(repoRoot), 'mc.so') };
 }
