@@ -33,7 +33,7 @@ export type PinFactory = (options: PinOptions) => DigitalLike;
 
 /** What a host's ECMA-419 `Digital` class looks like from here: constructor + mode/edge constants. */
 export interface DigitalClass {
-  new (options: { pin: number; mode: any; edge?: number; onReadable?: () => void; initialValue?: number }): DigitalLike;
+  new (options: { pin: number; mode: any; edge?: number; onReadable?: () => void; initialValue?: Level }): DigitalLike;
   readonly Input: unknown;
   readonly InputPullUp: unknown;
   readonly InputPullDown: unknown;

@@ -62,7 +62,7 @@ export async function linkEsp32(platform = 'esp32'): Promise<Esp32Link> {
   const IDF_PATH = await idfPath();
   const config = await run(path.join(sdkBin, 'mcconfig'), ['-m', '-p', platform, '-t', 'build', '-o', out], { IDF_PATH });
   const partition = /file storage partition of size (0x[0-9a-f]+)/i.exec(config.output)?.[1];
-  const dir = path.join(out, 'tmp/esp32/release/main');
+  const dir = path.join(out, 'tmp/esp32/release', path.basename(repoRoot)); // named after the checkout's directory
   if (!existsSync(path.join(dir, 'makefile'))) return { ...config, code: config.code || 1, partition };
   const sdkconfig = path.join(dir, 'xsProj-esp32/build/config/sdkconfig.h');
   const make = await run('make', ['-j2', '-C', dir, '-f', 'makefile', '-o', sdkconfig, path.join(dir, 'mc.xs.c')], { IDF_PATH });
