@@ -22,13 +22,18 @@ export interface PinOptions {
   /** Which edges call `onReadable`; inputs only. */
   edge?: PinEdge;
   onReadable?: () => void;
+  /**
+   * Outputs only: the level the pin takes as it opens (ECMA-419 `initialValue`), so that it
+   * never shows another one, even for an instant (an active-low siren opened low would sound).
+   */
+  initialValue?: Level;
 }
 
 export type PinFactory = (options: PinOptions) => DigitalLike;
 
 /** What a host's ECMA-419 `Digital` class looks like from here: constructor + mode/edge constants. */
 export interface DigitalClass {
-  new (options: { pin: number; mode: any; edge?: number; onReadable?: () => void }): DigitalLike;
+  new (options: { pin: number; mode: any; edge?: number; onReadable?: () => void; initialValue?: Level }): DigitalLike;
   readonly Input: unknown;
   readonly InputPullUp: unknown;
   readonly InputPullDown: unknown;
@@ -50,9 +55,10 @@ export function digitalPins(Digital: DigitalClass): PinFactory {
     falling: Digital.Falling,
     both: Digital.Rising | Digital.Falling,
   };
-  return ({ pin, mode, edge, onReadable }) => {
+  return ({ pin, mode, edge, onReadable, initialValue }) => {
     if (!(mode in modes)) throw new Error(`GPIO ${pin}: unknown pin mode "${mode}"`);
     if (onReadable) return new Digital({ pin, mode: modes[mode], edge: edges[edge ?? 'both'], onReadable: () => onReadable() });
+    if (mode === 'output' && initialValue !== undefined) return new Digital({ pin, mode: modes[mode], initialValue });
     return new Digital({ pin, mode: modes[mode] });
   };
 }

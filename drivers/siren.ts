@@ -97,8 +97,8 @@ export class Siren {
   /** Opens the pin and drives it off first; a bad config then throws with the pin held off. */
   constructor(pins: PinFactory, clock: Pick<Clock, 'uptime'>, config: SirenConfig, private readonly events: SirenEvents = {}) {
     const offLevel: Level = config.activeLow ? 1 : 0;
-    this.io = pins({ pin: config.pin, mode: 'output' });
-    this.io.write(offLevel);
+    this.io = pins({ pin: config.pin, mode: 'output', initialValue: offLevel }); // off from the instant it opens
+    this.io.write(offLevel); // and again, for a pin handed over already open, or a provider without initialValue
     assertNoProblems(sirenProblems(config));
     this.onLevel = offLevel ? 0 : 1;
     this.maxOnMs = (config.maxOnS ?? sirenMaxOnS) * 1000;

@@ -632,6 +632,15 @@ export class Panel {
   }
 
   /**
+   * The host found its flash wiped (littlefs reformats its partition on a mount error): the
+   * config in use was made anew. Logged as a configuration change (306) by no user, so that
+   * the monitoring station hears of it.
+   */
+  configReplaced(): void {
+    this.input({ type: 'config_changed' });
+  }
+
+  /**
    * Applies a validated config: saved first (atomically), then the core gets the new settings
    * (306), and the drivers and uplink reopen when their part changed.
    */

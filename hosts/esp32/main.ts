@@ -14,6 +14,7 @@
 // reset at boot is a boot loop with no alarm at all. A config that cannot be used leaves
 // the siren held off and the panel in set-up mode, saying why on the serial console.
 import config from "mc/config";
+import Preference from "preference";
 import { Panel, saveConfig, type Host } from "../../src/app";
 import type { PanelConfig } from "../../src/config";
 import { StateStore } from "../../src/store/state";
@@ -24,7 +25,7 @@ import { SirenHold, esp32Pins } from "./pins";
 import { ModdableClock } from "../moddable/clock";
 import { FlashStorage } from "../moddable/flash-storage";
 import { hardwareRandomBytes } from "./random";
-import { openApPassword, openConfig, panelIdFromMac, type ConfigOutcome } from "./first-boot";
+import { checkFlash, openApPassword, openConfig, panelIdFromMac, setupSsid, type ConfigOutcome, type FlashCheck, type Witness } from "./first-boot";
 import { moddableConnect } from "../moddable/transport";
 import { ServiceLoop } from "../moddable/service";
 import { AccessPoint, StationLink, TimeSync, radioOn } from "./network";
@@ -39,7 +40,7 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 const { settings, problems: buildProblems } = buildSettings(config);
 const siren = new SirenHold();
 try {
-  siren.hold({ siren: { pin: settings.sirenPin } });
+  siren.hold({ siren: { pin: settings.sirenPin, activeLow: settings.sirenActiveLow } });
 } catch (err) {
   serial(`siren: cannot hold GPIO ${settings.sirenPin} off: ${message(err)}`);
 }
@@ -58,6 +59,18 @@ const macId = panelIdFromMac(mac, hardwareRandomBytes);
 /** Storage for nothing: when the flash fails, a set-up password is still made (and printed), just not kept. */
 const memoryless: Storage = { read: () => new Uint8Array(0), append() {}, replace() {}, remove() {}, size: () => 0 };
 
+// A flash that littlefs formatted under us (a mount error) must be said, never lived with in silence.
+const nvs: Witness = {
+  read: () => { const v = Preference.get("alarm", "flash-id"); return typeof v === "string" ? v : undefined; },
+  write: (id) => Preference.set("alarm", "flash-id", id),
+};
+let flashCheck: FlashCheck = "same";
+try {
+  flashCheck = checkFlash(storage, nvs, hardwareRandomBytes, serial);
+} catch (err) {
+  serial(`flash: cannot check whether it was wiped: ${message(err)}`);
+}
+
 let outcome: ConfigOutcome;
 try {
   outcome = openConfig(storage, macId, hardwareRandomBytes, serial);
@@ -65,7 +78,7 @@ try {
   outcome = { ok: false, problems: [`flash: ${message(err)}`] };
 }
 const panelId = outcome.ok ? outcome.config.panel.id : macId;
-const apSsid = `alarm-${panelId}`;
+const apSsid = setupSsid(panelId); // at most 32 bytes: a long id keeps its last 26 characters
 let apPassword: string;
 try {
   apPassword = openApPassword(storage, apSsid, settings.apPassword, hardwareRandomBytes, serial);
@@ -94,9 +107,14 @@ const host: Host = {
 let panel: Panel | undefined;
 const problems: string[] = outcome.ok ? [] : outcome.problems;
 if (outcome.ok) {
+  const wired = outcome.config.pins.siren;
+  if (wired.pin === settings.sirenPin && (wired.activeLow === true) !== settings.sirenActiveLow) {
+    serial(`siren: GPIO ${wired.pin} is active-${wired.activeLow ? "low" : "high"} in the config but the build holds it active-${settings.sirenActiveLow ? "low" : "high"} at power-on: set config.sirenActiveLow to ${wired.activeLow === true} in manifest.json, or it sounds for an instant at every boot`);
+  }
   try {
     siren.hold(outcome.config.pins); // the config's siren pin, which the siren driver takes over
     panel = Panel.open(host, outcome.config);
+    if (flashCheck === "wiped") panel.configReplaced();
     loop.start(panel);
   } catch (err) {
     problems.push(message(err));

@@ -49,7 +49,11 @@ export class SirenHold {
     if (this.held && this.held.pin !== siren?.pin) this.release();
     if (!siren) return undefined;
     if (!this.held) {
-      const io = new device.io.Digital({ pin: siren.pin, mode: device.io.Digital.Output });
+      // initialValue: the pin is off from the instant it becomes an output (for an active-low
+      // siren the ESP32 would otherwise drive it low, sounding, until the write below).
+      // (@moddable/typings 5.6 lacks `initialValue`; the SDK's digital.js passes it on.)
+      const options = { pin: siren.pin, mode: device.io.Digital.Output, initialValue: siren.off };
+      const io = new device.io.Digital(options as ConstructorParameters<typeof device.io.Digital>[0]);
       this.held = { pin: siren.pin, io };
     }
     this.held.io.write(siren.off);

@@ -8,6 +8,8 @@ export interface BuildSettings {
   root: string;
   /** The siren GPIO held off at the first instant of boot, before any config is read. */
   sirenPin: number;
+  /** The siren on `sirenPin` sounds when low: it is held high (off) from the first instant. */
+  sirenActiveLow: boolean;
   /** The set-up access point's password when fixed at build time (8–63 printable ASCII). */
   apPassword: string | undefined;
   /** The set-up button: held low for 3 s at start-up, it starts set-up mode. GPIO 0 is the DevKit's BOOT button. */
@@ -31,6 +33,12 @@ export function buildSettings(raw: Record<string, unknown> & { file?: { root?: u
   if (raw.sirenPin !== undefined) {
     if (isGpio(raw.sirenPin)) sirenPin = raw.sirenPin;
     else problems.push(`config.sirenPin ${JSON.stringify(raw.sirenPin)} is not a GPIO (0–39); using GPIO 25`);
+  }
+
+  let sirenActiveLow = false;
+  if (raw.sirenActiveLow !== undefined) {
+    if (typeof raw.sirenActiveLow === "boolean") sirenActiveLow = raw.sirenActiveLow;
+    else problems.push("config.sirenActiveLow must be true or false; holding the siren pin low (active-high siren)");
   }
 
   let apPassword: string | undefined;
@@ -59,5 +67,5 @@ export function buildSettings(raw: Record<string, unknown> & { file?: { root?: u
     else problems.push(`config.httpPort ${JSON.stringify(p)} is not a port; using 80`);
   }
 
-  return { settings: { root, sirenPin, apPassword, setupButtonPin, sntp, httpPort }, problems };
+  return { settings: { root, sirenPin, sirenActiveLow, apPassword, setupButtonPin, sntp, httpPort }, problems };
 }

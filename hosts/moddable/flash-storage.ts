@@ -26,6 +26,9 @@ export class FlashStorage implements Storage {
     if (!File.exists(path)) return new Uint8Array(0);
     const file = new File(path);
     try {
+      // An empty file (a cut between create and write leaves one): modLittlefs.c's read throws
+      // "read past end of file" at the end, even for nothing at all.
+      if (file.length === 0) return new Uint8Array(0);
       return new Uint8Array(file.read(ArrayBuffer));
     } finally {
       file.close();

@@ -1,11 +1,15 @@
 // The uplink on Moddable builds (ESP32, lin): a `Connect` over ECMA-419 TCP (embedded:io/socket/tcp), or
-// Moddable's ECMA-419 TLS socket for mqtts, and the Timer glue that drives the session.
+// TLS for mqtts (./tls: Moddable's TLS engine, guarded), and the Timer glue that drives the session.
+//
+// Every callback the network calls runs under a try: an exception that escapes a native
+// callback is `XS abort`, a restart of the ESP32. Here it closes the link instead, with the
+// reason, and the session reconnects with its backoff.
 //
 // ECMA-419 sockets take an IP address, so a host name is resolved first (lwIP's resolver
 // through Moddable's `net`). Writes are paced by onWritable: the socket refuses more bytes
 // than it can buffer, so what does not fit waits in a small queue here.
 import TCP from "embedded:io/socket/tcp";
-import TLSSocket from "embedded:io/socket/tcp/tls";
+import { TlsSocket } from "./tls";
 import Net from "net";
 import Timer from "timer";
 import type { Connect, Transport, TransportEvents, TransportTarget } from "../../src/uplink/transport";
@@ -57,27 +61,35 @@ class ModdableLink implements Transport {
     const options = {
       address,
       port: this.target.port,
-      nodelay: true,
-      format: "buffer" as const,
-      onReadable: (count: number) => this.readable(count),
-      onWritable: (count: number) => this.onWritable(count),
-      onError: () => this.finish("connection lost"),
+      onReadable: (count: number) => this.guard(() => this.readable(count)),
+      onWritable: (count: number) => this.guard(() => this.onWritable(count)),
+      onError: (reason?: string) => this.finish(typeof reason === "string" ? reason : "connection lost"),
     };
     try {
       const tls = this.target.tls;
       if (tls) {
-        // Moddable's TLS socket: DER certificates, SNI from `host`, TCP underneath.
-        const secure: Record<string, unknown> = { protocolVersion: 0x303 };
-        if (tls.ca) secure.certificate = pemToDer(tls.ca)[0];
-        if (tls.cert) secure.clientCertificates = pemToDer(tls.cert);
-        if (tls.key) secure.clientKey = pemToDer(tls.key)[0];
-        const tlsOptions = { ...options, host: tls.servername ?? this.target.host, secure, TCP: { io: TCP } };
-        this.socket = new TLSSocket(tlsOptions as unknown as ConstructorParameters<typeof TLSSocket>[0]) as unknown as Socket;
+        // DER certificates; the server name (SNI, and the name its certificate must carry) from `host`.
+        this.socket = new TlsSocket({
+          ...options,
+          host: tls.servername ?? this.target.host,
+          certificate: tls.ca ? pemToDer(tls.ca)[0] : undefined,
+          clientCertificates: tls.cert ? pemToDer(tls.cert) : undefined,
+          clientKey: tls.key ? pemToDer(tls.key)[0] : undefined,
+        });
       } else {
-        this.socket = new TCP(options) as unknown as Socket;
+        this.socket = new TCP({ ...options, nodelay: true, format: "buffer" }) as unknown as Socket;
       }
     } catch (err) {
       this.finish(`cannot open ${address}:${this.target.port}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Runs a network callback: what it throws closes the link, never reaches the native caller. */
+  private guard(callback: () => void): void {
+    try {
+      callback();
+    } catch (err) {
+      this.finish(`failed: ${(err as Error)?.message ?? String(err)}`);
     }
   }
 

@@ -17,6 +17,8 @@ export interface DigitalOptions {
   mode: string;
   edge?: number;
   onReadable?: (this: SimDigital) => void;
+  /** Outputs: the level at open (as Moddable's ESP32 provider: gpio_set_level before the pin becomes an output); 0 when absent. */
+  initialValue?: number;
 }
 
 /** The board: every pin's level, and who listens to it. */
@@ -84,6 +86,8 @@ export class SimDigital {
     this.onReadable = options.onReadable;
     // A pull-up reads 1 while nothing drives the pin, like the real input.
     board.attach(this.pin, this, options.mode === InputPullUp ? 1 : options.mode === Output ? undefined : 0);
+    // An output drives its initial level from the moment it opens (recorded like any write).
+    if (options.mode === Output) board.drive(this.pin, Number(options.initialValue) ? 1 : 0);
   }
 
   get isOutput(): boolean { return this.mode === Output; }

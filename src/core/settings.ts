@@ -190,7 +190,10 @@ function checkZone(c: Checker, raw: unknown, at: string, index: number): ZoneSet
   const alwaysWatched = type === '24h' || type === 'panic';
   let modes: ArmedMode[] = type ? defaultModes(type) : [];
   if (raw.modes !== undefined) {
-    if (alwaysWatched) c.fail(`${at}.modes`, `a ${type} zone is watched in every state: leave modes out`);
+    // The settings this returns list every mode for such a zone: a saved config must read back.
+    const everyMode = Array.isArray(raw.modes) && raw.modes.length === armedModes.length && armedModes.every((m) => (raw.modes as unknown[]).includes(m));
+    if (alwaysWatched && !everyMode) c.fail(`${at}.modes`, `a ${type} zone is watched in every state: leave modes out`);
+    else if (alwaysWatched) { /* every mode: what it is anyway */ }
     else if (!Array.isArray(raw.modes)) c.fail(`${at}.modes`, `must be a list of ${armedModes.join(', ')}`);
     else {
       modes = [];

@@ -119,3 +119,12 @@ test('sameHash compares in full', (t) => {
   t.false(sameHash('abcd', 'abc'));
   t.false(sameHash('', 'a'));
 });
+
+test('settings read back: what validation returns validates again to the same (24h and panic zones list every mode)', (t) => {
+  const r = validateSettings({ zones: [{ type: '24h', sirenWhenDisarmed: true }, { type: 'panic' }, { type: 'delayed' }], users: [master] });
+  if (!r.ok) return t.fail(JSON.stringify(r.errors));
+  const again = validateSettings(JSON.parse(JSON.stringify(r.settings)));
+  if (!again.ok) return t.fail(`a saved config would not load: ${JSON.stringify(again.errors)}`);
+  t.deepEqual(again.settings, r.settings);
+  t.deepEqual(fields({ zones: [{ type: '24h', modes: ['armed_away'] }], users: [master] }), ['zones[0].modes'], 'fewer modes on a 24h zone is still refused');
+});

@@ -5,6 +5,7 @@ import * as esbuild from 'esbuild';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { esp32Pins, esp32PinProblem, esp32SafeInputs } from '../../drivers/esp32-pins.ts';
+import { Siren } from '../../drivers/siren.ts';
 import { defaultPinConfig } from '../../drivers/config.ts';
 import { repoRoot } from '../../tools/build.ts';
 
@@ -107,8 +108,24 @@ test('hosts/esp32/pins refuses a strapping pin, touching no pin, and holdSirenOf
   t.regex(err!.message, /^bad pin config: doors\[0\]\.pin: GPIO 12 is a strapping pin/);
   t.deepEqual(device.board.writes, []);
   t.is(holdSirenOff(bad), 25);
-  t.deepEqual(device.board.writes, [[25, 0]]);
+  t.deepEqual(device.board.writes, [[25, 0], [25, 0]], 'opened low, written low');
   t.is(holdSirenOff({ siren: { pin: 6 } }), undefined, 'a flash pin is never touched');
   t.is(holdSirenOff('nonsense'), undefined);
-  t.deepEqual(device.board.writes, [[25, 0]]);
+  t.deepEqual(device.board.writes, [[25, 0], [25, 0]]);
+});
+
+test('hosts/esp32/pins: an active-low siren is held high from the instant its pin opens, and the drivers open it high', async (t) => {
+  const config = { ...defaultPinConfig, siren: { pin: 25, activeLow: true } };
+  const sirenWrites = (board: { writes: Array<[number, number]> }) => board.writes.filter(([pin]) => pin === 25);
+
+  const held = await loadEsp32Pins(); // boot: the hold first, then the siren driver takes the held pin over
+  const hold = new held.SirenHold();
+  t.is(hold.hold(config), 25);
+  t.deepEqual(sirenWrites(held.device.board), [[25, 1], [25, 1]], 'held: opened high, written high');
+  new Siren(hold.pins(held.esp32Pins()), { uptime: () => 0 }, config.siren, {});
+  t.deepEqual(sirenWrites(held.device.board), [[25, 1], [25, 1], [25, 1]], 'taken over, written high again');
+
+  const fresh = await loadEsp32Pins(); // no hold: the drivers open the pin themselves
+  fresh.openBoardDrivers(config, { uptime: () => 0 }, { onChange() {} });
+  t.deepEqual(sirenWrites(fresh.device.board), [[25, 1], [25, 1]], 'opened high, written high: never low (sounding)');
 });

@@ -6,12 +6,13 @@ import { Bench } from './bench.ts';
 
 const PIN = 25;
 
-test('the first write at boot drives the siren off, whatever the pin held and however it is wired', (t) => {
+test('from the instant the pin opens the siren is off (initialValue), whatever the pin held and however it is wired', (t) => {
   fc.assert(fc.property(fc.constantFrom<0 | 1>(0, 1), fc.boolean(), (before, activeLow) => {
     const bench = new Bench();
     bench.board.set(PIN, before);
     const siren = new Siren(bench.pins, bench.clock, { pin: PIN, activeLow }, {});
-    t.deepEqual(bench.board.writes, [[PIN, activeLow ? 1 : 0]]);
+    const off = activeLow ? 1 : 0;
+    t.deepEqual(bench.board.writes, [[PIN, off], [PIN, off]], 'opened at the off level, then written off');
     t.false(siren.state().on);
   }));
 });

@@ -29,6 +29,8 @@ export const standIns: Record<string, string> = {
   'embedded:provider/builtin': 'builtin.ts',
   'embedded:io/socket/tcp': 'tcp.ts',
   'embedded:io/socket/tcp/tls': 'tls.ts',
+  'ssl/session': 'ssl-session.ts',
+  preference: 'preference.ts',
 };
 
 const hostDirs = ['hosts/esp32', 'hosts/moddable'].map((d) => path.join(repoRoot, d) + path.sep);

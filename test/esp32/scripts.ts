@@ -223,6 +223,11 @@ export const scripts: Record<string, Script> = {
     world.files.set(`${root}state.tmp`, Uint8Array.of(6, 6, 6)); // a replace cut before its rename
     flash.replace('state', Uint8Array.of(7, 7));
     out.afterCut = Array.from(flash.read('state'));
+    world.files.set(`${root}outbox`, new Uint8Array(0)); // a cut between create and first write
+    try { out.empty = [flash.read('outbox').length, flash.size('outbox')]; } catch (err) { out.empty = (err as Error).message; }
+    flash.append('outbox', Uint8Array.of(4));
+    out.afterEmpty = Array.from(flash.read('outbox'));
+    flash.remove('outbox');
     flash.remove('log');
     flash.remove('log');
     out.removed = flash.size('log');

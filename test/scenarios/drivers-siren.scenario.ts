@@ -17,7 +17,7 @@ export default defineScenarios('drivers: siren', {
     const bench = new Bench();
     bench.board.set(SIREN, 1); // left high by whatever ran before the reset
     const out = siren(bench);
-    t.is(bench.board.writes, [[SIREN, 0]], 'the first and only write drives it low');
+    t.is(bench.board.writes, [[SIREN, 0], [SIREN, 0]], 'opened low (initialValue), then written low');
     t.is(bench.board.level(SIREN), 0, 'the pin is low');
     t.is(out.state(), { on: false, level: 0, pattern: 'off', since: 0, capped: false }, 'state: off');
     t.is(out.nextDeadline(), undefined, 'nothing scheduled');
@@ -27,7 +27,7 @@ export default defineScenarios('drivers: siren', {
     const bench = new Bench();
     bench.board.set(SIREN, 0);
     const out = siren(bench, { activeLow: true });
-    t.is(bench.board.writes, [[SIREN, 1]], 'boot writes 1 (off)');
+    t.is(bench.board.writes, [[SIREN, 1], [SIREN, 1]], 'opened at 1 (off, initialValue), then written 1: never low before the alarm');
     bench.at(1000, () => out.play('alarm', 1000));
     t.is(bench.board.level(SIREN), 0, 'sounding: low');
     t.is(out.state().on, true, 'on');

@@ -1,7 +1,8 @@
 // hosts/moddable/transport.ts on Node: bundled with its Moddable modules replaced by stand-ins
 // (test/support/fake-moddable: an ECMA-419 TCP socket over node:net with a 64-byte send
 // buffer, Net.resolve over Node's resolver, Timer over Node timers), then run against mosquitto.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
+import net from 'node:net';
 import * as esbuild from 'esbuild';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
@@ -19,6 +20,7 @@ import type { Connect } from '../../src/uplink/transport.ts';
 const fakes: Record<string, string> = {
   'embedded:io/socket/tcp': 'tcp.ts',
   'embedded:io/socket/tcp/tls': 'tls.ts',
+  'ssl/session': 'ssl-session.ts',
   net: 'net.ts',
   timer: 'timer.ts',
 };
@@ -27,8 +29,8 @@ interface Esp32Module {
   moddableConnect: Connect;
   pemToDer(pem: string): Uint8Array[];
   runSession(session: Session, uptime: () => number): { wake(): void; stop(): void };
-  FakeTCP: { writesRefused: number };
-  FakeTLS: { last?: Record<string, any> };
+  FakeTCP: { writesRefused: number; aborts: unknown[]; sendBuffer: number; onAbort?: (err: unknown) => void };
+  FakeSession: { mode: string; last?: Record<string, any> };
 }
 
 async function loadEsp32Transport(): Promise<Esp32Module> {
@@ -38,7 +40,7 @@ async function loadEsp32Transport(): Promise<Esp32Module> {
       contents: [
         `export * from '${path.join(repoRoot, 'hosts/moddable/transport.ts')}';`,
         `export { default as FakeTCP } from '${path.join(dir, 'tcp.ts')}';`,
-        `export { default as FakeTLS } from '${path.join(dir, 'tls.ts')}';`,
+        `export { default as FakeSession } from '${path.join(dir, 'ssl-session.ts')}';`,
       ].join('\n'),
       resolveDir: repoRoot, loader: 'ts',
     },
@@ -46,8 +48,8 @@ async function loadEsp32Transport(): Promise<Esp32Module> {
     plugins: [{
       name: 'moddable-stand-ins',
       setup(build) {
-        build.onResolve({ filter: /^(embedded:io\/socket\/tcp(\/tls)?|net|timer)$/ }, (args) =>
-          args.importer.endsWith(path.join('hosts', 'moddable', 'transport.ts')) ? { path: path.join(dir, fakes[args.path]) } : undefined);
+        build.onResolve({ filter: /^(embedded:io\/socket\/tcp(\/tls)?|ssl\/session|net|timer)$/ }, (args) =>
+          args.importer.includes(path.join('hosts', 'moddable') + path.sep) ? { path: path.join(dir, fakes[args.path]) } : undefined);
       },
     }],
   });
@@ -58,7 +60,7 @@ async function loadEsp32Transport(): Promise<Esp32Module> {
 
 const esp32 = loadEsp32Transport();
 
-test('ECMA-419 TCP: a session over the ESP32 transport delivers every event, paced by onWritable', async (t) => {
+test.serial('ECMA-419 TCP: a session over the ESP32 transport delivers every event, paced by onWritable', async (t) => {
   const { moddableConnect, runSession, FakeTCP } = await esp32;
   const broker = await Mosquitto.start();
   t.teardown(() => broker.stop());
@@ -81,7 +83,7 @@ test('ECMA-419 TCP: a session over the ESP32 transport delivers every event, pac
   t.true(session.info().up);
 });
 
-test('PEM to DER for the TLS socket: the same bytes as Node reads', async (t) => {
+test.serial('PEM to DER for the TLS socket: the same bytes as Node reads', async (t) => {
   const { pemToDer } = await esp32;
   const pki = testPki();
   t.deepEqual(Buffer.from(pemToDer(pki.ca)[0]), new X509Certificate(pki.ca).raw);
@@ -89,22 +91,115 @@ test('PEM to DER for the TLS socket: the same bytes as Node reads', async (t) =>
   t.is(pemToDer(pki.ca + pki.clientCert).length, 2, 'a chain gives every certificate');
 });
 
-test('TLS: the options handed to Moddable\'s TLS socket (CA, client certificate, key, SNI)', async (t) => {
-  const { moddableConnect, FakeTLS } = await esp32;
+test.serial('TLS: the options handed to the TLS engine (CA, client certificate, key, SNI)', async (t) => {
+  const { moddableConnect, FakeSession } = await esp32;
   const pki = testPki();
-  const closed = await new Promise<string>((resolve) => {
-    moddableConnect(
-      { host: '127.0.0.1', port: 8883, tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, servername: 'broker.example' } },
-      { onConnect: () => {}, onData: () => {}, onClose: resolve },
+  FakeSession.mode = 'ok';
+  await roomForTls(t);
+  const server = await tlsPeer();
+  t.teardown(() => server.close());
+  await new Promise<string>((resolve) => {
+    const link = moddableConnect(
+      { host: '127.0.0.1', port: server.port, tls: { ca: pki.ca, cert: pki.clientCert, key: pki.clientKey, servername: 'broker.example' } },
+      { onConnect: () => link.close(), onData: () => {}, onClose: resolve },
     );
   });
-  t.regex(closed, /cannot open 127\.0\.0\.1:8883: TLS is not simulated/, 'a constructor that throws is a closed link, not a crash');
-  const o = FakeTLS.last!;
-  t.is(o.host, 'broker.example');
-  t.is(o.address, '127.0.0.1');
-  t.is(o.secure.protocolVersion, 0x303);
-  t.deepEqual(Buffer.from(o.secure.certificate), new X509Certificate(pki.ca).raw);
-  t.deepEqual(o.secure.clientCertificates.map((c: Uint8Array) => Buffer.from(c)), [new X509Certificate(pki.clientCert).raw]);
-  t.true(o.secure.clientKey instanceof Uint8Array);
-  t.truthy(o.TCP.io, 'TCP underneath');
+  const o = FakeSession.last!;
+  t.is(o.serverName, 'broker.example');
+  t.is(o.protocolVersion, 0x303);
+  t.deepEqual(Buffer.from(o.certificate), new X509Certificate(pki.ca).raw);
+  t.deepEqual(o.clientCertificates.map((c: Uint8Array) => Buffer.from(c)), [new X509Certificate(pki.clientCert).raw]);
+  t.true(o.clientKey instanceof Uint8Array);
+});
+
+/** TLS keeps 96 bytes of the TCP room for a record's overhead: these tests need more than the pacing test's 64. */
+async function roomForTls(t: ExecutionContext): Promise<void> {
+  const { FakeTCP } = await esp32;
+  const before = FakeTCP.sendBuffer;
+  FakeTCP.sendBuffer = 1024;
+  t.teardown(() => { FakeTCP.sendBuffer = before; });
+}
+
+/**
+ * A peer for the TLS stand-in: answers the client's hello with its own flight, and every later
+ * write with a record (the `ssl/session` stand-in passes bytes in clear).
+ */
+async function tlsPeer(): Promise<{ port: number; received: string[]; close(): void }> {
+  const received: string[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('data', (d) => {
+      received.push(d.toString());
+      socket.write(d.toString().startsWith('client-hello') ? 'server-hello\n' : 'record\n');
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port, received,
+    close() { for (const s of sockets) s.destroy(); server.close(); },
+  };
+}
+
+/** Connects over TLS with the session stand-in failing as `mode` says; the reason the link closed. */
+async function tlsFailure(t: ExecutionContext, mode: string, onData: () => void = () => {}): Promise<{ reason: string; connected: boolean }> {
+  const { moddableConnect, FakeSession, FakeTCP } = await esp32;
+  FakeSession.mode = mode;
+  await roomForTls(t);
+  const aborts = FakeTCP.aborts.length;
+  const server = await tlsPeer();
+  t.teardown(() => server.close());
+  let connected = false;
+  const reason = await new Promise<string>((resolve) => {
+    FakeTCP.onAbort = (err) => resolve(`XS abort: ${err}`); // on the device, the end of the story
+    t.teardown(() => { FakeTCP.onAbort = undefined; });
+    const link = moddableConnect(
+      { host: '127.0.0.1', port: server.port, tls: { servername: 'broker.example' } },
+      { onConnect: () => { connected = true; link.write(new TextEncoder().encode('connect\n')); }, onData, onClose: resolve },
+    );
+  });
+  t.deepEqual(FakeTCP.aborts.slice(aborts).map(String), [], 'nothing escaped a socket callback (on the ESP32: a restart)');
+  return { reason, connected };
+}
+
+test.serial('TLS: a certificate that does not verify closes the link; nothing escapes the TCP callback', async (t) => {
+  const { reason, connected } = await tlsFailure(t, 'bad-certificate');
+  t.false(connected);
+  t.is(reason, 'TLS: certificate: auth err');
+});
+
+test.serial('TLS: an alert from the peer during the handshake closes the link; nothing escapes', async (t) => {
+  t.is((await tlsFailure(t, 'alert')).reason, 'TLS: alert: 2, 40');
+  const closed = await tlsFailure(t, 'close-notify');
+  t.false(closed.connected, 'a close_notify in the handshake is no connection');
+  t.regex(closed.reason, /^TLS: alert 1, 0 during the handshake$/);
+});
+
+test.serial('TLS: a record that fails its check after the handshake closes the link; nothing escapes', async (t) => {
+  const { reason, connected } = await tlsFailure(t, 'bad-record');
+  t.true(connected);
+  t.is(reason, 'TLS: recordProtocol: auth failed');
+});
+
+test.serial('TLS: an exception in the consumer\'s own data handler closes the link too', async (t) => {
+  const { reason, connected } = await tlsFailure(t, 'ok', () => { throw new Error('session broke'); });
+  t.true(connected);
+  t.is(reason, 'read failed: session broke');
+});
+
+test.serial('TCP: an exception in the consumer\'s data handler closes the link; nothing escapes', async (t) => {
+  const { moddableConnect, FakeTCP } = await esp32;
+  const aborts = FakeTCP.aborts.length;
+  const server = await tlsPeer();
+  t.teardown(() => server.close());
+  const reason = await new Promise<string>((resolve) => {
+    const link = moddableConnect(
+      { host: '127.0.0.1', port: server.port },
+      { onConnect: () => link.write(new TextEncoder().encode('hello\n')), onData: () => { throw new Error('session broke'); }, onClose: resolve },
+    );
+  });
+  t.is(reason, 'read failed: session broke');
+  t.deepEqual(FakeTCP.aborts.slice(aborts).map(String), []);
 });

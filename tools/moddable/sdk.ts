@@ -64,7 +64,7 @@ export async function linkEsp32(platform = 'esp32'): Promise<Esp32Link> {
   const out = mkdtempSync(path.join(tmpdir(), 'mc-esp32-'));
   const IDF_PATH = await idfPath();
   const config = await run(path.join(sdkBin, 'mcconfig'), ['-m', '-p', platform, '-t', 'build', '-o', out], { IDF_PATH });
-  const dir = path.join(out, 'tmp/esp32/release/main');
+  const dir = path.join(out, 'tmp/esp32/release', path.basename(repoRoot)); // mcconfig names the build after the checkout's directory
   const table = path.join(dir, 'xsProj-esp32/partitions.csv');
   const storage = existsSync(table) ? /^storage\s*,\s*data\s*,[^,]*,[^,]*,\s*(0x[0-9a-f]+|\d+)/im.exec(readFileSync(table, 'utf8'))?.[1] : undefined;
   const storageBytes = storage === undefined ? undefined : Number(storage);
@@ -83,5 +83,6 @@ export async function buildLin(): Promise<Run & { so: string }> {
   const out = mkdtempSync(path.join(tmpdir(), 'mc-lin-'));
   mkdirSync(out, { recursive: true });
   const result = await run(path.join(sdkBin, 'mcconfig'), ['-m', '-i', '-p', 'lin', '-o', out]);
-  return { ...result, so: path.join(out, 'bin/lin/mc/instrument/main/mc.so') };
+  // mcconfig names the build after the project's directory (`main` in one checkout, a worktree's or clone's own name elsewhere).
+  return { ...result, so: path.join(out, 'bin/lin/mc/instrument', path.basename(repoRoot), 'mc.so') };
 }

@@ -23,6 +23,8 @@ export class File {
   }
 
   read(_type: typeof ArrayBuffer, count?: number): ArrayBuffer {
+    // As modLittlefs.c: reading the rest (or past the end) at the end of a file throws, even of an empty file.
+    if ((count === undefined || this.length < this.position + count) && this.position >= this.length) throw new Error('read past end of file');
     const end = count === undefined ? this.length : Math.min(this.length, this.position + count);
     const out = this.bytes.slice(this.position, end);
     this.position = end;

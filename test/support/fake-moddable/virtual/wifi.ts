@@ -15,7 +15,11 @@ export default class WiFi {
   static set mode(mode: number) { world.setMode(mode); }
   static connect(options?: Options): void { world.connect(options); }
   static disconnect(): void { world.connect(undefined); }
-  static accessPoint(options: Options): void { world.startAccessPoint(options); }
+  static accessPoint(options: Options): void {
+    // As modules/network/wifi/esp32/wifi.c: an SSID is 32 bytes at most.
+    if (new TextEncoder().encode(String(options.ssid ?? '')).length > 32) throw new Error('ssid too long - 32 bytes max');
+    world.startAccessPoint(options);
+  }
   static scan(): void { throw new Error('stand-in: scanning is not modelled'); }
 
   callback?: (message: WifiMessage, value?: number) => void;
