@@ -4,11 +4,8 @@
 // the byte (serial console, hardware actions, flash, what the script saw). The hardware,
 // the radio and the Moddable SDK themselves are not exercised here.
 import test from 'ava';
-import { bundleEsp32, boot, type Boot, type Inputs } from './run.ts';
+import { bundleEsp32, boot, flashWith, type Boot, type Inputs } from './run.ts';
 import { firstBootConfig, type PanelConfig } from '../../src/config.ts';
-import { saveConfig } from '../../src/app.ts';
-import { StateStore } from '../../src/store/state.ts';
-import type { Storage } from '../../src/store/storage.ts';
 import { MAX_BODY_BYTES, SMALL_BODY_BYTES } from '../../src/portal/http.ts';
 import { AP_PASSWORD_ALPHABET } from '../../hosts/esp32/random.ts';
 
@@ -26,20 +23,6 @@ async function run(t: { deepEqual(a: unknown, b: unknown, m?: string): void }, i
   return node;
 }
 
-/** Flash holding `config`, as the host's FlashStorage lays it out on littlefs. */
-function flashWith(config: unknown): Record<string, string> {
-  const files: Record<string, string> = {};
-  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-  const storage: Storage = {
-    read: (n) => Uint8Array.from(Buffer.from(files[`/littlefs/${n}`] ?? '', 'hex')),
-    append: (n, b) => { files[`/littlefs/${n}`] = (files[`/littlefs/${n}`] ?? '') + hex(b); },
-    replace: (n, b) => { files[`/littlefs/${n}`] = hex(b); },
-    remove: (n) => { delete files[`/littlefs/${n}`]; },
-    size: (n) => (files[`/littlefs/${n}`] ?? '').length / 2,
-  };
-  saveConfig(new StateStore(storage), config as PanelConfig);
-  return files;
-}
 
 let counter = 1;
 const bytes = (n: number) => Uint8Array.from({ length: n }, () => (counter = (counter * 75 + 74) % 65537) & 0xff);

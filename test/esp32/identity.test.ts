@@ -2,11 +2,8 @@
 // Unit checks of hosts/esp32/first-boot.ts, then whole boots on the virtual ESP32 (XS and Node).
 import test from 'ava';
 import { panelIdFromMac, setupSsid, SSID_MAX } from '../../hosts/esp32/first-boot.ts';
-import { firstBootConfig, type PanelConfig } from '../../src/config.ts';
-import { saveConfig } from '../../src/app.ts';
-import { StateStore } from '../../src/store/state.ts';
-import type { Storage } from '../../src/store/storage.ts';
-import { bundleEsp32, boot, type Boot, type Inputs } from './run.ts';
+import { firstBootConfig } from '../../src/config.ts';
+import { bundleEsp32, boot, flashWith, type Boot, type Inputs } from './run.ts';
 
 const random = (byte: number) => (n: number) => new Uint8Array(n).fill(byte);
 
@@ -50,17 +47,8 @@ test('boot with a MAC read as zeros: the panel gets a random id, never "000000"'
 });
 
 test('boot with a 32-character panel id: the set-up access point starts, its SSID within 32 bytes', async (t) => {
-  const files: Record<string, string> = {};
-  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-  const storage: Storage = {
-    read: (n) => Uint8Array.from(Buffer.from(files[`/littlefs/${n}`] ?? '', 'hex')),
-    append: (n, b) => { files[`/littlefs/${n}`] = (files[`/littlefs/${n}`] ?? '') + hex(b); },
-    replace: (n, b) => { files[`/littlefs/${n}`] = hex(b); },
-    remove: (n) => { delete files[`/littlefs/${n}`]; },
-    size: (n) => (files[`/littlefs/${n}`] ?? '').length / 2,
-  };
   const id = 'holiday-home-north-garage-2x-abc';
-  saveConfig(new StateStore(storage), firstBootConfig(id, random(7)).config as PanelConfig);
+  const files = flashWith(firstBootConfig(id, random(7)).config);
   const b = await run(t, { config: { sirenPin: 25 }, mac: 'A4:D1:8C:DB:C0:20', pins: closed, files, script: 'look around' });
   t.true(b.serial.includes(`alarm panel ${id}: protecting (boot 1)`), b.serial.join('\n'));
   t.is(b.result.accessPoint?.ssid, 'alarm-y-home-north-garage-2x-abc', b.serial.join('\n'));

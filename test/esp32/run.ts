@@ -9,6 +9,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../../tools/build.ts';
+import { saveConfig } from '../../src/app.ts';
+import { StateStore } from '../../src/store/state.ts';
+import type { Storage } from '../../src/store/storage.ts';
+import type { PanelConfig } from '../../src/config.ts';
 import { runXs } from '../../tools/xsnap.ts';
 import type { WorldInputs } from '../support/fake-moddable/virtual/world.ts';
 
@@ -123,4 +127,19 @@ export function bootOnNode(code: string, inputs: Inputs): Promise<Boot> {
 export async function boot(code: string, inputs: Inputs): Promise<{ xs: Boot; node: Boot }> {
   const [xs, node] = await Promise.all([bootInXs(code, inputs), bootOnNode(code, inputs)]);
   return { xs, node };
+}
+
+/** Flash holding `config`, as the host's FlashStorage lays it out on littlefs. */
+export function flashWith(config: unknown): Record<string, string> {
+  const files: Record<string, string> = {};
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+  const storage: Storage = {
+    read: (n) => Uint8Array.from(Buffer.from(files[`/littlefs/${n}`] ?? '', 'hex')),
+    append: (n, b) => { files[`/littlefs/${n}`] = (files[`/littlefs/${n}`] ?? '') + hex(b); },
+    replace: (n, b) => { files[`/littlefs/${n}`] = hex(b); },
+    remove: (n) => { delete files[`/littlefs/${n}`]; },
+    size: (n) => (files[`/littlefs/${n}`] ?? '').length / 2,
+  };
+  saveConfig(new StateStore(storage), config as PanelConfig);
+  return files;
 }
