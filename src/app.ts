@@ -675,9 +675,10 @@ export class Panel {
       this.session = undefined;
       this.openSession();
     }
-    if (before.uplink !== config.uplink || before.sealed !== config.sealed) this.sealedEvents.clear(); // events not yet acknowledged: sealed anew
-    if (!reopen && before.uplink !== config.uplink) {
-      // The retained messages again, under the new key (or none).
+    const uplinkChanged = before.uplink !== config.uplink || before.sealed !== config.sealed;
+    if (uplinkChanged) this.sealedEvents.clear(); // events not yet acknowledged: sealed anew
+    if (!reopen && uplinkChanged) {
+      // The retained messages again, under the new key or mode (or none): a sealed panel leaves no readable state.
       this.statePending = true;
       this.flushState();
       this.publishNonce();

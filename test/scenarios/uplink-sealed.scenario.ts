@@ -73,6 +73,19 @@ export default defineScenarios('uplink sealed', {
     t.is(nonce.ok, true, 'the nonce opens');
   },
 
+  'sealed mode turned off and on again: the retained state and nonce are published again in the new form': (t) => {
+    const s = boot();
+    const form = () => [s.broker.retained.get(T('state'))![0], s.broker.retained.get(T('nonce'))![0]];
+    t.is(form(), [0xd0, 0xd0], 'sealed (COSE_Encrypt0)');
+    const { sealed: _on, ...plain } = s.panel.config();
+    s.panel.reconfigure(plain);
+    s.host.runTo(s.panel, s.host.uptimeMs + 10);
+    t.is(form(), [0xd1, 0xd1], 'authenticated only (COSE_Mac0)');
+    s.panel.reconfigure({ ...plain, sealed: true });
+    s.host.runTo(s.panel, s.host.uptimeMs + 10);
+    t.is(form(), [0xd0, 0xd0], 'sealed again: no readable state left retained');
+  },
+
   'a changed byte, another topic, another panel or another key: nothing opens': (t) => {
     const s = boot();
     const [event] = s.broker.eventsOn(T('event'));
