@@ -23,7 +23,7 @@ import { Session, type SessionInfo } from './uplink/session';
 import { StateEncoder, decodeEvent, encodeEvent } from './uplink/payloads';
 import { authenticateCommand, encodeReply, refusalReply } from './uplink/commands';
 import { encodeLogChunks } from './uplink/log-export';
-import { sealUplink, UPLINK_OVERHEAD, type UplinkKind } from './uplink/uplink-auth';
+import { encryptUplinkFor, sealedKey, sealUplink, SEALED_OVERHEAD, UplinkIvs, UPLINK_OVERHEAD, type UplinkKind } from './uplink/uplink-auth';
 import type { Outbox } from './uplink/outbox';
 import { topicsFor } from './uplink/topics';
 import { discoveryConfigs, discoveryPayload, haState, haTopics, haZoneState, parseHaCommand, type HaPanel } from './uplink/homeassistant';
@@ -253,11 +253,21 @@ export class Panel {
 
   // ---- the uplink's authentication (uplink-auth.ts): a layer around the encoders' bytes ----------
 
-  /** `bytes` as they go out: in a COSE_Mac0 when the panel has an uplink key, as they are otherwise. */
+  /**
+   * `bytes` as they go out: in a COSE_Mac0 when the panel has an uplink key, in a COSE_Encrypt0 in
+   * sealed mode, as they are otherwise.
+   */
   private sealed(kind: UplinkKind, bytes: Uint8Array, command?: Uint8Array): Uint8Array {
     const key = this.cfg.uplink === undefined ? undefined : decodeKey(this.cfg.uplink);
-    return key ? sealUplink(bytes, key, this.cfg.panel.id, kind, command) : bytes;
+    if (!key) return bytes;
+    if (!this.cfg.sealed) return sealUplink(bytes, key, this.cfg.panel.id, kind, command);
+    // One IV sequence per boot, whatever the key: the rule in uplink-auth.ts holds across re-keying too.
+    this.ivs ??= new UplinkIvs(this.boot, this.host.randomBytes(4));
+    return encryptUplinkFor(bytes, sealedKey(key, this.cfg.panel.id), this.ivs.next(), this.cfg.panel.id, kind, command);
   }
+
+  /** This boot's sealed-mode IVs, made at the first sealed message. */
+  private ivs: UplinkIvs | undefined;
 
   /** Sealed events by seq: an event waiting for its PUBACK is peeked on every pump, sealed once. */
   private readonly sealedEvents = new Map<number, Uint8Array>();
@@ -490,7 +500,7 @@ export class Panel {
     const topic = topicsFor(this.cfg.broker.prefix, this.cfg.panel.id).log;
     let chunks: Uint8Array[];
     try {
-      const room = session.maxPayload(topic) - (this.cfg.uplink === undefined ? 0 : UPLINK_OVERHEAD);
+      const room = session.maxPayload(topic) - (this.cfg.uplink === undefined ? 0 : this.cfg.sealed ? SEALED_OVERHEAD : UPLINK_OVERHEAD);
       chunks = encodeLogChunks(id, this.exportLog(), room).map((c) => this.sealed('log', c, command));
     } catch (err) {
       return refuse('too_large', (err as Error).message); // the broker's packets are too small for chunks
@@ -674,9 +684,10 @@ export class Panel {
       this.session = undefined;
       this.openSession();
     }
-    if (before.uplink !== config.uplink) this.sealedEvents.clear(); // events not yet acknowledged: sealed anew
-    if (!reopen && before.uplink !== config.uplink) {
-      // The retained messages again, under the new key (or none).
+    const uplinkChanged = before.uplink !== config.uplink || before.sealed !== config.sealed;
+    if (uplinkChanged) this.sealedEvents.clear(); // events not yet acknowledged: sealed anew
+    if (!reopen && uplinkChanged) {
+      // The retained messages again, under the new key or mode (or none): a sealed panel leaves no readable state.
       this.statePending = true;
       this.flushState();
       this.publishNonce();

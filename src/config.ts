@@ -41,6 +41,12 @@ export interface PanelConfig {
    * (uplink-auth.ts) and monitors holding it can tell what the broker forged. Never sent over MQTT.
    */
   uplink?: string;
+  /**
+   * Sealed mode (off unless true; needs the uplink key): everything the panel authenticates is also
+   * encrypted (COSE_Encrypt0, ChaCha20-Poly1305, uplink-auth.ts), so the broker learns only topics
+   * and sizes. Travels with the uplink key: set in the portal, kept by the panel on an import of an export.
+   */
+  sealed?: boolean;
   /** The installer's portal login: hashCode(code, salt), as users' codes. */
   installer: { salt: string; codeHash: string };
   homeAssistant: { enabled: boolean; user?: number; discoveryPrefix: string };
@@ -102,7 +108,7 @@ export function validateConfig(raw: unknown): ConfigCheck {
   if (!isObj(raw)) return { ok: false, errors: [{ field: '', message: 'the config must be a JSON object' }] };
   const errors: FieldError[] = [];
   const fail = (field: string, message: string) => errors.push({ field, message });
-  const known = ['v', 'panel', 'wifi', 'broker', 'alarm', 'pins', 'remote', 'uplink', 'installer', 'homeAssistant'];
+  const known = ['v', 'panel', 'wifi', 'broker', 'alarm', 'pins', 'remote', 'uplink', 'sealed', 'installer', 'homeAssistant'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) fail(k, 'unknown field');
   if (raw.v !== 1) fail('v', 'must be 1 (this firmware reads config version 1)');
 
@@ -141,6 +147,8 @@ export function validateConfig(raw: unknown): ConfigCheck {
   if (raw.uplink !== undefined && (typeof raw.uplink !== 'string' || !decodeKey(raw.uplink))) {
     fail('uplink', 'must be a 256-bit key in base64url (43 characters)');
   }
+  if (raw.sealed !== undefined && typeof raw.sealed !== 'boolean') fail('sealed', 'must be true or false');
+  else if (raw.sealed === true && raw.uplink === undefined) fail('sealed', 'needs an uplink key (the sealed key is derived from it)');
 
   const installer = isObj(raw.installer) ? raw.installer : {};
   if (typeof installer.salt !== 'string' || !/^([0-9a-f]{2}){4,32}$/.test(installer.salt)) fail('installer.salt', 'must be 4–32 bytes of lowercase hex');
@@ -172,6 +180,7 @@ export function validateConfig(raw: unknown): ConfigCheck {
       pins: raw.pins as unknown as PinConfig,
       remote,
       ...(typeof raw.uplink === 'string' ? { uplink: raw.uplink } : {}),
+      ...(raw.sealed === true ? { sealed: true } : {}),
       installer: { salt: installer.salt as string, codeHash: installer.codeHash as string },
       homeAssistant,
     },

@@ -17,6 +17,8 @@ export interface ConfigView {
   config: unknown;
   /** Paths of the secrets that are set, e.g. "wifi.password", "alarm.users[0].duressCode", "remote.1". */
   set: string[];
+  /** Sealed mode (config.sealed): not a secret, but set with the uplink key, not in the form. */
+  sealed: boolean;
 }
 
 export function configView(config: PanelConfig): ConfigView {
@@ -39,6 +41,7 @@ export function configView(config: PanelConfig): ConfigView {
       homeAssistant: config.homeAssistant,
     },
     set,
+    sealed: config.sealed === true,
   };
 }
 
@@ -164,7 +167,7 @@ export function applyForm(
   }
 
   const raw = {
-    v: form.v ?? 1, panel: form.panel, wifi, broker, alarm, pins: form.pins, remote, uplink: current.uplink, installer,
+    v: form.v ?? 1, panel: form.panel, wifi, broker, alarm, pins: form.pins, remote, uplink: current.uplink, ...(current.sealed ? { sealed: true } : {}), installer,
     homeAssistant: form.homeAssistant,
   };
   const checked = validateConfig(raw);

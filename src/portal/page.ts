@@ -94,7 +94,7 @@ const body = String.raw`<header><b id=pn>Alarm panel</b><span id=mode class=badg
 <section class=card><h2>Event log</h2><div class=row><button type=button id=lr class=ghost>Refresh</button><a class="btn ghost" href=/api/log/export download>Export log</a></div><div class=scroll><table id=lt></table></div></section>
 <section class=card><h2>Backup</h2><p class=warn>The config export holds every secret of the panel: Wi-Fi and broker passwords, the client key, remote keys and code hashes. Keep it like a house key.</p>
 <div class=row><a class=btn href=/api/config/export download>Export config</a><label class="btn ghost">Import config<input type=file id=im accept=".json,application/json" hidden></label></div><p id=ir role=status></p></section>
-<section class=card><h2>Uplink key</h2><p>With it the panel authenticates all it publishes; a monitor holding it (<code>--uplink</code>) sees what the broker forged.</p><div class=row><button type=button id=uk class=ghost>New uplink key</button></div><div id=ub role=status></div></section>
+<section class=card><h2>Uplink key</h2><p>With it the panel authenticates all it publishes; a monitor holding it (<code>--uplink</code>) sees what the broker forged.</p><div class=row><button type=button id=uk class=ghost>New uplink key</button><label><input type=checkbox id=us> Sealed: also encrypt, so the broker sees only topics and sizes</label></div><div id=ub role=status></div></section>
 </div></main>`;
 
 const script = String.raw`
@@ -169,7 +169,8 @@ if(!e)return rest.push((x.field?x.field+': ':'')+x.message);e.setAttribute('aria
 var b=$('#ce');b.hidden=false;b.replaceChildren(el('b',0,'Nothing was saved. '),(r.errors||[]).length+' problem(s)'+(first?', marked below.':'.'),el('ul',0,rest.map(function(t){return el('li',0,t)})));b.scrollIntoView({block:'center'})}
 $('#cf').onsubmit=function(e){e.preventDefault();var f=form();clearErr();$('#sm').textContent='Saving…';$('#sm').className='';api('POST','/api/config',f.o).then(function(r){
 if(r.status==200){V=r.config;S=r.set;fill();$('#sm').textContent='Saved.';$('#sm').className='ok';status()}else{$('#sm').textContent='Not saved.';$('#sm').className='err';showErr(r,f.M)}})};
-function load(){api('GET','/api/config').then(function(r){if(r.config){V=r.config;S=r.set;fill()}})}
+function load(){api('GET','/api/config').then(function(r){if(r.config){V=r.config;S=r.set;fill();$('#us').checked=!!r.sealed;$('#us').disabled=S.indexOf('uplink')<0}})}
+$('#us').onchange=function(){var on=$('#us').checked;api('POST','/api/uplink-key',{sealed:on}).then(function(r){$('#ub').textContent=r.status==200?(on?'Sealed: monitors need the uplink key to read anything.':'Sealed mode off: authenticated, readable by the broker.'):txt(r);load()})};
 function logs(){api('GET','/api/log?max=50').then(function(r){var t=$('#lt');t.replaceChildren.apply(t,[el('tr',0,el('th',0,'#'),el('th',0,'When'),el('th',0,'Event'),el('th',0,'Zone / user'))].concat((r.events||[]).reverse().map(function(e){
 return el('tr',0,el('td',0,String(e.seq)),el('td',0,e.time?new Date(e.time*1e3).toLocaleString():'boot '+e.boot+', '+Math.round(e.uptime/1e3)+' s'),el('td',0,e.code+' '+(e.code==401?(e.q==1?'Disarmed':'Armed'):(CID[e.code]||'')+(e.q==3?' (restore)':''))),el('td',0,e.zone?'zone '+e.zone:e.user?'user '+e.user:''))})))})}
 $('#lr').onclick=logs;

@@ -296,11 +296,21 @@ export function createPortal(
       methods: ['POST'],
       run: (request) => {
         const body = parseJson(request);
-        if (!isObj(body)) throw refuse(400, 'send {} for a new uplink key, or { revoke: true }');
+        if (!isObj(body)) throw refuse(400, 'send {} for a new uplink key, { revoke: true } to remove it, or { sealed: true|false }');
+        if (body.sealed !== undefined) {
+          // Sealed mode alone: the key stays. Without a key, checkImport refuses it (sealed: needs an uplink key).
+          if (typeof body.sealed !== 'boolean' || Object.keys(body).length !== 1) throw refuse(400, 'send { sealed: true } or { sealed: false } alone', 'sealed');
+          const { sealed: _was, ...rest } = panel.config();
+          const result = checkImport(body.sealed ? { ...rest, sealed: true } : rest, options.pinRules);
+          if (!result.ok) throw new Refusal(400, result.errors);
+          save(result.config, body.sealed ? 'sealed mode on: the panel encrypts what it publishes' : 'sealed mode off');
+          return reply(200, { sealed: body.sealed });
+        }
         if (body.revoke !== undefined && body.revoke !== true) throw refuse(400, 'must be true or left out', 'revoke');
-        const { uplink: _old, ...cfg } = panel.config();
+        const { uplink: _old, sealed, ...cfg } = panel.config();
         const key = body.revoke ? undefined : encodeKey(host.randomBytes(32));
-        const result = checkImport(key ? { ...cfg, uplink: key } : cfg, options.pinRules);
+        // A new key keeps sealed mode; removing the key ends it (its key is derived from the uplink key).
+        const result = checkImport(key ? { ...cfg, uplink: key, ...(sealed ? { sealed } : {}) } : cfg, options.pinRules);
         if (!result.ok) throw new Refusal(400, result.errors);
         save(result.config, key ? 'new uplink key' : 'uplink key removed: the panel publishes unauthenticated');
         // The one time the key leaves the panel: the page shows it for the monitors, then forgets it.

@@ -7,6 +7,7 @@
 // The MAC covers the protected header bytes exactly as received and the payload, never the
 // unprotected header: that is why the kid only selects a key and proves nothing by itself.
 import { hmacSha256 } from '../hash';
+import { aeadOpen, aeadSeal, AEAD_NONCE_BYTES } from '../aead';
 import { Tag } from 'cbor-x';
 import { encodeCbor, decodeCbor } from './cbor';
 
@@ -181,4 +182,53 @@ export function openUplinkMac(bytes: Uint8Array, key: Uint8Array, externalAad: U
 export function peekMac0Payload(bytes: Uint8Array): Uint8Array | undefined {
   const env = readEnvelope(bytes);
   return typeof env !== 'string' && isBytes(env.payload) ? own(env.payload) : undefined;
+}
+
+// ---- the sealed uplink: COSE_Encrypt0 (RFC 9052 §5.2) ---------------------------------------
+//
+//   uplink-encrypt0 = #6.16([ protected: h'', unprotected: {5: bstr .size 12}, ciphertext: bstr ])
+//
+// ChaCha20-Poly1305 (RFC 9053 §4.3, alg 24), fixed by sealed mode as HMAC 256/64 is by the uplink
+// key, so the protected header is empty again; the IV (label 5) travels unprotected (RFC 9052
+// §3.1); the ciphertext ends with the 16-byte Poly1305 tag. The AAD is Enc_structure
+// ["Encrypt0", h'', external AAD] (§5.3). The envelope costs 36 bytes around a payload of
+// 8–239 bytes (37 above): 15 for the IV, 16 for the tag, 5 of CBOR.
+
+export const COSE_ENCRYPT0_TAG = 16;
+/** COSE algorithm 24: ChaCha20/Poly1305, 256-bit key, 128-bit tag. */
+export const CHACHA20_POLY1305 = 24;
+const IV = 5;
+
+export function encStructure(protectedHeader: Uint8Array, externalAad: Uint8Array): Uint8Array {
+  return encodeCbor(['Encrypt0', protectedHeader, externalAad]);
+}
+
+/** `payload` encrypted with `key` under `iv` (12 bytes, never twice for one key), bound to `externalAad`. */
+export function encryptUplink(payload: Uint8Array, key: Uint8Array, iv: Uint8Array, externalAad: Uint8Array): Uint8Array {
+  const ciphertext = aeadSeal(key, iv, encStructure(EMPTY, externalAad), payload);
+  return encodeCbor(new Tag([EMPTY, new Map([[IV, iv]]), ciphertext], COSE_ENCRYPT0_TAG));
+}
+
+/** True when `bytes` start as a tagged COSE_Encrypt0 (0xd0): a sealed message. */
+export const isEncrypt0 = (bytes: Uint8Array): boolean => bytes.length > 0 && bytes[0] === 0xc0 + COSE_ENCRYPT0_TAG;
+
+/** Decrypts and checks an uplink COSE_Encrypt0 made by `encryptUplink`; a refusal says what failed. */
+export function openUplinkEncrypt0(bytes: Uint8Array, key: Uint8Array, externalAad: Uint8Array): UplinkOpened {
+  let item: unknown;
+  try {
+    item = decodeCbor(bytes);
+  } catch (err) {
+    return { ok: false, detail: (err as Error).message };
+  }
+  if (!(item instanceof Tag) || item.tag !== COSE_ENCRYPT0_TAG) return { ok: false, detail: 'not a tagged COSE_Encrypt0 (CBOR tag 16 expected)' };
+  const parts = item.value as unknown;
+  if (!Array.isArray(parts) || parts.length !== 3) return { ok: false, detail: 'COSE_Encrypt0 must be an array of 3 items' };
+  const [protectedHeader, unprotected, ciphertext] = parts as unknown[];
+  if (!isBytes(protectedHeader) || protectedHeader.length !== 0) return { ok: false, detail: 'protected header: not empty (sealed mode fixes alg 24, ChaCha20/Poly1305)' };
+  if (!(unprotected instanceof Map) || unprotected.size !== 1) return { ok: false, detail: 'unprotected header: must hold the IV alone' };
+  const iv = unprotected.get(IV);
+  if (!isBytes(iv) || iv.length !== AEAD_NONCE_BYTES) return { ok: false, detail: 'IV: not 12 bytes' };
+  if (!isBytes(ciphertext)) return { ok: false, detail: 'ciphertext: not a byte string' };
+  const payload = aeadOpen(key, own(iv), encStructure(EMPTY, externalAad), own(ciphertext));
+  return payload ? { ok: true, payload } : { ok: false, detail: 'does not decrypt (tag does not match)' };
 }

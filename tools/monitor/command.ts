@@ -13,7 +13,7 @@ import { CliError, Exit, brokerHelp, brokerOptions, brokerSettings, duration, in
 import { close, connect } from './connect.ts';
 import { loadNames, namer, snapshotZoneNames, zonesText, type Namer } from './describe.ts';
 import { verifyExport } from './log.ts';
-import { loadUplinkKeys, peekUplink, readUplink, uplinkHelp } from './uplink.ts';
+import { isSealed, loadUplinkKeys, peekUplink, readUplink, uplinkHelp } from './uplink.ts';
 
 /** The monitor's command names and the panel's actions. */
 export const actions: Record<string, CommandAction> = {
@@ -165,6 +165,11 @@ class PanelLink {
   /** The reply to `command` (bytes as sent, id), verified when we hold the key; throws `Forged`. */
   reply(command: Uint8Array, id: number): Reply | undefined {
     for (const raw of this.rawReplies) {
+      if (isSealed(raw)) {
+        const r = this.openSealed(raw, 'reply', command);
+        if (r && 'reply' in r && r.reply.id === id) return r.reply;
+        continue;
+      }
       const decoded = decodeReply(peekUplink(raw));
       if (!('reply' in decoded) || decoded.reply.id !== id) continue; // another command's, or unreadable
       const read = readUplink(raw, this.key, this.panel, 'reply', command);
@@ -177,10 +182,40 @@ class PanelLink {
     return undefined;
   }
 
+  /**
+   * Sealed mode: a reply or chunk opens only against the command it answers, so one that does not
+   * is either another monitor's or forged; it is noted (`unopened`) and, if ours never comes,
+   * reported FORGED at the deadline. Without the key nothing sealed can be read (`sealedUnread`).
+   */
+  private openSealed(raw: Uint8Array, kind: 'reply', command: Uint8Array): ReturnType<typeof decodeReply> | undefined;
+  private openSealed(raw: Uint8Array, kind: 'log', command: Uint8Array): ReturnType<typeof decodeLogChunk> | undefined;
+  private openSealed(raw: Uint8Array, kind: 'reply' | 'log', command: Uint8Array): unknown {
+    if (!this.key) {
+      this.sealedUnread = true;
+      return undefined;
+    }
+    const read = readUplink(raw, this.key, this.panel, kind, command);
+    if ('forged' in read) {
+      this.unopened ??= read.forged;
+      return undefined;
+    }
+    return kind === 'reply' ? decodeReply(read.payload) : decodeLogChunk(read.payload);
+  }
+
+  /** Why the first sealed reply or chunk that did not open against our command failed. */
+  unopened: string | undefined;
+  /** A sealed reply or chunk came and we hold no uplink key. */
+  sealedUnread = false;
+
   /** The log chunks of `command` so far, verified when we hold the key; throws `Forged`. */
   chunks(command: Uint8Array, id: number): LogChunk[] {
     const out: LogChunk[] = [];
     for (const raw of this.rawChunks) {
+      if (isSealed(raw)) {
+        const c = this.openSealed(raw, 'log', command);
+        if (c && 'chunk' in c && c.chunk.id === id) out.push(c.chunk);
+        continue;
+      }
       const c = decodeLogChunk(peekUplink(raw));
       if (!('chunk' in c) || c.chunk.id !== id) continue;
       const read = readUplink(raw, this.key, this.panel, 'log', command);
@@ -262,7 +297,9 @@ export async function command(name: string, argv: string[], io: Io): Promise<num
     let found: Reply | undefined;
     try {
       if (!(await link.until(() => (found = link.reply(bytes, cmd.id)) !== undefined, now + timeoutMs))) {
+        if (link.unopened !== undefined) throw new Forged(`no reply to our command (id ${cmd.id}) opened, but a sealed one that does not (${link.unopened}) came: forged, or another monitor's`);
         const offline = link.status === 'offline' ? ` The panel is offline (its status says so).` : '';
+        if (link.sealedUnread) throw new CliError(Exit.timeout, `panel ${panel} is in sealed mode: its reply can be read only with its uplink key (--uplink FILE).`);
         throw new CliError(Exit.timeout, `no reply from panel ${panel} within ${timeoutMs / 1000} s.${offline}`);
       }
     } catch (err) {
@@ -314,6 +351,7 @@ async function fetchLog(link: PanelLink, command: Uint8Array, id: number, reply:
   const mine = () => new Set((chunks = link.chunks(command, id)).map((c) => c.index)).size;
   try {
     if (!(await link.until(() => mine() >= count, Date.now() + o.timeoutMs))) {
+      if (link.unopened !== undefined) throw new Forged(`only ${mine()} of ${count} log chunks opened; a sealed one that does not (${link.unopened}) came: forged, or another monitor's`);
       throw new CliError(Exit.timeout, `only ${mine()} of ${count} log chunks arrived within ${o.timeoutMs / 1000} s`);
     }
   } catch (err) {

@@ -1,0 +1,160 @@
+// Sealed mode, on Node and inside XS: with `sealed: true` every event, state, nonce, reply and log
+// chunk leaves as a COSE_Encrypt0 (ChaCha20-Poly1305, key derived from the uplink key, external
+// AAD binding panel and topic): it opens with the uplink key, the broker's bytes hold none of the
+// content, a changed byte or a moved message does not open, and no IV is used twice.
+import { defineScenarios } from '../../hosts/xs/probe';
+import { SimHost } from '../../hosts/xs/sim-host';
+import { MemoryStorage } from '../../hosts/xs/memory-storage';
+import { firstBootConfig, validateConfig, type PanelConfig } from '../../src/config';
+import { signCommand, decodeReply, type Command } from '../../src/uplink/commands';
+import { COSE_ENCRYPT0_TAG } from '../../src/uplink/cose';
+import { decodeCbor } from '../../src/uplink/cbor';
+import { encodeKey } from '../../src/uplink/keys';
+import { decodeEvent, encodeEvent, decodeState } from '../../src/uplink/payloads';
+import { encryptUplinkFor, openUplink, sealedKey, UplinkIvs } from '../../src/uplink/uplink-auth';
+import { encodePacket, payload, type Packet } from '../../src/uplink/packets';
+import { MemoryBroker } from '../support/memory-mqtt';
+
+const NOW = 1_790_000_000;
+const T = (leaf: string) => `alarm/p1/${leaf}`;
+const remoteKey = () => new Uint8Array(32).fill(1);
+const uplinkKey = () => new Uint8Array(32).fill(0x42);
+
+function config(host: SimHost): { config: PanelConfig; master: string } {
+  const first = firstBootConfig('p1', (n) => host.randomBytes(n));
+  const raw = JSON.parse(JSON.stringify(first.config)) as PanelConfig;
+  raw.broker.url = 'mqtt://broker.test:1883';
+  raw.remote = { 1: encodeKey(remoteKey()) };
+  raw.uplink = encodeKey(uplinkKey());
+  raw.sealed = true;
+  const checked = validateConfig(raw);
+  if (!checked.ok) throw new Error(checked.errors.map((e) => `${e.field} ${e.message}`).join('; '));
+  return { config: checked.config, master: first.masterCode };
+}
+
+function boot(storage = new MemoryStorage()) {
+  const broker = new MemoryBroker({ maximumPacketSize: 256 });
+  const host = new SimHost({ wallStart: NOW, connect: broker.connect, storage });
+  const { config: cfg, master } = config(host);
+  const panel = host.open(cfg);
+  host.runTo(panel, 1000);
+  let messageId = 100;
+  const send = (cmd: Command): Uint8Array => {
+    const bytes = signCommand(cmd, 1, remoteKey());
+    broker.send({ cmd: 'publish', topic: T('cmd'), payload: payload(bytes), qos: 1, messageId: messageId++, retain: false, dup: false } as unknown as Packet);
+    host.runTo(panel, host.uptimeMs + 10);
+    return bytes;
+  };
+  return { broker, host, panel, send, storage, master };
+}
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+const ivOf = (sealed: Uint8Array) => hex(((decodeCbor(sealed) as { value: unknown[] }).value[1] as Map<number, Uint8Array>).get(5)!);
+const contains = (hay: Uint8Array, needle: Uint8Array) => hex(hay).includes(hex(needle));
+
+export default defineScenarios('uplink sealed', {
+  'events, state and nonce are COSE_Encrypt0, open with the uplink key, and show the broker none of their CBOR': (t) => {
+    const s = boot();
+    const events = s.broker.eventsOn(T('event'));
+    t.ok(events.length > 0, 'events went out');
+    for (const e of events) {
+      t.is(e.payload[0], 0xc0 + COSE_ENCRYPT0_TAG, 'tag 16 (COSE_Encrypt0)');
+      const opened = openUplink(e.payload, uplinkKey(), 'p1', 'event');
+      t.is(opened.ok, true, `event opens (${e.payload.length} bytes)`);
+      if (!opened.ok) continue;
+      t.log('event', decodeEvent(opened.payload));
+      t.is(contains(e.payload, opened.payload), false, 'the event CBOR is not on the wire');
+      t.is(contains(e.payload, opened.payload.subarray(0, 6)), false, 'not even its first 6 bytes');
+    }
+    const state = openUplink(s.broker.retained.get(T('state'))!, uplinkKey(), 'p1', 'state');
+    t.is(state.ok && decodeState(state.payload).mode, 'disarmed', 'the state opens');
+    t.is(contains(s.broker.retained.get(T('state'))!, new TextEncoder().encode('disarmed')), false, 'no "disarmed" on the wire');
+    const nonce = openUplink(s.broker.retained.get(T('nonce'))!, uplinkKey(), 'p1', 'nonce');
+    t.is(nonce.ok, true, 'the nonce opens');
+  },
+
+  'sealed mode turned off and on again: the retained state and nonce are published again in the new form': (t) => {
+    const s = boot();
+    const form = () => [s.broker.retained.get(T('state'))![0], s.broker.retained.get(T('nonce'))![0]];
+    t.is(form(), [0xd0, 0xd0], 'sealed (COSE_Encrypt0)');
+    const { sealed: _on, ...plain } = s.panel.config();
+    s.panel.reconfigure(plain);
+    s.host.runTo(s.panel, s.host.uptimeMs + 10);
+    t.is(form(), [0xd1, 0xd1], 'authenticated only (COSE_Mac0)');
+    s.panel.reconfigure({ ...plain, sealed: true });
+    s.host.runTo(s.panel, s.host.uptimeMs + 10);
+    t.is(form(), [0xd0, 0xd0], 'sealed again: no readable state left retained');
+  },
+
+  'a changed byte, another topic, another panel or another key: nothing opens': (t) => {
+    const s = boot();
+    const [event] = s.broker.eventsOn(T('event'));
+    let opened = 0;
+    for (let i = 0; i < event.payload.length; i++) {
+      const mutant = event.payload.slice();
+      mutant[i] ^= 0x01;
+      if (openUplink(mutant, uplinkKey(), 'p1', 'event').ok) opened++;
+    }
+    t.is(opened, 0, `none of ${event.payload.length} one-bit changes opens`);
+    const moved = openUplink(event.payload, uplinkKey(), 'p1', 'state');
+    t.is(moved.ok ? 'ok' : moved.detail, 'does not decrypt (tag does not match)', 'an event replayed as a state does not open');
+    const other = openUplink(event.payload, uplinkKey(), 'p2', 'event');
+    t.is(other.ok ? 'ok' : other.detail, 'does not decrypt (tag does not match)', "not as another panel's event");
+    const wrongKey = openUplink(event.payload, new Uint8Array(32).fill(0x24), 'p1', 'event');
+    t.is(wrongKey.ok, false, 'not with another key');
+    // The broker forges with a guessed key, as well as it can without ours.
+    const forged = encryptUplinkFor(encodeEvent({ seq: 99, boot: 1, uptime: 5, code: 130, q: 1, zone: 1 }), sealedKey(new Uint8Array(32), 'p1'),
+      new UplinkIvs(1, new Uint8Array(4)).next(), 'p1', 'event');
+    t.is(openUplink(forged, uplinkKey(), 'p1', 'event').ok, false, 'a forgery under a guessed key does not open');
+  },
+
+  'a reply opens only against the command it answers': (t) => {
+    const s = boot();
+    const cmd = s.send({ id: 7, action: 'arm_away', args: { force: false }, counter: 1, time: NOW + 1 });
+    const [reply] = s.broker.published.filter((p) => p.topic === T('reply'));
+    t.is(reply.payload[0], 0xd0, 'sealed');
+    const opened = openUplink(reply.payload, uplinkKey(), 'p1', 'reply', cmd);
+    t.is(opened.ok && decodeReply(opened.payload), { reply: { id: 7, ok: true, state: 'arming' } }, 'opened');
+    const other = signCommand({ id: 7, action: 'arm_away', args: { force: false }, counter: 2, time: NOW + 1 }, 1, remoteKey());
+    t.is(openUplink(reply.payload, uplinkKey(), 'p1', 'reply', other).ok, false, 'not against another command with the same id');
+  },
+
+  'no IV twice: every message of a boot has its own, and the next boot starts from its boot count': (t) => {
+    const first = boot();
+    for (let i = 0; i < 5; i++) first.send({ id: 10 + i, action: i % 2 === 0 ? 'arm_away' : 'disarm', args: {}, counter: i + 1, time: NOW + 1 });
+    const all = first.broker.published.filter((p) => p.payload[0] === 0xd0).map((p) => ivOf(p.payload));
+    t.ok(all.length >= 10, `${all.length} sealed messages`);
+    t.is(new Set(all).size, all.length, 'all IVs distinct');
+    const again = boot(first.storage); // a reboot: same flash, boot count + 1
+    const next = again.broker.published.filter((p) => p.payload[0] === 0xd0).map((p) => ivOf(p.payload));
+    t.is(next.some((iv) => all.includes(iv)), false, 'none reused after the reboot');
+    t.is([all[0].slice(0, 8), next[0].slice(0, 8)], ['00000001', '00000002'], 'the IV starts with the boot count');
+  },
+
+  'sizes: a zone alarm sealed is its CBOR + 36 bytes; log chunks still fit the broker packet size': (t) => {
+    const cases = [
+      { seq: 1234, boot: 12, uptime: 259_200_000, time: 1_795_775_303, code: 134 as const, q: 1 as const, zone: 3 },
+      { seq: 2 ** 32 - 1, boot: 65_535, uptime: 2 ** 32 - 1, time: 2 ** 32 - 1, code: 130 as const, q: 1 as const, zone: 255 },
+    ];
+    const key = sealedKey(uplinkKey(), 'p1');
+    for (const e of cases) {
+      const bare = encodeEvent(e);
+      const sealed = encryptUplinkFor(bare, key, new UplinkIvs(e.boot, new Uint8Array(4)).next(), 'p1', 'event');
+      t.log('zone alarm sizes [CBOR, sealed]', [bare.length, sealed.length]);
+      t.is(sealed.length - bare.length, 36, `${sealed.length} bytes`);
+    }
+    const s = boot();
+    for (let i = 0; i < 15; i++) {
+      s.panel.keypad('bypass', s.master, { zone: 2 });
+      s.panel.keypad('unbypass', s.master, { zone: 2 });
+    }
+    s.host.runTo(s.panel, s.host.uptimeMs + 10);
+    const cmd = s.send({ id: 9, action: 'log_export', args: {}, counter: 5, time: NOW + 2 });
+    const chunks = s.broker.published.filter((p) => p.topic === T('log'));
+    t.ok(chunks.length > 1, `${chunks.length} chunks`);
+    t.ok(chunks.every((c) => openUplink(c.payload, uplinkKey(), 'p1', 'log', cmd).ok), 'each opens against the command');
+    const sizes = chunks.map((p) => encodePacket({ cmd: 'publish', topic: p.topic, payload: payload(p.payload), qos: 1, messageId: 1,
+      retain: false, dup: false, properties: p.properties } as unknown as Packet, 5).length);
+    t.ok(Math.max(...sizes) <= 256, `every packet fits 256 bytes (largest ${Math.max(...sizes)})`);
+  },
+});
