@@ -88,13 +88,11 @@ function markCollection(obj: object, count: FreezeCount): boolean {
 }
 
 /**
- * Freezes what xsl freezes among the objects reachable from `roots` (every top-level binding of the
- * bundle: esbuild hoists each ESM module's declarations there; CommonJS modules are reached through
- * their exports). Functions and constructors' prototypes are frozen; plain objects and arrays stay
- * writable, as on the device, where they are aliased into RAM on their first write. Functions that
- * only a closure holds cannot be reached by a script, so they stay unfrozen here.
+ * Visits each object and function reachable from `roots` once (never the global object), and
+ * follows its own properties (accessors too, when `accessors`) unless `visit` returns false;
+ * `visit` may push more to follow (a prototype, a Map's entries).
  */
-function freezeGraph(roots: unknown[], count: FreezeCount): void {
+function walk(roots: unknown[], accessors: boolean, visit: (value: object, todo: unknown[]) => boolean): void {
   const seen = new WeakSet<object>();
   const todo: unknown[] = [...roots];
   while (todo.length > 0) {
@@ -102,6 +100,24 @@ function freezeGraph(roots: unknown[], count: FreezeCount): void {
     if ((typeof value !== 'object' && typeof value !== 'function') || value === null) continue;
     if (seen.has(value) || value === globalThis) continue;
     seen.add(value);
+    if (!visit(value, todo)) continue;
+    for (const key of ownKeys(value)) {
+      const desc = getOwnPropertyDescriptor(value, key)!;
+      if ('value' in desc) todo.push(desc.value);
+      else if (accessors) todo.push(desc.get, desc.set);
+    }
+  }
+}
+
+/**
+ * Freezes what xsl freezes among the objects reachable from `roots` (every top-level binding of the
+ * bundle: esbuild hoists each ESM module's declarations there; CommonJS modules are reached through
+ * their exports). Functions and constructors' prototypes are frozen; plain objects and arrays stay
+ * writable, as on the device, where they are aliased into RAM on their first write. Functions that
+ * only a closure holds cannot be reached by a script, so they stay unfrozen here.
+ */
+function freezeGraph(roots: unknown[], count: FreezeCount): void {
+  walk(roots, true, (value, todo) => {
     const proto = getPrototypeOf(value);
     if (proto) todo.push(proto);
     if (typeof value === 'function') {
@@ -111,7 +127,7 @@ function freezeGraph(roots: unknown[], count: FreezeCount): void {
       }
       if (!isFrozen(value)) { freeze(value); count.functions++; }
     } else if (markBuffer(value, count)) {
-      continue; // elements are numbers; a typed array's own keys are its indexes
+      return false; // elements are numbers; a typed array's own keys are its indexes
     } else if (markCollection(value, count)) {
       if (value instanceof originals.get('Map')!) for (const [k, v] of apply(mapEntries, value, []) as Iterable<[unknown, unknown]>) todo.push(k, v);
       else if (value instanceof originals.get('Set')!) for (const v of apply(setValues, value, []) as Iterable<unknown>) todo.push(v);
@@ -120,12 +136,8 @@ function freezeGraph(roots: unknown[], count: FreezeCount): void {
       loadedRegExps.add(value);
       if (!isFrozen(value)) { freeze(value); count.regexps++; }
     }
-    for (const key of ownKeys(value)) {
-      const desc = getOwnPropertyDescriptor(value, key)!;
-      if ('value' in desc) todo.push(desc.value);
-      else todo.push(desc.get, desc.set);
-    }
-  }
+    return true;
+  });
 }
 
 /**
@@ -134,29 +146,18 @@ function freezeGraph(roots: unknown[], count: FreezeCount): void {
  * written on every digest, stands in for Moddable's native `crypt`).
  */
 function exemptStandIns(roots: unknown[], count: FreezeCount): void {
-  const seen = new WeakSet<object>();
-  const todo: unknown[] = [...roots];
-  while (todo.length > 0) {
-    const value = todo.pop();
-    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) continue;
-    if (seen.has(value) || value === globalThis) continue;
-    seen.add(value);
+  walk(roots, false, (value) => {
     let found: object | undefined;
     if (value instanceof originals.get('ArrayBuffer')!) found = value;
     else if (value instanceof originals.get('DataView')!) found = (value as DataView).buffer;
     else if (isView(value)) found = apply(viewBuffer, value, []);
     else if (collectionNames.some((name) => value instanceof originals.get(name)!)) found = value;
-    if (found) {
-      if (!exempt.has(found)) { exempt.add(found); count.exempt++; }
-      if (readOnlyBuffers.delete(found)) count.buffers--;
-      if (readOnlyCollections.delete(found)) count.collections--;
-      if (found !== value || isView(value)) continue;
-    }
-    for (const key of ownKeys(value)) {
-      const desc = getOwnPropertyDescriptor(value, key)!;
-      if ('value' in desc) todo.push(desc.value);
-    }
-  }
+    if (!found) return true;
+    if (!exempt.has(found)) { exempt.add(found); count.exempt++; }
+    if (readOnlyBuffers.delete(found)) count.buffers--;
+    if (readOnlyCollections.delete(found)) count.collections--;
+    return found === value && !isView(value);
+  });
 }
 
 /** Replaces a built-in method with one that refuses to touch an instance made at load. */
