@@ -1,37 +1,28 @@
-// The MQTT client connection, sans-IO (the shape of quinn-proto): fed bytes and time through
-// `start`, `handleOpen`, `handleData`, `handleClose` and `handleTimeout`, it gives back bytes to
-// write (`pollTransmit`), what happened (`pollEvent`) and when it wants the time again
-// (`pollTimeout`). It never opens a socket nor reads a clock: the uplink (uplink.ts) owns the
-// transport, the reconnects and what the packets carry.
+// The MQTT client connection, sans-IO (the shape of quinn-proto): fed bytes and time (`start`, `handleOpen`,
+// `handleData`, `handleClose`, `handleTimeout`), it gives back bytes to write (`pollTransmit`), what happened
+// (`pollEvent`) and when it wants the time again (`pollTimeout`). It never opens a socket nor reads a clock: the
+// uplink (uplink.ts) owns the transport, the reconnects and what the packets carry.
 //
-// One Connection serves link after link: packet ids (an event keeps its id across links, to be
-// resent with DUP) and the MQTT 5 → 3.1.1 fall-back outlive a link. Received packets are handled
-// one at a time, as `pollEvent` asks for them, so that the uplink writes what one packet calls
-// for (a PUBACK, the birth message) before the next one is looked at; a failed write ends the
-// link there (`abort`), as if the rest had never arrived.
-import type {
-  IConnackPacket, IConnectPacket, IPubackPacket, IPublishPacket, ISubackPacket, Packet,
-} from 'mqtt-packet';
+// One Connection serves link after link: packet ids (an event keeps its id across links, to be resent with DUP) and
+// the MQTT 5 → 3.1.1 fall-back outlive a link. Received packets are handled one at a time, as `pollEvent` asks, so
+// that the uplink writes what one calls for (a PUBACK, the birth message) before the next is looked at; a failed
+// write ends the link there (`abort`), as if the rest had never arrived.
+import type { IConnackPacket, IConnectPacket, IPubackPacket, IPublishPacket, ISubackPacket, Packet } from 'mqtt-packet';
 import { encodePacket, packetReader, payload, type PacketReader, type ProtocolVersion } from './packets';
 import { utf8 } from '../text';
 
 export interface ConnectionConfig {
   /** "host:port", for the reasons given. */
   server: string;
-  clientId: string;
-  username?: string;
-  password?: string;
+  clientId: string; username?: string; password?: string;
   /** 5, 4 (3.1.1), or 'auto': 5 first, 3.1.1 when the broker refuses 5 or hangs up on its CONNECT. */
   version: 5 | 4 | 'auto';
   /** Seconds; 0 turns pings and dead-link detection off. */
   keepalive: number;
-  /** From `start` to CONNACK, ms. */
-  connectTimeout: number;
-  /** A PUBACK or SUBACK overdue by this much (ms) ends the link. */
-  ackTimeout: number;
+  /** Ms from `start` to CONNACK, and ms a PUBACK or SUBACK may be overdue: past either, the link ends. */
+  connectTimeout: number; ackTimeout: number;
   /** MQTT 5 will delay and session expiry, seconds. */
-  willDelay: number;
-  sessionExpiry: number;
+  willDelay: number; sessionExpiry: number;
   /** Largest packet accepted from the broker, bytes (announced in MQTT 5). */
   maxPacket: number;
   /** The last will (text, QoS 1, retained); `close` publishes it itself before a clean DISCONNECT. */
@@ -44,29 +35,20 @@ export interface ConnectionConfig {
 
 /** A PUBLISH from the uplink. QoS 1 needs an `id` from `allocId`; `dup` marks a resend. */
 export interface Outgoing {
-  topic: string;
-  payload: Uint8Array;
-  qos: 0 | 1;
-  retain: boolean;
-  dup: boolean;
-  id?: number;
-  /** MQTT 5 content type; `text/…` and `application/json` are also flagged as UTF-8. */
-  contentType?: string;
-  /** MQTT 5 message expiry, seconds. */
-  expiry?: number;
+  topic: string; payload: Uint8Array; qos: 0 | 1; retain: boolean; dup: boolean; id?: number;
+  /** MQTT 5 content type (`text/…` and `application/json` are also flagged as UTF-8) and message expiry (s). */
+  contentType?: string; expiry?: number;
 }
 
+/**
+ * `closed`: the link is over; write what is left to send, then close (`fallback`: try again at once, with MQTT 3.1.1).
+ * `message`: a PUBLISH from the broker (a copy the receiver may keep); its PUBACK waits in `pollTransmit`.
+ * `puback`: for a PUBLISH of the uplink's, whose id stays taken until `release`.
+ */
 export type ConnectionEvent =
-  | { type: 'connected'; sessionPresent: boolean }
-  /** The link is over (`fallback`: try again at once, with MQTT 3.1.1). Write what is left to send, then close. */
-  | { type: 'closed'; reason: string; fallback: boolean }
-  /** A PUBLISH from the broker (a copy the receiver may keep); its PUBACK waits in `pollTransmit`. */
-  | { type: 'message'; topic: string; payload: Uint8Array }
-  /** The PUBACK of one of the uplink's PUBLISHes: the id stays taken until `release`. */
-  | { type: 'puback'; id: number; code: number }
+  | { type: 'connected'; sessionPresent: boolean } | { type: 'closed'; reason: string; fallback: boolean }
+  | { type: 'message'; topic: string; payload: Uint8Array } | { type: 'puback'; id: number; code: number }
   | { type: 'subscribed'; filters: string[]; ok: boolean[] };
-
-export type ConnectionState = 'idle' | 'opening' | 'connecting' | 'up';
 
 export const reason = Object.freeze({ normal: 0x00, malformed: 0x81, protocolError: 0x82, unsupportedVersion: 0x84, tooLarge: 0x95 } as const);
 /** Bytes handed to the packet parser at once. */
@@ -80,7 +62,8 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 export const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
 
 export class Connection {
-  state: ConnectionState = 'idle';
+  /** Read by the uplink, written only here (as are the fields below). */
+  state: 'idle' | 'opening' | 'connecting' | 'up' = 'idle';
   /** The MQTT version of this link (or of the last one). */
   protocol: ProtocolVersion;
   /** From the last CONNACK: the broker's receive maximum and maximum packet size (MQTT 5). */
@@ -89,17 +72,17 @@ export class Connection {
 
   private now = 0;
   private attemptAt = 0;
-  private lastRx = 0;
-  private lastTx = 0;
-  private pingOutstanding = false;
-  private keepaliveMs = 0;
+  private lastRx = 0; private lastTx = 0;
+  private pingOutstanding = false; private keepaliveMs = 0;
   private retainAvailable = true;
+  /** The broker refused MQTT 5 (or 3.1.1 worked after a v5 CONNECT was hung up on): stay on 3.1.1. */
   private fellBack = false;
   private tryV4Next = false;
 
   private reader: PacketReader | undefined;
   /** Bytes received since the last complete packet: bounds what a broker can make us buffer. */
   private partial = 0;
+  /** Received and not handled yet, from `inputAt`. */
   private readonly input: Input[] = [];
   private inputAt = 0;
   private readonly out: Uint8Array[] = [];
@@ -111,25 +94,21 @@ export class Connection {
   private readonly usedIds = new Set<number>();
   private readonly unacked = new Map<number, Unacked>();
 
-  constructor(private readonly cfg: ConnectionConfig) {
-    this.protocol = cfg.version === 4 ? 4 : 5;
-  }
+  constructor(private readonly cfg: ConnectionConfig) { this.protocol = cfg.version === 4 ? 4 : 5; }
 
   get up(): boolean { return this.state === 'up'; }
 
   /** PUBLISHes of this link waiting for their PUBACK (the broker's receive maximum counts them). */
-  get inFlight(): number {
-    let n = 0;
-    for (const a of this.unacked.values()) if (!a.filters) n++;
-    return n;
-  }
+  get inFlight(): number { let n = 0; for (const a of this.unacked.values()) if (!a.filters) n++; return n; }
 
   /** A new attempt: the transport is being opened. */
   start(now: number): void {
     this.at(now);
     this.state = 'opening';
     this.attemptAt = this.now;
-    this.protocol = this.chooseVersion();
+    const v = this.cfg.version;
+    this.protocol = v !== 'auto' ? v : this.fellBack || this.tryV4Next ? 4 : 5;
+    this.tryV4Next = false;
     this.partial = 0;
     this.out.length = 0; // a DISCONNECT the old link did not take
     this.reader = packetReader(this.protocol,
@@ -154,11 +133,7 @@ export class Connection {
     if (this.send(packet)) this.state = 'connecting';
   }
 
-  /**
-   * Bytes from the broker, parsed in slices; `pollEvent` handles the packets. Counting the bytes
-   * since the last complete packet keeps a broker announcing a huge packet from making the
-   * panel buffer much more than maxPacket.
-   */
+  /** Bytes from the broker, parsed in slices; `pollEvent` handles the packets. A packet past maxPacket ends the link. */
   handleData(bytes: Uint8Array, now: number): void {
     this.at(now);
     const reader = this.reader;
@@ -186,16 +161,14 @@ export class Connection {
   /** Connect, acknowledgement and keepalive timers. */
   handleTimeout(now: number): void {
     this.at(now);
-    if (this.state === 'opening' || this.state === 'connecting') {
-      if (now - this.attemptAt >= this.cfg.connectTimeout) this.drop(`no CONNACK from ${this.cfg.server} within ${this.cfg.connectTimeout} ms`);
+    const c = this.cfg;
+    if (this.state !== 'up') {
+      if (this.state !== 'idle' && now - this.attemptAt >= c.connectTimeout) this.drop(`no CONNACK from ${c.server} within ${c.connectTimeout} ms`);
       return;
     }
-    if (this.state !== 'up') return;
     // A lost acknowledgement is never sent again on the same link: start a new one.
     const oldest = this.oldestUnacked();
-    if (oldest !== undefined && now - oldest >= this.cfg.ackTimeout) {
-      return this.drop(`no acknowledgement from the broker for ${Math.round(now - oldest)} ms`);
-    }
+    if (oldest !== undefined && now - oldest >= c.ackTimeout) return this.drop(`no acknowledgement from the broker for ${Math.round(now - oldest)} ms`);
     if (this.keepaliveMs <= 0) return;
     if (now - this.lastRx >= this.keepaliveMs * 1.5) {
       this.drop(`dead link: nothing from the broker for ${Math.round(now - this.lastRx)} ms`);
@@ -206,8 +179,7 @@ export class Connection {
 
   /** When `handleTimeout` is due, or undefined. */
   pollTimeout(): number | undefined {
-    if (this.state === 'opening' || this.state === 'connecting') return this.attemptAt + this.cfg.connectTimeout;
-    if (this.state !== 'up') return undefined;
+    if (this.state !== 'up') return this.state === 'idle' ? undefined : this.attemptAt + this.cfg.connectTimeout;
     let due = Infinity;
     const oldest = this.oldestUnacked();
     if (oldest !== undefined) due = oldest + this.cfg.ackTimeout;
@@ -238,22 +210,21 @@ export class Connection {
   }
 
   /**
-   * Queues a PUBLISH. False when it was not: the link is not up, it cannot be encoded (the link
-   * is then dropped), or, with `fit`, it does not fit the broker's maximum packet size (nothing
-   * happens: the caller drops the message).
+   * Queues a PUBLISH. False when not: the link is not up, mqtt-packet refused it (the link is then dropped), or, with
+   * `fit`, it is larger than the broker's maximum packet size (or refused), and nothing happens.
    */
   publish(m: Outgoing, now: number, fit = false): boolean {
     this.at(now);
     if (this.state !== 'up') return false;
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = encodePacket(this.publishPacket(m), this.protocol);
-    } catch (err) {
-      if (!fit) this.drop(`cannot write publish: ${message(err)}`);
-      return false;
+    const packet = this.publishPacket(m);
+    if (!fit) {
+      if (m.qos === 1 && m.id !== undefined && !this.unacked.has(m.id)) this.unacked.set(m.id, { at: this.now });
+      return this.send(packet);
     }
-    if (fit && (bytes.length === 0 || bytes.length > (this.brokerMaxPacket ?? Infinity))) return false;
-    if (m.qos === 1 && m.id !== undefined && !this.unacked.has(m.id)) this.unacked.set(m.id, { at: this.now });
+    let bytes: Uint8Array;
+    try { bytes = encodePacket(packet, this.protocol); } catch { return false; }
+    if (bytes.length === 0 || bytes.length > (this.brokerMaxPacket ?? Infinity)) return false;
+    if (m.qos === 1 && m.id !== undefined) this.unacked.set(m.id, { at: this.now });
     this.queue(bytes);
     return true;
   }
@@ -265,10 +236,7 @@ export class Connection {
   }
 
   /** Ends the link from outside (a failed write, a refused event …): a `closed` event follows. */
-  abort(why: string, now: number): void {
-    this.at(now);
-    this.drop(why);
-  }
+  abort(why: string, now: number): void { this.at(now); this.drop(why); }
 
   /** A free packet id, taken until `release`. Throws when all 65,535 are taken. */
   allocId(): number {
@@ -284,26 +252,11 @@ export class Connection {
 
   // --- inside ----------------------------------------------------------------------------
 
-  private at(now: number): void {
-    if (now > this.now) this.now = now; // time never runs backwards (nor NaN)
-  }
+  private at(now: number): void { if (now > this.now) this.now = now; } // time never runs backwards (nor NaN)
 
-  private chooseVersion(): ProtocolVersion {
-    if (this.cfg.version !== 'auto') return this.cfg.version;
-    if (this.fellBack) return 4;
-    if (this.tryV4Next) { this.tryV4Next = false; return 4; }
-    return 5;
-  }
+  private clearInput(): void { this.input.length = this.inputAt = 0; }
 
-  private clearInput(): void {
-    this.input.length = 0;
-    this.inputAt = 0;
-  }
-
-  private queue(bytes: Uint8Array): void {
-    this.out.push(bytes);
-    this.lastTx = this.now;
-  }
+  private queue(bytes: Uint8Array): void { this.out.push(bytes); this.lastTx = this.now; }
 
   /** Encodes and queues one packet; one mqtt-packet refuses drops the link (unless `dropOnFailure` is false). */
   private send(packet: Packet, dropOnFailure = true): boolean {
@@ -342,14 +295,11 @@ export class Connection {
 
   private oldestUnacked(): number | undefined {
     let oldest: number | undefined;
-    for (const a of this.unacked.values()) if (oldest === undefined || a.at < oldest) oldest = a.at;
+    for (const a of this.unacked.values()) oldest = Math.min(a.at, oldest ?? Infinity);
     return oldest;
   }
 
-  /**
-   * Ends the link: what was not written yet is dropped, a DISCONNECT with `code` is queued first
-   * (MQTT 5, once up). `fallback`: retry at once with 3.1.1.
-   */
+  /** Ends the link: what was not written is dropped; a DISCONNECT with `code` goes first (MQTT 5, once up). */
   private drop(why: string, code?: number, fallback = false): void {
     this.out.length = 0;
     this.subscribing = false;
@@ -363,23 +313,17 @@ export class Connection {
     this.events.push({ type: 'closed', reason: why, fallback });
   }
 
-  private protocolError(why: string): void {
-    this.drop(`protocol error: ${why}`, reason.protocolError);
-  }
+  private protocolError(why: string): void { this.drop(`protocol error: ${why}`, reason.protocolError); }
 
   private handle(input: Input): void {
     if ('malformed' in input) return this.drop(`malformed packet from the broker: ${input.malformed}`, reason.malformed);
     if ('tooLarge' in input) return this.drop(`a packet from the broker exceeds ${this.cfg.maxPacket} bytes`, reason.tooLarge);
     const p = input.packet;
     this.lastRx = this.now;
-    if (this.state === 'connecting') {
-      if (p.cmd !== 'connack') return this.protocolError(`${p.cmd} before CONNACK`);
-      return this.onConnack(p);
-    }
+    if (this.state === 'connecting') return p.cmd === 'connack' ? this.onConnack(p) : this.protocolError(`${p.cmd} before CONNACK`);
     if (this.state !== 'up') return this.protocolError(`${p.cmd} before CONNECT`);
     switch (p.cmd) {
-      case 'puback': return this.onPuback(p);
-      case 'suback': return this.onSuback(p);
+      case 'puback': case 'suback': return this.onAck(p);
       case 'publish': return this.onPublish(p);
       case 'pingresp':
         // mqtt-packet lets a PINGRESP carry a body; the protocol does not, and a body means the stream is out of step.
@@ -416,23 +360,19 @@ export class Connection {
     this.events.push({ type: 'connected', sessionPresent: p.sessionPresent });
   }
 
-  private onPuback(p: IPubackPacket): void {
+  /** A PUBACK or SUBACK: it must match the packet id and the kind of what waits for it. */
+  private onAck(p: IPubackPacket | ISubackPacket): void {
     const id = p.messageId;
     const a = id === undefined ? undefined : this.unacked.get(id);
-    if (id === undefined || !a || a.filters) return this.protocolError(`PUBACK for unknown packet id ${id}`);
+    if (id === undefined || !a || (p.cmd === 'suback') !== (a.filters !== undefined)) {
+      return this.protocolError(`${p.cmd.toUpperCase()} for unknown packet id ${id}`);
+    }
     this.unacked.delete(id);
-    if (a.own) this.usedIds.delete(id);
-    else this.events.push({ type: 'puback', id, code: p.reasonCode ?? 0 });
-  }
-
-  private onSuback(p: ISubackPacket): void {
-    const id = p.messageId;
-    const filters = id === undefined ? undefined : this.unacked.get(id)?.filters;
-    if (id === undefined || !filters) return this.protocolError(`SUBACK for unknown packet id ${id}`);
-    this.unacked.delete(id);
-    this.usedIds.delete(id);
-    const granted: unknown[] | undefined = p.granted;
-    this.events.push({ type: 'subscribed', filters, ok: filters.map((_, i) => typeof granted?.[i] === 'number' && (granted[i] as number) < 0x80) });
+    if (p.cmd === 'puback' && !a.own) return void this.events.push({ type: 'puback', id, code: p.reasonCode ?? 0 });
+    this.release(id);
+    if (p.cmd !== 'suback' || !a.filters) return;
+    const granted: unknown[] = p.granted ?? [];
+    this.events.push({ type: 'subscribed', filters: a.filters, ok: a.filters.map((_, i) => typeof granted[i] === 'number' && (granted[i] as number) < 0x80) });
   }
 
   private onPublish(p: IPublishPacket): void {
@@ -442,17 +382,17 @@ export class Connection {
   }
 }
 
+const V4_REFUSALS: Readonly<Record<number, string>> = Object.freeze({
+  1: 'unacceptable protocol version', 2: 'client id rejected', 3: 'server unavailable', 4: 'bad user name or password', 5: 'not authorised',
+});
+const V5_REFUSALS: Readonly<Record<number, string>> = Object.freeze({
+  0x80: 'unspecified error', 0x81: 'malformed packet', 0x82: 'protocol error', 0x84: 'unsupported protocol version',
+  0x85: 'client id not valid', 0x86: 'bad user name or password', 0x87: 'not authorised', 0x88: 'server unavailable',
+  0x89: 'server busy', 0x8a: 'banned', 0x8c: 'bad authentication method', 0x95: 'packet too large',
+  0x97: 'quota exceeded', 0x9f: 'connection rate exceeded',
+});
+
 function connackText(code: number, protocol: ProtocolVersion): string {
-  const v4: Record<number, string> = {
-    1: 'unacceptable protocol version', 2: 'client id rejected', 3: 'server unavailable',
-    4: 'bad user name or password', 5: 'not authorised',
-  };
-  const v5: Record<number, string> = {
-    0x80: 'unspecified error', 0x81: 'malformed packet', 0x82: 'protocol error', 0x84: 'unsupported protocol version',
-    0x85: 'client id not valid', 0x86: 'bad user name or password', 0x87: 'not authorised', 0x88: 'server unavailable',
-    0x89: 'server busy', 0x8a: 'banned', 0x8c: 'bad authentication method', 0x95: 'packet too large',
-    0x97: 'quota exceeded', 0x9f: 'connection rate exceeded',
-  };
-  const text = (protocol === 5 ? v5 : v4)[code] ?? v4[code];
+  const text = (protocol === 5 ? V5_REFUSALS : V4_REFUSALS)[code] ?? V4_REFUSALS[code];
   return `${text ?? 'refused'} (${hex(code)})`;
 }
