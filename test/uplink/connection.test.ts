@@ -73,8 +73,9 @@ test('CONNECT: MQTT 5 header, clean start off, will QoS 1 retained, session expi
   t.is(c.state, 'opening');
   c.handleOpen(0);
   t.is(c.state, 'connecting');
-  const [bytes, more] = transmits(c);
-  t.is(more, undefined, 'one packet');
+  const written = transmits(c);
+  t.is(written.length, 1, 'one packet');
+  const bytes = written[0];
   t.is(bytes[0], 0x10, 'CONNECT');
   // Length-prefixed "MQTT", level 5, flags: user name, password, will retain, will QoS 1, will; no clean start; keepalive 30.
   const at = bytes[1] & 0x80 ? 3 : 2;
