@@ -50,7 +50,7 @@ export type ConnectionEvent =
   | { type: 'message'; topic: string; payload: Uint8Array } | { type: 'puback'; id: number; code: number }
   | { type: 'subscribed'; filters: string[]; ok: boolean[] };
 
-export const reason = Object.freeze({ normal: 0x00, malformed: 0x81, protocolError: 0x82, unsupportedVersion: 0x84, tooLarge: 0x95 } as const);
+const reason = Object.freeze({ normal: 0x00, malformed: 0x81, protocolError: 0x82, unsupportedVersion: 0x84, tooLarge: 0x95 } as const);
 /** Bytes handed to the packet parser at once. */
 const SLICE = 512;
 

@@ -409,7 +409,7 @@ export class Uplink {
     }
   }
 
-  /** Writes what the connection has to send, then handles what it reports. False once the link is down. */
+  /** Handles what the connection reports and writes what it has to send. False once the link is down. */
   private flush(): boolean {
     this.drain();
     return this.linkUp();
