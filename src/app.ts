@@ -19,7 +19,7 @@ import { Journal, type RecoveryReport } from './store/journal';
 import { OutboxFull } from './store/outbox';
 import { StateStore } from './store/state';
 import type { Connect } from './uplink/transport';
-import { Session, type SessionInfo } from './uplink/session';
+import { Uplink, type UplinkInfo } from './uplink/uplink';
 import { StateEncoder, decodeEvent, encodeEvent } from './uplink/payloads';
 import { authenticateCommand, encodeReply, refusalReply } from './uplink/commands';
 import { encodeLogChunks } from './uplink/log-export';
@@ -63,7 +63,7 @@ export interface PanelStatus {
   /** Commands dropped since boot because their queue was full: signed commands, Home Assistant's. */
   dropped: { commands: number; homeAssistant: number };
   snapshot: Snapshot;
-  uplink: SessionInfo | undefined;
+  uplink: UplinkInfo | undefined;
   outbox: number;
   lastSeq: number;
   recovery: RecoveryReport;
@@ -88,7 +88,7 @@ export class Panel {
   private settings: Settings;
   private state: State;
   private drivers: Drivers | undefined;
-  private session: Session | undefined;
+  private session: Uplink | undefined;
   private readonly commands: Uint8Array[] = [];
   /** Commands from Home Assistant's `ha/set` topic, waiting for `service()`. */
   private readonly haCommands: Uint8Array[] = [];
@@ -225,7 +225,7 @@ export class Panel {
     const target = b.url ? parseBrokerUrl(b.url) : undefined;
     if (!target || typeof target === 'string') return;
     const ha = this.homeAssistant();
-    this.session = new Session({
+    this.session = new Uplink({
       host: target.host, port: target.port,
       tls: target.tls ? { ca: b.ca, cert: b.cert, key: b.key, servername: target.host } : undefined,
       username: b.username, password: b.password,

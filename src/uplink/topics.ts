@@ -34,3 +34,27 @@ export function topicsFor(prefix: string, panelId: string): Topics {
   const base = `${prefix}/${panelId}/`;
   return { status: base + 'status', state: base + 'state', event: base + 'event', cmd: base + 'cmd', reply: base + 'reply', log: base + 'log', nonce: base + 'nonce' };
 }
+
+/** A topic name a client may publish to: not empty, no wildcard, no NUL, not $-reserved. */
+export function isTopicName(topic: string): boolean {
+  return typeof topic === 'string' && topic.length > 0 && topic.length <= 1024 && !/[+#\u0000]/.test(topic) && !topic.startsWith('$');
+}
+
+/** A topic filter: `+` only as a whole level, `#` only as the whole last level. */
+export function isTopicFilter(filter: unknown): filter is string {
+  if (typeof filter !== 'string' || filter.length === 0 || filter.length > 1024 || filter.includes('\u0000')) return false;
+  const levels = filter.split('/');
+  return levels.every((l, i) => (!l.includes('+') || l === '+') && (!l.includes('#') || (l === '#' && i === levels.length - 1)));
+}
+
+/** Whether `topic` matches `filter` (MQTT wildcards; `$` topics never match a leading wildcard). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return true;
+    if (i >= t.length || (f[i] !== '+' && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}

@@ -2,7 +2,7 @@
 // never throw, never hang (every loop here is bounded), always come back to connected, and
 // deliver every event of the outbox in the end.
 import { defineScenarios } from '../../hosts/xs/probe';
-import { Session } from '../../src/uplink/session';
+import { Uplink } from '../../src/uplink/uplink';
 import { decodeEvent } from '../../src/uplink/payloads';
 import { encodePacket, payload, type Packet, type ProtocolVersion } from '../../src/uplink/packets';
 import { ContactId, Qualifier } from '../../src/core/events';
@@ -57,7 +57,7 @@ export default defineScenarios('uplink fuzz', {
       const time = new SimTime();
       let commands = 0;
       let threw = 0;
-      const session = new Session(
+      const session = new Uplink(
         { host: 'fuzz.test', port: 1883, clientId: 'panel-a1b2c3', panelId: 'a1b2c3', keepalive: 20, window: 4 },
         { connect: broker.connect, outbox, random: seeded(version), onCommand: () => { commands++; } },
       );

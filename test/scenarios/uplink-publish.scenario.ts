@@ -2,7 +2,8 @@
 // QoS 0/1, retained, content type, expiry, resent with DUP), the broker's maximum packet size,
 // and extra subscriptions handed to `onMessage` with their topic.
 import { defineScenarios } from '../../hosts/xs/probe';
-import { Session, topicMatches, type SessionConfig } from '../../src/uplink/session';
+import { Uplink, type UplinkConfig } from '../../src/uplink/uplink';
+import { topicMatches } from '../../src/uplink/topics';
 import { encodeReply } from '../../src/uplink/commands';
 import { encodePacket, payload, type Packet } from '../../src/uplink/packets';
 import { MemoryBroker, SimTime, type BrokerOptions } from '../support/memory-mqtt';
@@ -14,13 +15,13 @@ const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);
 const text = (b: Uint8Array) => String.fromCharCode(...b);
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
-function setup(o: { broker?: BrokerOptions; config?: Partial<SessionConfig> } = {}) {
+function setup(o: { broker?: BrokerOptions; config?: Partial<UplinkConfig> } = {}) {
   const broker = new MemoryBroker(o.broker);
   const outbox = new MemoryOutbox();
   const time = new SimTime();
   const messages: string[] = [];
   const commands: Uint8Array[] = [];
-  const session = new Session(
+  const session = new Uplink(
     { host: 'broker.test', port: 1883, clientId: 'panel-a1b2c3', panelId: 'a1b2c3', keepalive: 30, ...o.config },
     {
       connect: broker.connect,
@@ -159,7 +160,7 @@ export default defineScenarios('uplink publish', {
 
   'a bad subscription filter is a config error; topic filters match as MQTT says': (t) => {
     const broker = new MemoryBroker();
-    t.throws(() => new Session({ host: 'h', port: 1, clientId: 'c', panelId: 'p', subscriptions: ['a/#/b'] }, { connect: broker.connect, outbox: new MemoryOutbox() }),
+    t.throws(() => new Uplink({ host: 'h', port: 1, clientId: 'c', panelId: 'p', subscriptions: ['a/#/b'] }, { connect: broker.connect, outbox: new MemoryOutbox() }),
       /subscription "a\/#\/b" is not a topic filter/, 'refused');
     const cases: Array<[string, string, boolean]> = [
       ['a/b', 'a/b', true], ['a/+', 'a/b', true], ['a/+', 'a/b/c', false], ['a/#', 'a', true], ['a/#', 'a/b/c', true],

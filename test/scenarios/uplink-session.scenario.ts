@@ -1,7 +1,7 @@
 // The MQTT session against a broker in memory, on Node and inside XS: connect, fallback to
 // 3.1.1, the outbox window, resend with DUP, keepalive, commands and replies, bad bytes.
 import { defineScenarios, type Probe } from '../../hosts/xs/probe';
-import { Session, type SessionConfig, type SessionHooks } from '../../src/uplink/session';
+import { Uplink, type UplinkConfig, type UplinkHooks } from '../../src/uplink/uplink';
 import { backoffDelay } from '../../src/uplink/backoff';
 import { decodeEvent, decodeStatus, encodeState, decodeState } from '../../src/uplink/payloads';
 import { encodePacket, payload, type Packet } from '../../src/uplink/packets';
@@ -14,14 +14,14 @@ const T = { status: 'alarm/a1b2c3/status', state: 'alarm/a1b2c3/state', event: '
 const bytes = (...b: number[]) => new Uint8Array(b);
 
 
-function setup(o: { broker?: BrokerOptions; config?: Partial<SessionConfig>; hooks?: Partial<SessionHooks> } = {}) {
+function setup(o: { broker?: BrokerOptions; config?: Partial<UplinkConfig>; hooks?: Partial<UplinkHooks> } = {}) {
   const broker = new MemoryBroker(o.broker);
   const outbox = new MemoryOutbox();
   const time = new SimTime();
   const status: string[] = [];
   const commands: Uint8Array[] = [];
   const attempts: number[] = [];
-  const session = new Session(
+  const session = new Uplink(
     { host: 'broker.test', port: 1883, clientId: 'panel-a1b2c3', panelId: 'a1b2c3', keepalive: 30, ...o.config },
     {
       connect: (target, events) => { attempts.push(time.now); return broker.connect(target, events); },
@@ -298,10 +298,10 @@ export default defineScenarios('uplink session', {
   'bad configuration is refused with a clear error': (t) => {
     const base = { host: 'h', port: 1883, clientId: 'c', panelId: 'p' };
     const hooks = { connect: new MemoryBroker().connect, outbox: new MemoryOutbox() };
-    t.throws(() => new Session({ ...base, panelId: 'a/b' }, hooks), /panel id "a\/b" contains \//, 'a slash in the panel id');
-    t.throws(() => new Session({ ...base, prefix: 'alarm/#' }, hooks), /wildcard/, 'a wildcard in the prefix');
-    t.throws(() => new Session({ ...base, port: 0 }, hooks), /port 0/, 'port 0');
-    t.throws(() => new Session({ ...base, password: 'x' }, hooks), /needs a user name/, 'a password alone');
-    t.throws(() => new Session({ ...base, window: 0 }, hooks), /window/, 'an empty window');
+    t.throws(() => new Uplink({ ...base, panelId: 'a/b' }, hooks), /panel id "a\/b" contains \//, 'a slash in the panel id');
+    t.throws(() => new Uplink({ ...base, prefix: 'alarm/#' }, hooks), /wildcard/, 'a wildcard in the prefix');
+    t.throws(() => new Uplink({ ...base, port: 0 }, hooks), /port 0/, 'port 0');
+    t.throws(() => new Uplink({ ...base, password: 'x' }, hooks), /needs a user name/, 'a password alone');
+    t.throws(() => new Uplink({ ...base, window: 0 }, hooks), /window/, 'an empty window');
   },
 });

@@ -28,13 +28,13 @@ test('aedes (MQTT 3.1.1 only): the panel falls back, remembers it, and delivers 
   const panel = new TestPanel({ host: '127.0.0.1', port: broker.port, panelId: 'a1' }, sniffingConnect(versions));
   t.teardown(() => panel.stop());
 
-  panel.session.publishState(encodeState({ mode: 'disarmed' }));
+  panel.uplink.publishState(encodeState({ mode: 'disarmed' }));
   panel.add(40);
   await sub.until(() => new Set(sub.on('alarm/a1/event').map((m) => readEvent(m.payload).seq)).size >= 40, '40 events');
   await panel.until(() => panel.outbox.size() === 0, 'the outbox to drain');
 
   t.deepEqual(versions, [5, 4], 'MQTT 5 tried first, then 3.1.1');
-  t.is(panel.session.info().protocol, 4);
+  t.is(panel.uplink.info().protocol, 4);
   t.log(`status: ${panel.statuses.map((s) => s.reason).join(' | ')}`);
   t.deepEqual(panel.statuses.map((s) => s.up), [true], 'the fallback is not reported as trouble');
   t.regex(panel.statuses[0].reason, /\(MQTT 3\.1\.1\)/);

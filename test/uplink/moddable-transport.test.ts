@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../../tools/build.ts';
 import { Mosquitto, testPki } from '../support/brokers.ts';
 import { Subscriber, readEvent, firstArrivals, range } from './subscriber.ts';
-import { Session } from '../../src/uplink/session.ts';
+import { Uplink } from '../../src/uplink/uplink.ts';
 import { MemoryOutbox } from '../support/memory-outbox.ts';
 import { ContactId, Qualifier } from '../../src/core/events.ts';
 import type { Connect } from '../../src/uplink/transport.ts';
@@ -28,7 +28,7 @@ const fakes: Record<string, string> = {
 interface Esp32Module {
   moddableConnect: Connect;
   pemToDer(pem: string): Uint8Array[];
-  runSession(session: Session, uptime: () => number): { wake(): void; stop(): void };
+  runSession(session: Uplink, uptime: () => number): { wake(): void; stop(): void };
   FakeTCP: { writesRefused: number; aborts: unknown[]; sendBuffer: number; onAbort?: (err: unknown) => void };
   FakeSession: { mode: string; last?: Record<string, any> };
 }
@@ -60,7 +60,7 @@ async function loadEsp32Transport(): Promise<Esp32Module> {
 
 const esp32 = loadEsp32Transport();
 
-test.serial('ECMA-419 TCP: a session over the ESP32 transport delivers every event, paced by onWritable', async (t) => {
+test.serial('ECMA-419 TCP: an uplink over the ESP32 transport delivers every event, paced by onWritable', async (t) => {
   const { moddableConnect, runSession, FakeTCP } = await esp32;
   const broker = await Mosquitto.start();
   t.teardown(() => broker.stop());
@@ -68,19 +68,19 @@ test.serial('ECMA-419 TCP: a session over the ESP32 transport delivers every eve
   t.teardown(() => sub.close());
   const outbox = new MemoryOutbox();
   let runner: { wake(): void; stop(): void } | undefined;
-  const session = new Session(
+  const uplink = new Uplink(
     { host: 'localhost', port: broker.port, clientId: 'panel-e1', panelId: 'e1', window: 16 }, // a name: Net.resolve first
     { connect: moddableConnect, outbox, wake: () => runner?.wake() },
   );
-  runner = runSession(session, () => performance.now());
-  t.teardown(() => { session.stop(); runner!.stop(); });
+  runner = runSession(uplink, () => performance.now());
+  t.teardown(() => { uplink.stop(); runner!.stop(); });
 
   for (let i = 0; i < 100; i++) outbox.addEvent({ code: ContactId.burglary, q: Qualifier.new, zone: 1 + (i % 8) });
   runner.wake();
   await sub.until(() => new Set(sub.messages.map((m) => readEvent(m.payload).seq)).size >= 100, '100 events');
   t.deepEqual(firstArrivals(sub.messages.map((m) => readEvent(m.payload).seq)), range(100));
   t.is(FakeTCP.writesRefused, 0, 'never wrote more than the socket could take');
-  t.true(session.info().up);
+  t.true(uplink.info().up);
 });
 
 test.serial('PEM to DER for the TLS socket: the same bytes as Node reads', async (t) => {

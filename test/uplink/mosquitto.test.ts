@@ -21,7 +21,7 @@ test('MQTT 5 with a password: birth, retained state and events, checked by an in
   const panel = new TestPanel({ host: '127.0.0.1', port: broker.port, panelId: 'p1', username: 'panel', password: users.panel });
   t.teardown(() => panel.stop());
 
-  panel.session.publishState(encodeState({ mode: 'armed_away', open: [], bypassed: [2] }));
+  panel.uplink.publishState(encodeState({ mode: 'armed_away', open: [], bypassed: [2] }));
   const added = panel.add(60, { time: 1_767_225_600 });
   await sub.until(() => sub.on(topic('p1', 'event')).length >= 60, '60 events');
   await panel.until(() => panel.outbox.size() === 0, 'the outbox to drain');
@@ -59,7 +59,7 @@ test('a wrong password is refused, reported, and retried with backoff', async (t
   t.teardown(() => broker.stop());
   const panel = new TestPanel({ host: '127.0.0.1', port: broker.port, panelId: 'p2', username: 'panel', password: 'wrong' });
   t.teardown(() => panel.stop());
-  await panel.until(() => panel.session.info().attempts >= 3, 'three refused attempts');
+  await panel.until(() => panel.uplink.info().attempts >= 3, 'three refused attempts');
   t.false(panel.up);
   t.deepEqual(panel.statuses.map((s) => s.up), [false], 'down reported once');
   t.regex(panel.statuses[0].reason, /refused the connection: (bad user name or password \(0x86\)|not authorised \(0x87\))/);
@@ -150,7 +150,7 @@ test('mosquitto stopped during a burst and restarted: every event arrives, in or
 
   const seqs = sub.messages.map((m) => readEvent(m.payload).seq);
   t.deepEqual(firstArrivals(seqs), range(total), 'in order, no gaps');
-  t.log(`${waiting} events waited in the outbox; the panel resent ${panel.session.info().resent} with DUP; the subscriber saw ${seqs.length - total} duplicates`);
+  t.log(`${waiting} events waited in the outbox; the panel resent ${panel.uplink.info().resent} with DUP; the subscriber saw ${seqs.length - total} duplicates`);
   t.deepEqual(panel.statuses.map((s) => s.up), [true, false, true], 'up, down, up');
 });
 

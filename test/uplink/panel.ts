@@ -1,6 +1,6 @@
-// A panel's uplink on the Node host, for the real-broker tests: the session over node:net /
+// A panel's uplink on the Node host, for the real-broker tests: the uplink over node:net /
 // node:tls, driven by Node timers (hosts/node/transport.ts), with an in-memory outbox.
-import { Session, type SessionConfig } from '../../src/uplink/session.ts';
+import { Uplink, type UplinkConfig } from '../../src/uplink/uplink.ts';
 import type { Connect } from '../../src/uplink/transport.ts';
 import { nodeConnect, runSession, type Runner } from '../../hosts/node/transport.ts';
 import { MemoryOutbox } from '../support/memory-outbox.ts';
@@ -11,13 +11,13 @@ export interface StatusChange { up: boolean; reason: string; at: number }
 export class TestPanel {
   readonly outbox = new MemoryOutbox();
   readonly statuses: StatusChange[] = [];
-  readonly session: Session;
+  readonly uplink: Uplink;
   private readonly runner: Runner;
   private waiters: Array<() => void> = [];
 
-  constructor(config: Partial<SessionConfig> & Pick<SessionConfig, 'host' | 'port'>, connect: Connect = nodeConnect) {
+  constructor(config: Partial<UplinkConfig> & Pick<UplinkConfig, 'host' | 'port'>, connect: Connect = nodeConnect) {
     let runner: Runner | undefined;
-    this.session = new Session(
+    this.uplink = new Uplink(
       { clientId: `panel-${config.panelId ?? 'test'}`, panelId: 'test', keepalive: 5, backoff: { min: 100, max: 1_000 }, ...config },
       {
         connect,
@@ -29,14 +29,14 @@ export class TestPanel {
         wake: () => { runner?.wake(); this.notify(); },
       },
     );
-    this.runner = runner = runSession(this.session);
+    this.runner = runner = runSession(this.uplink);
   }
 
   private notify(): void { for (const w of this.waiters.splice(0)) w(); }
 
-  get up(): boolean { return this.session.info().up; }
+  get up(): boolean { return this.uplink.info().up; }
 
-  /** Adds `n` zone alarm events to the outbox and wakes the session; returns their seqs. */
+  /** Adds `n` zone alarm events to the outbox and wakes the uplink; returns their seqs. */
   add(n: number, fields: Partial<PanelEvent> = {}): number[] {
     const seqs: number[] = [];
     for (let i = 0; i < n; i++) seqs.push(this.outbox.addEvent({ code: ContactId.burglary, q: Qualifier.new, zone: 1 + (i % 8), ...fields }));
@@ -44,12 +44,12 @@ export class TestPanel {
     return seqs;
   }
 
-  /** Resolves when `done()` holds, checked whenever the session reports or asks to be woken. */
+  /** Resolves when `done()` holds, checked whenever the uplink reports or asks to be woken. */
   async until(done: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
     const end = performance.now() + timeoutMs;
     while (!done()) {
       const left = end - performance.now();
-      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${this.session.info().lastReason})`);
+      if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${this.uplink.info().lastReason})`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 50)); // also re-checks state that changes without a callback
         this.waiters.push(() => { clearTimeout(timer); resolve(); });
@@ -58,15 +58,15 @@ export class TestPanel {
   }
 
   async stop(): Promise<void> {
-    this.session.stop();
+    this.uplink.stop();
     this.runner.stop();
   }
 
-  /** Stops driving the session without a DISCONNECT: as if the panel lost power. */
+  /** Stops driving the uplink without a DISCONNECT: as if the panel lost power. */
   freeze(): void { this.runner.stop(); }
 }
 
-/** A Connect that keeps every transport it opened, so a test can cut them under the session. */
+/** A Connect that keeps every transport it opened, so a test can cut them under the uplink. */
 export function recordingConnect(inner: Connect = nodeConnect) {
   const opened: Array<ReturnType<Connect>> = [];
   const connect: Connect = (target, events) => {
