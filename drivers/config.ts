@@ -2,9 +2,9 @@
 // whole and opened as one set of drivers that the host polls together.
 import type { Clock } from '../src/core/clock';
 import type { PinFactory } from './pin';
-import { Door, doorProblems, type DoorConfig, type DoorEvents } from './door';
-import { Motion, motionProblems, type MotionConfig, type MotionEvents } from './motion';
-import { Siren, sirenProblems, type SirenConfig, type SirenEvents } from './siren';
+import { Door, doorProblems, type DoorConfig, type DoorEvents } from './door/door';
+import { Motion, motionProblems, type MotionConfig, type MotionEvents } from './pir/pir';
+import { Siren, sirenProblems, type SirenConfig, type SirenEvents } from './siren/siren';
 
 export interface PinConfig {
   doors?: DoorConfig[];
