@@ -27,8 +27,11 @@ export interface HaZone {
   zone: number;
   name: string;
   type: ZoneType;
-  /** What the zone's input is wired to (drivers), when known. */
-  kind?: 'door' | 'motion';
+  /**
+   * HA's device class for what the zone's input is wired to ('door', 'motion': the drivers'
+   * table says, handed in by the app), when known.
+   */
+  wiring?: string;
 }
 
 export interface HaTopics {
@@ -44,11 +47,10 @@ export function haTopics(prefix: string, panelId: string): HaTopics {
 }
 
 /** HA's binary_sensor device class for a zone: the zone type first (24h, panic), then the wiring. */
-export function deviceClass(zone: Pick<HaZone, 'type' | 'kind'>): 'door' | 'motion' | 'tamper' | 'safety' | 'opening' {
+export function deviceClass(zone: Pick<HaZone, 'type' | 'wiring'>): string {
   if (zone.type === '24h') return 'tamper';
   if (zone.type === 'panic') return 'safety';
-  if (zone.kind === 'motion' || (zone.kind === undefined && zone.type === 'follower')) return 'motion';
-  return zone.kind === 'door' ? 'door' : 'opening';
+  return zone.wiring ?? (zone.type === 'follower' ? 'motion' : 'opening');
 }
 
 export interface Discovery {
