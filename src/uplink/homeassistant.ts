@@ -11,6 +11,7 @@
 import type { Mode } from '../core/state';
 import type { KeypadAction } from '../core/io';
 import type { ZoneType } from '../core/settings';
+import { zoneType } from '../core/zone-types';
 import { fromUtf8, utf8 } from '../text';
 
 /** What discovery needs to know about the panel. */
@@ -48,9 +49,10 @@ export function haTopics(prefix: string, panelId: string): HaTopics {
 
 /** HA's binary_sensor device class for a zone: the zone type first (24h, panic), then the wiring. */
 export function deviceClass(zone: Pick<HaZone, 'type' | 'wiring'>): string {
-  if (zone.type === '24h') return 'tamper';
-  if (zone.type === 'panic') return 'safety';
-  return zone.wiring ?? (zone.type === 'follower' ? 'motion' : 'opening');
+  const rules = zoneType(zone.type);
+  if (rules.opening === 'tamper') return 'tamper';
+  if (rules.opening === 'panic') return 'safety';
+  return zone.wiring ?? (rules.followsEntry ? 'motion' : 'opening'); // unwired: an interior zone is most likely a PIR
 }
 
 export interface Discovery {
