@@ -7,6 +7,7 @@
 import type { FieldError, PanelConfig } from '../config';
 import { inputKindNames, parseCounters, validateConfig } from '../config';
 import { hashCode, isValidCode, type UserSettings } from '../core/settings';
+import { zoneTypeRules, zoneTypes } from '../core/zone-types';
 import { toHex } from '../text';
 
 type Obj = Record<string, unknown>;
@@ -21,6 +22,8 @@ export interface ConfigView {
   sealed: boolean;
   /** The kinds of input a zone can be wired to, and their lists under `pins` (the drivers' table). */
   kinds: Array<{ kind: string; key: string; title: string }>;
+  /** The zone types in the core's table, with what the form needs of each. */
+  types: Array<{ type: string; always: boolean; silent: boolean; sirenWhenDisarmed: boolean }>;
 }
 
 export function configView(config: PanelConfig): ConfigView {
@@ -45,6 +48,10 @@ export function configView(config: PanelConfig): ConfigView {
     set,
     sealed: config.sealed === true,
     kinds: inputKindNames(),
+    types: zoneTypes.map((type) => {
+      const { always, silent, sirenWhenDisarmed } = zoneTypeRules[type];
+      return { type, always, silent, sirenWhenDisarmed };
+    }),
   };
 }
 
