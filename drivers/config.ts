@@ -4,12 +4,9 @@
 import type { Clock } from '../src/core/clock';
 import type { PinFactory } from './pin';
 import type { Siren, SirenConfig } from './siren/siren';
-import type { DoorConfig } from './door/door';
-import type { MotionConfig } from './pir/pir';
 import { components, type DriverEvents, type InputDriver, type InputEntry, type InputKind, type InputKinds } from './components';
 
 export type { DriverEvents, InputEntry, InputKind };
-export type { DoorConfig, MotionConfig, SirenConfig };
 
 type EntryOf<K> = K extends InputKind<infer C, string> ? C : never;
 
