@@ -7,6 +7,7 @@ import { Panel } from '../src/app.ts';
 import type { PanelConfig } from '../src/config.ts';
 import type { PanelEvent } from '../src/core/events.ts';
 import { openLevel } from '../drivers/input.ts';
+import { eachInput } from '../drivers/config.ts';
 import { MemoryStorage } from '../hosts/xs/memory-storage.ts';
 import { SimBoard, simPins, type Level } from '../hosts/xs/sim-digital.ts';
 import { nodeConnect, runSession, type Runner } from '../hosts/node/transport.ts';
@@ -20,10 +21,10 @@ export class NodePanel {
 
   constructor(config: PanelConfig, readonly storage = new MemoryStorage()) {
     // Healthy wiring: every contact at its closed level, every tamper loop closed, before boot.
-    for (const zone of [...(config.pins.doors ?? []), ...(config.pins.motion ?? [])]) {
+    eachInput(config.pins, (zone) => {
       this.board.set(zone.pin, openLevel(zone) === 1 ? 0 : 1);
       if (zone.tamperPin !== undefined) this.board.set(zone.tamperPin, 0);
-    }
+    });
     let runner: Runner | undefined;
     const uptime = () => Math.floor(performance.now() - this.started); // whole ms, as a hardware tick counter gives
     this.panel = Panel.open({

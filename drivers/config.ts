@@ -1,36 +1,55 @@
 // The panel's pins as one config (JSON from the manifest or the portal), checked as a
-// whole and opened as one set of drivers that the host polls together.
+// whole and opened as one set of drivers that the host polls together. Which kinds of input
+// there are, and how each is checked and opened, is the table of ./components.
 import type { Clock } from '../src/core/clock';
 import type { PinFactory } from './pin';
-import { Door, doorProblems, type DoorConfig, type DoorEvents } from './door';
-import { Motion, motionProblems, type MotionConfig, type MotionEvents } from './motion';
-import { Siren, sirenProblems, type SirenConfig, type SirenEvents } from './siren';
+import type { Siren, SirenConfig } from './siren/siren';
+import { components, type DriverEvents, type InputDriver, type InputEntry, type InputKind, type InputKinds } from './components';
 
-export interface PinConfig {
-  doors?: DoorConfig[];
-  motion?: MotionConfig[];
-  siren: SirenConfig;
+export type { DriverEvents, InputEntry, InputKind };
+
+type EntryOf<K> = K extends InputKind<infer C, string> ? C : never;
+
+/** `siren`, and one optional list per kind of input (`doors`, `motion`), as the table has them. */
+export type PinConfig = { siren: SirenConfig } & { [K in InputKinds as K['key']]?: EntryOf<K>[] };
+
+type Lists = Record<string, readonly InputEntry[] | undefined>;
+
+/** Every input of a config with its kind and its place ("doors[0]"), kinds in table order. */
+export function eachInput(config: PinConfig, visit: (entry: InputEntry, kind: InputKind, at: string) => void): void {
+  const inputs: readonly InputKind[] = components.inputs;
+  for (let k = 0; k < inputs.length; k++) {
+    const kind = inputs[k];
+    const list = (config as unknown as Lists)[kind.key] ?? [];
+    for (let i = 0; i < list.length; i++) visit(list[i], kind, `${kind.key}[${i}]`);
+  }
 }
+
+/** The kind of input wired to each zone of a config. */
+export function zoneKinds(config: PinConfig): Map<number, InputKind> {
+  const kinds = new Map<number, InputKind>();
+  eachInput(config, (entry, kind) => kinds.set(entry.zone, kind));
+  return kinds;
+}
+
+/** The kinds as the portal's page offers them (plain data: the page is a browser's). */
+export const inputKindNames = (): Array<{ kind: string; key: string; title: string }> =>
+  components.inputs.map((k) => ({ kind: k.kind, key: k.key, title: k.title }));
 
 /** The defaults of README and wiring.svg: safe GPIOs of an ESP32-WROOM DevKit. */
 // Frozen through and through: under Moddable's preload each object left unfrozen costs a RAM pointer.
-export const defaultPinConfig: PinConfig = Object.freeze({
-  doors: Object.freeze([Object.freeze({ zone: 1, pin: 32, wiring: 'NC', pull: 'up', debounceMs: 50, tamperPin: 33 } as const)]),
-  motion: Object.freeze([Object.freeze({ zone: 2, pin: 27, wiring: 'NC', pull: 'up', warmUpS: 30, holdOffS: 10, pulses: 1, pulseWindowS: 10 } as const)]),
-  siren: Object.freeze({ pin: 25, activeLow: false, maxOnS: 900 }),
-}) as unknown as PinConfig;
-
-export type DriverEvents = DoorEvents & MotionEvents & SirenEvents;
+export const defaultPinConfig: PinConfig = Object.freeze(Object.fromEntries([
+  ...components.inputs.map((k): [string, unknown] => [k.key, k.defaults]),
+  [components.siren.key, components.siren.defaults],
+])) as unknown as PinConfig;
 
 /** Where each GPIO of a config is used, as [gpio, "doors[0].pin"], in config order. */
 export function pinUses(config: PinConfig): Array<[number, string]> {
   const uses: Array<[number, string]> = [[config.siren.pin, 'siren.pin']];
-  for (const [key, list] of [['doors', config.doors], ['motion', config.motion]] as const) {
-    (list ?? []).forEach((z, i) => {
-      uses.push([z.pin, `${key}[${i}].pin`]);
-      if (z.tamperPin !== undefined) uses.push([z.tamperPin, `${key}[${i}].tamperPin`]);
-    });
-  }
+  eachInput(config, (z, _kind, at) => {
+    uses.push([z.pin, `${at}.pin`]);
+    if (z.tamperPin !== undefined) uses.push([z.tamperPin, `${at}.tamperPin`]);
+  });
   return uses;
 }
 
@@ -38,22 +57,24 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** Everything wrong with a pin config (from JSON: anything), as sentences; empty when it is good. */
 export function pinConfigProblems(config: unknown): string[] {
-  if (!isObject(config)) return ['the pin config must be an object with doors, motion and siren'];
+  const inputs: readonly InputKind[] = components.inputs;
+  const keys = inputs.map((k) => k.key);
+  if (!isObject(config)) return [`the pin config must be an object with ${keys.join(', ')} and siren`];
   const p: string[] = [];
   for (const key of Object.keys(config)) {
-    if (key !== 'doors' && key !== 'motion' && key !== 'siren') p.push(`unknown pin config entry "${key}"`);
+    if (key !== 'siren' && !keys.includes(key)) p.push(`unknown pin config entry "${key}"`);
   }
   if (!isObject(config.siren)) p.push('siren must be an object with a pin');
-  else p.push(...sirenProblems(config.siren as unknown as SirenConfig));
+  else p.push(...components.siren.problems(config.siren as unknown as SirenConfig, 'siren'));
   const zones = new Map<unknown, string>();
-  const lists = [['doors', config.doors, doorProblems], ['motion', config.motion, motionProblems]] as const;
-  for (const [key, list, problems] of lists) {
+  for (const kind of inputs) {
+    const list = config[kind.key];
     if (list === undefined) continue;
-    if (!Array.isArray(list)) { p.push(`${key} must be a list`); continue; }
+    if (!Array.isArray(list)) { p.push(`${kind.key} must be a list`); continue; }
     list.forEach((entry: unknown, i) => {
-      const at = `${key}[${i}]`;
+      const at = `${kind.key}[${i}]`;
       if (!isObject(entry)) return void p.push(`${at} must be an object with a zone and a pin`);
-      p.push(...problems(entry as unknown as DoorConfig & MotionConfig, at));
+      p.push(...kind.problems(entry as unknown as InputEntry, at));
       const other = zones.get(entry.zone);
       if (other) p.push(`zone ${entry.zone} is given twice: ${other} and ${at}`);
       else zones.set(entry.zone, at);
@@ -80,31 +101,26 @@ export class PinConfigError extends Error {
 
 /** The panel's drivers, polled together by the host. */
 export class Drivers {
-  constructor(readonly siren: Siren, readonly doors: Door[], readonly motion: Motion[]) {}
+  /** `inputs`: every input's driver, in the order they opened (kinds in table order). */
+  constructor(readonly siren: Siren, readonly inputs: readonly InputDriver[]) {}
 
   nextDeadline(): number | undefined {
     // Asked after every service round: plain loops, no arrays made (XS counts every one).
     let due = this.siren.nextDeadline();
-    for (let i = 0; i < this.doors.length; i++) {
-      const d = this.doors[i].nextDeadline();
-      if (d !== undefined && (due === undefined || d < due)) due = d;
-    }
-    for (let i = 0; i < this.motion.length; i++) {
-      const d = this.motion[i].nextDeadline();
+    for (let i = 0; i < this.inputs.length; i++) {
+      const d = this.inputs[i].nextDeadline();
       if (d !== undefined && (due === undefined || d < due)) due = d;
     }
     return due;
   }
 
   poll(now: number): void {
-    for (const d of this.doors) d.poll(now);
-    for (const m of this.motion) m.poll(now);
+    for (const d of this.inputs) d.poll(now);
     this.siren.poll(now);
   }
 
   close(now: number): void {
-    for (const d of this.doors) d.close();
-    for (const m of this.motion) m.close();
+    for (const d of this.inputs) d.close();
     this.siren.close(now);
   }
 }
@@ -122,16 +138,14 @@ export function openDrivers(
   if (!problems.length) problems = hostRules(config as PinConfig);
   if (problems.length) throw new PinConfigError(problems);
   const c = config as PinConfig;
-  const siren = new Siren(pins, clock, c.siren, events);
-  const doors: Door[] = [];
-  const motion: Motion[] = [];
+  const siren = components.siren.open(pins, clock, c.siren, events);
+  const inputs: InputDriver[] = [];
   try {
-    for (const d of c.doors ?? []) doors.push(new Door(pins, clock, d, events));
-    for (const m of c.motion ?? []) motion.push(new Motion(pins, clock, m, events));
+    eachInput(c, (entry, kind) => { inputs.push(kind.open(pins, clock, entry, events)); });
   } catch (err) {
     // Leave nothing half-open; the siren is closed off (the gate pull-down holds it off).
-    new Drivers(siren, doors, motion).close(clock.uptime());
+    new Drivers(siren, inputs).close(clock.uptime());
     throw err;
   }
-  return new Drivers(siren, doors, motion);
+  return new Drivers(siren, inputs);
 }

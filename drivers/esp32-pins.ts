@@ -1,6 +1,6 @@
 // Which ESP32-WROOM-32 GPIOs may carry what. Host-independent so that the Node host and
 // the portal can check a pin config with the same rules the panel applies at boot.
-import type { PinConfig } from './config';
+import { eachInput, type PinConfig } from './config';
 import type { Pull } from './input';
 
 export type Esp32PinKind =
@@ -98,12 +98,10 @@ export function esp32PinProblems(config: PinConfig): string[] {
     if (problem) problems.push(`${at}: ${problem}`);
   };
   check(config.siren.pin, 'siren.pin', { output: true });
-  for (const [key, zones] of [['doors', config.doors], ['motion', config.motion]] as const) {
-    (zones ?? []).forEach((z, i) => {
-      const pull = z.pull ?? 'up';
-      check(z.pin, `${key}[${i}].pin`, { pull });
-      if (z.tamperPin !== undefined) check(z.tamperPin, `${key}[${i}].tamperPin`, { pull });
-    });
-  }
+  eachInput(config, (z, _kind, at) => {
+    const pull = z.pull ?? 'up';
+    check(z.pin, `${at}.pin`, { pull });
+    if (z.tamperPin !== undefined) check(z.tamperPin, `${at}.tamperPin`, { pull });
+  });
   return problems;
 }

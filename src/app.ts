@@ -31,7 +31,7 @@ import { decodeKey } from './uplink/keys';
 import { Nonces } from './uplink/nonce';
 import { fromUtf8, utf8 } from './text';
 import { LogTally } from './tally';
-import { openDrivers, type Drivers, type PinConfig } from '../drivers/config';
+import { openDrivers, zoneKinds, type Drivers, type PinConfig } from '../drivers/config';
 import type { PinFactory } from '../drivers/pin';
 import { earliest } from '../drivers/input';
 
@@ -520,12 +520,10 @@ export class Panel {
   private homeAssistant(config: PanelConfig = this.cfg): HaPanel | undefined {
     const ha = config.homeAssistant;
     if (!ha.enabled || ha.user === undefined) return undefined;
-    const kinds = new Map<number, 'door' | 'motion'>();
-    for (const d of config.pins.doors ?? []) kinds.set(d.zone, 'door');
-    for (const m of config.pins.motion ?? []) kinds.set(m.zone, 'motion');
+    const kinds = zoneKinds(config.pins);
     return {
       prefix: config.broker.prefix, panelId: config.panel.id, name: config.panel.name, discoveryPrefix: ha.discoveryPrefix,
-      zones: config.alarm.zones.map((z) => ({ zone: z.number, name: z.name, type: z.type, kind: kinds.get(z.number) })),
+      zones: config.alarm.zones.map((z) => ({ zone: z.number, name: z.name, type: z.type, wiring: kinds.get(z.number)?.haDeviceClass })),
     };
   }
 

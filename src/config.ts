@@ -4,11 +4,13 @@
 // part is checked by the module that owns it (alarm settings by the core, pins by the
 // drivers); this file adds the rest and the links between parts.
 import { hashCode, validateSettings, type FieldError, type Settings } from './core/settings';
-import { defaultPinConfig, pinConfigProblems, type PinConfig } from '../drivers/config';
+import { defaultPinConfig, eachInput, inputKindNames, pinConfigProblems, type PinConfig } from '../drivers/config';
 import { decodeKey } from './uplink/keys';
 import { toHex } from './text';
 
 export type { FieldError };
+/** The kinds of input a zone can be wired to, as plain data (the drivers' table), for the portal. */
+export { inputKindNames };
 
 export interface BrokerConfig {
   /** `mqtt://host:port` or `mqtts://host:port`; empty: no uplink (the panel still protects). */
@@ -131,7 +133,8 @@ export function validateConfig(raw: unknown): ConfigCheck {
   for (const problem of pinConfigProblems(raw.pins)) fail('pins', problem);
   if (alarm.ok && errors.every((e) => e.field !== 'pins')) {
     const pins = raw.pins as unknown as PinConfig;
-    const wired = new Set([...(pins.doors ?? []), ...(pins.motion ?? [])].map((z) => z.zone));
+    const wired = new Set<number>();
+    eachInput(pins, (z) => wired.add(z.zone));
     for (const z of alarm.settings.zones) if (!wired.has(z.number)) fail('pins', `zone ${z.number} (${z.name}) has no input pin`);
     for (const n of wired) if (!alarm.settings.zones.some((z) => z.number === n)) fail('pins', `a pin is wired to zone ${n}, which is not a zone of the panel`);
   }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Host, Panel } from '../../src/app.ts';
 import type { Clock } from '../../src/core/clock.ts';
-import type { PinConfig } from '../../drivers/config.ts';
+import { eachInput, type PinConfig } from '../../drivers/config.ts';
 import { esp32PinProblems } from '../../drivers/esp32-pins.ts';
 import { openLevel } from '../../drivers/input.ts';
 import type { PinFactory } from '../../drivers/pin.ts';
@@ -92,10 +92,10 @@ export class NodeHost implements Host {
 
   /** Every input of `pins` not yet set, at its closed level (a tamper loop is NC: closed reads 0). */
   wire(pins: PinConfig): void {
-    for (const zone of [...(pins.doors ?? []), ...(pins.motion ?? [])]) {
+    eachInput(pins, (zone) => {
       if (!this.board.isSet(zone.pin)) this.board.set(zone.pin, openLevel(zone) === 1 ? 0 : 1);
       if (zone.tamperPin !== undefined && !this.board.isSet(zone.tamperPin)) this.board.set(zone.tamperPin, 0);
-    }
+    });
   }
 
   /** Services the panel now and from then on at its deadlines, until `stop()`. */

@@ -13,7 +13,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Panel } from '../../src/app.ts';
 import type { PanelEvent } from '../../src/core/events.ts';
 import type { KeypadAction } from '../../src/core/io.ts';
-import type { PinConfig } from '../../drivers/config.ts';
+import { eachInput, type InputEntry, type PinConfig } from '../../drivers/config.ts';
+import type { SimTile } from '../../drivers/components.ts';
 import { openLevel } from '../../drivers/input.ts';
 import type { NodeHost } from './host.ts';
 import { formatEvent } from './event-line.ts';
@@ -34,7 +35,9 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export interface SimInput {
   zone: number;
   name: string;
-  kind: 'door' | 'motion';
+  /** Its kind in the drivers' table ('door', 'motion'), and what its tile shows and does. */
+  kind: string;
+  tile: SimTile;
   pin: number;
   /** The contact (or PIR output) is open at the wire, whatever the panel has made of it yet. */
   open: boolean;
@@ -58,9 +61,10 @@ export function virtualPanel(panel: Panel, host: NodeHost): VirtualPanel {
 
   const inputs = (): SimInput[] => {
     const p = pins();
-    const all = [...(p.doors ?? []).map((z) => ({ ...z, kind: 'door' as const })), ...(p.motion ?? []).map((z) => ({ ...z, kind: 'motion' as const }))];
-    return all.sort((a, b) => a.zone - b.zone).map((z) => {
-      const input: SimInput = { zone: z.zone, name: zoneName(z.zone) ?? `Zone ${z.zone}`, kind: z.kind, pin: z.pin, open: host.board.level(z.pin) === openLevel(z) };
+    const all: Array<[InputEntry, Pick<SimInput, 'kind' | 'tile'>]> = [];
+    eachInput(p, (z, kind) => all.push([z, kind]));
+    return all.sort((a, b) => a[0].zone - b[0].zone).map(([z, { kind, tile }]) => {
+      const input: SimInput = { zone: z.zone, name: zoneName(z.zone) ?? `Zone ${z.zone}`, kind, tile, pin: z.pin, open: host.board.level(z.pin) === openLevel(z) };
       if (z.tamperPin !== undefined) {
         input.tamperPin = z.tamperPin;
         input.tamper = host.board.level(z.tamperPin) === 1;
@@ -166,7 +170,8 @@ export function virtualPanel(panel: Panel, host: NodeHost): VirtualPanel {
         const { zone, open } = body;
         if (typeof open !== 'boolean') throw new HttpError(400, 'open must be true or false');
         const p = pins();
-        const wired = [...(p.doors ?? []), ...(p.motion ?? [])].find((z) => z.zone === zone);
+        let wired: InputEntry | undefined;
+        eachInput(p, (z) => { if (z.zone === zone) wired ??= z; });
         if (!wired) throw new HttpError(404, `no input is wired to zone ${JSON.stringify(zone)}`);
         const at = openLevel(wired);
         setPin(wired.pin, open ? at : at ? 0 : 1);

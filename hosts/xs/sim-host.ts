@@ -3,7 +3,7 @@
 // scenarios and benchmarks drive the real app exactly as a host would, without real time.
 import { Panel, type Host, type PanelOptions } from '../../src/app';
 import type { PanelConfig } from '../../src/config';
-import type { PinConfig } from '../../drivers/config';
+import { eachInput, type PinConfig } from '../../drivers/config';
 import { openLevel } from '../../drivers/input';
 import type { Connect } from '../../src/uplink/transport';
 import { MemoryStorage } from './memory-storage';
@@ -66,11 +66,11 @@ export class SimHost implements Host {
 
   /** Every input of `pins` at its closed level, as healthy wiring holds it (pins already set stay). */
   wire(pins: PinConfig): void {
-    for (const zone of [...(pins.doors ?? []), ...(pins.motion ?? [])]) {
+    eachInput(pins, (zone) => {
       if (!this.board.isSet(zone.pin)) this.board.set(zone.pin, openLevel(zone) === 1 ? 0 : 1);
       // A tamper loop is NC to ground with a pull-up: closed reads 0.
       if (zone.tamperPin !== undefined && !this.board.isSet(zone.tamperPin)) this.board.set(zone.tamperPin, 0);
-    }
+    });
   }
 
   /** Advances the clock to `until`, servicing the panel at every deadline (and wake) on the way. */

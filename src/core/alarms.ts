@@ -3,6 +3,7 @@ import { ContactId, type ContactIdCode } from './events';
 import { log, refuse, zoneSettings, zoneState, type Draft } from './draft';
 import type { ZoneSettings } from './settings';
 import { watched } from './zones';
+import { zoneType } from './zone-types';
 
 type AlarmCode = typeof ContactId.burglary | typeof ContactId.entryExit | typeof ContactId.tamper
   | typeof ContactId.silentPanic | typeof ContactId.audiblePanic;
@@ -27,7 +28,7 @@ export function raise(d: Draft, n: number | undefined, code: AlarmCode, audible:
   const st = zoneState(d, z.number);
   st.memory = true;
   if (code !== ContactId.tamper) st.restore = code; // tampers restore when they clear
-  if (z.type === 'panic') return;
+  if (!zoneType(z.type).bypassable) return; // swinger shutdown is a bypass
   st.alarms += 1;
   if (st.alarms >= d.settings.swingerLimit && !st.bypassed) {
     st.bypassed = true;
@@ -52,12 +53,13 @@ export function entryEnd(d: Draft): void {
 /** An open watched zone while armed, pending or triggered. */
 export function intrusion(d: Draft, z: ZoneSettings): void {
   const mode = d.s.mode;
-  if (z.type === 'delayed') {
+  const rules = zoneType(z.type);
+  if (rules.entry) {
     if (mode === 'pending') return;
     if (mode === 'triggered') return raise(d, z.number, ContactId.entryExit, true);
     return startEntry(d, z);
   }
-  if (z.type === 'follower' && mode === 'pending') return; // the way from the door to the keypad
+  if (rules.followsEntry && mode === 'pending') return; // the way from the door to the keypad
   raise(d, z.number, ContactId.burglary, true);
 }
 
@@ -68,7 +70,7 @@ export function intrusion(d: Draft, z: ZoneSettings): void {
 function tamper(d: Draft, z: ZoneSettings, active: boolean): void {
   if (zoneState(d, z.number).bypassed) return; // a bypassed zone reports nothing
   if (!active) return log(d, ContactId.tamper, 3, { zone: z.number });
-  const audible = d.s.mode !== 'disarmed' || (z.type === '24h' && z.sirenWhenDisarmed === true);
+  const audible = d.s.mode !== 'disarmed' || (zoneType(z.type).sirenWhenDisarmed && z.sirenWhenDisarmed === true);
   raise(d, z.number, ContactId.tamper, audible);
   if (!audible) d.cue = 'warning';
 }
@@ -80,9 +82,10 @@ export function zoneInput(d: Draft, n: number, open: boolean): void {
   const st = zoneState(d, n);
   if (st.open === open) return;
   st.open = open;
-  if (z.type === '24h') return tamper(d, z, open);
+  const opening = zoneType(z.type).opening;
+  if (opening === 'tamper') return tamper(d, z, open);
   if (!open || st.bypassed) return;
-  if (z.type === 'panic') {
+  if (opening === 'panic') {
     const code: ContactIdCode = z.silent ? ContactId.silentPanic : ContactId.audiblePanic;
     return raise(d, n, code as AlarmCode, !z.silent);
   }

@@ -5,6 +5,7 @@ import { log, ok, refuse, zoneSettings, zoneState, type Draft } from './draft';
 import type { ArmedMode, UserSettings } from './settings';
 import type { ZoneState } from './state';
 import { blockers, watched } from './zones';
+import { zoneType } from './zone-types';
 
 const closing = (mode: ArmedMode) => (mode === 'armed_away' ? ContactId.openClose : ContactId.armedStay);
 
@@ -51,12 +52,12 @@ export function exitEnd(d: Draft): void {
   d.cue = 'chirp_arm';
   const open = d.settings.zones.filter((z) => {
     const st = d.s.zones[z.number];
-    return st && st.open && !st.bypassed && watched(z, mode) && z.type !== '24h' && z.type !== 'panic';
+    return st && st.open && !st.bypassed && watched(z, mode) && zoneType(z.type).opening === 'intrusion';
   });
-  const delayed = open.filter((z) => z.type === 'delayed');
+  const delayed = open.filter((z) => zoneType(z.type).entry);
   for (const z of delayed) log(d, ContactId.exitError, 1, { zone: z.number });
   if (delayed.length > 0) startEntry(d, delayed[0]);
-  for (const z of open) if (z.type !== 'delayed') intrusion(d, z);
+  for (const z of open) if (!zoneType(z.type).entry) intrusion(d, z);
 }
 
 /**
@@ -101,7 +102,7 @@ export function bypass(d: Draft, user: UserSettings, n: number | undefined, on: 
   const z = zoneSettings(d, n);
   if (!z) return refuse(d, 'unknown_zone', [n]);
   if (d.s.mode !== 'disarmed') return refuse(d, 'invalid_state');
-  if (z.type === 'panic') return refuse(d, 'not_permitted', [n]);
+  if (!zoneType(z.type).bypassable) return refuse(d, 'not_permitted', [n]);
   const st = zoneState(d, n);
   if (st.bypassed !== on) {
     st.bypassed = on;

@@ -4,12 +4,13 @@
 // field by field, defaults are filled in, and every problem is named by its path.
 import { sha256 } from '../hash';
 import { fromHex, toHex } from '../text';
+import { typesWith, zoneType, zoneTypes, type ZoneType } from './zone-types';
 
 export const armedModes = Object.freeze(['armed_away', 'armed_home', 'armed_night'] as const);
 export type ArmedMode = (typeof armedModes)[number];
 
-export const zoneTypes = Object.freeze(['delayed', 'follower', 'instant', '24h', 'panic'] as const);
-export type ZoneType = (typeof zoneTypes)[number];
+/** The zone types and what each does: ./zone-types. */
+export { zoneTypes, type ZoneType };
 
 export const roles = Object.freeze(['master', 'user', 'arm-only'] as const);
 export type Role = (typeof roles)[number];
@@ -74,9 +75,12 @@ export const limits = Object.freeze({
 /** Wrong codes in a row that lock every code entry point, and for how long. */
 export const lockout = Object.freeze({ attempts: 10, seconds: 90 } as const);
 
-/** Followers (interior) are not watched while people are home or asleep. */
-export const defaultModes = (type: ZoneType): ArmedMode[] =>
-  type === 'follower' ? ['armed_away'] : [...armedModes];
+/** The modes a zone is watched in unless it lists its own (followers: not while people are home or asleep). */
+export const defaultModes = (type: ZoneType): ArmedMode[] => [...(zoneType(type).defaultModes ?? armedModes)];
+
+/** "a, b and c". */
+const listed = (names: readonly string[], last: string): string =>
+  names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} ${last} ${names[names.length - 1]}`;
 
 export interface FieldError { field: string; message: string }
 export type Validation = { ok: true; settings: Settings } | { ok: false; errors: FieldError[] };
@@ -187,7 +191,8 @@ function checkZone(c: Checker, raw: unknown, at: string, index: number): ZoneSet
   c.known(raw, at, zoneKeys);
   const number = c.int(raw.number ?? index + 1, `${at}.number`, limits.number);
   const type = c.oneOf(raw.type, `${at}.type`, zoneTypes);
-  const alwaysWatched = type === '24h' || type === 'panic';
+  const rules = type ? zoneType(type) : undefined;
+  const alwaysWatched = rules?.always === true;
   let modes: ArmedMode[] = type ? defaultModes(type) : [];
   if (raw.modes !== undefined) {
     // The settings this returns list every mode for such a zone: a saved config must read back.
@@ -205,15 +210,15 @@ function checkZone(c: Checker, raw: unknown, at: string, index: number): ZoneSet
     }
   }
   const chime = c.bool(raw.chime, `${at}.chime`, false);
-  if (chime && type && type !== 'delayed' && type !== 'instant') c.fail(`${at}.chime`, 'only delayed and instant zones chime');
+  if (chime && rules && !rules.chime) c.fail(`${at}.chime`, `only ${listed(typesWith('chime'), 'and')} zones chime`);
   const zone: ZoneSettings = { number: number ?? 0, name: c.name(raw.name, `${at}.name`, `Zone ${number}`), type: type ?? 'instant', modes, chime };
   if (raw.silent !== undefined) {
     zone.silent = c.bool(raw.silent, `${at}.silent`, false);
-    if (type && type !== 'panic') c.fail(`${at}.silent`, 'only a panic zone can be silent');
+    if (rules && !rules.silent) c.fail(`${at}.silent`, `only a ${listed(typesWith('silent'), 'or')} zone can be silent`);
   }
   if (raw.sirenWhenDisarmed !== undefined) {
     zone.sirenWhenDisarmed = c.bool(raw.sirenWhenDisarmed, `${at}.sirenWhenDisarmed`, false);
-    if (type && type !== '24h') c.fail(`${at}.sirenWhenDisarmed`, 'only a 24h zone sounds the siren while disarmed');
+    if (rules && !rules.sirenWhenDisarmed) c.fail(`${at}.sirenWhenDisarmed`, `only a ${listed(typesWith('sirenWhenDisarmed'), 'or')} zone sounds the siren while disarmed`);
   }
   return number === undefined || type === undefined ? undefined : zone;
 }

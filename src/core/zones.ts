@@ -1,10 +1,11 @@
 // Which zones are watched in which mode, and which zones keep the panel from arming.
 import type { ArmedMode, Settings, ZoneSettings } from './settings';
 import { closedZone, type State } from './state';
+import { zoneType } from './zone-types';
 
-/** 24h and panic zones are watched in every state; the others in the armed modes they list. */
+/** 24-hour types (24h, panic) are watched in every state; the others in the armed modes they list. */
 export const watched = (z: ZoneSettings, mode: ArmedMode | undefined): boolean =>
-  z.type === '24h' || z.type === 'panic' || (mode !== undefined && z.modes.includes(mode));
+  zoneType(z.type).always || (mode !== undefined && z.modes.includes(mode));
 
 /**
  * Zones that keep the panel from arming in `mode`, ascending: any zone with a fault, and any
@@ -17,7 +18,8 @@ export function blockers(settings: Settings, state: State, mode: ArmedMode): num
   for (const z of settings.zones) {
     const st = state.zones[z.number] ?? closedZone();
     if (st.bypassed) continue;
-    const open = st.open && watched(z, mode) && z.type !== 'panic' && !(z.type === 'delayed' && exitDelay);
+    const rules = zoneType(z.type);
+    const open = st.open && watched(z, mode) && rules.blocksArming && !(rules.entry && exitDelay);
     if (st.fault || open) zones.push(z.number);
   }
   return zones.sort((a, b) => a - b);

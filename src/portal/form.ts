@@ -5,8 +5,9 @@
 // rest of the config plus a list of the secrets that are set, and sends back the same shape
 // with each secret either left out ('' or absent: keep it), null (remove it) or new text.
 import type { FieldError, PanelConfig } from '../config';
-import { parseCounters, validateConfig } from '../config';
+import { inputKindNames, parseCounters, validateConfig } from '../config';
 import { hashCode, isValidCode, type UserSettings } from '../core/settings';
+import { zoneTypeRules, zoneTypes } from '../core/zone-types';
 import { toHex } from '../text';
 
 type Obj = Record<string, unknown>;
@@ -19,6 +20,10 @@ export interface ConfigView {
   set: string[];
   /** Sealed mode (config.sealed): not a secret, but set with the uplink key, not in the form. */
   sealed: boolean;
+  /** The kinds of input a zone can be wired to, and their lists under `pins` (the drivers' table). */
+  kinds: Array<{ kind: string; key: string; title: string }>;
+  /** The zone types in the core's table, with what the form needs of each. */
+  types: Array<{ type: string; always: boolean; silent: boolean; sirenWhenDisarmed: boolean }>;
 }
 
 export function configView(config: PanelConfig): ConfigView {
@@ -42,6 +47,11 @@ export function configView(config: PanelConfig): ConfigView {
     },
     set,
     sealed: config.sealed === true,
+    kinds: inputKindNames(),
+    types: zoneTypes.map((type) => {
+      const { always, silent, sirenWhenDisarmed } = zoneTypeRules[type];
+      return { type, always, silent, sirenWhenDisarmed };
+    }),
   };
 }
 
@@ -66,7 +76,8 @@ function secret(form: Obj, key: string, old: string | undefined, field: string, 
 /** Messages of the pin checks start with the path they are about ("doors[0].pin must …"). */
 export function pinField(error: FieldError): FieldError {
   if (error.field !== 'pins') return error;
-  const m = /^((?:doors|motion)\[\d+\](?:\.\w+)?|siren(?:\.\w+)?) /.exec(error.message) ?? / used twice: \S+ and (\S+)$/.exec(error.message);
+  const lists = inputKindNames().map((k) => k.key).join('|'); // keys are plain words
+  const m = new RegExp(`^((?:${lists})\\[\\d+\\](?:\\.\\w+)?|siren(?:\\.\\w+)?) `).exec(error.message) ?? / used twice: \S+ and (\S+)$/.exec(error.message);
   return m ? { field: `pins.${m[1]}`, message: error.message } : error;
 }
 

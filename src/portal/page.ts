@@ -98,10 +98,11 @@ const body = String.raw`<header><b id=pn>Alarm panel</b><span id=mode class=badg
 </div></main>`;
 
 const script = String.raw`
-var D=document,C=D.documentElement.dataset.csrf,V,S=[],$=function(s){return D.querySelector(s)};
+var D=document,C=D.documentElement.dataset.csrf,V,S=[],K=[],T=[],$=function(s){return D.querySelector(s)};
 function $$(s,e){return Array.from((e||D).querySelectorAll(s))}
 var MODES={disarmed:'Disarmed',arming:'Arming',armed_away:'Armed away',armed_home:'Armed home',armed_night:'Armed night',pending:'Entry delay',triggered:'ALARM'};
-var TYPES=['delayed','follower','instant','24h','panic'],AM=['armed_away','armed_home','armed_night'];
+function tr(t){return T.filter(function(x){return x.type==t})[0]||{}}
+var AM=['armed_away','armed_home','armed_night'];
 var CID={121:'Duress',122:'Silent panic',123:'Panic',130:'Burglary',134:'Entry/exit alarm',137:'Tamper',301:'Mains lost',302:'Low battery',305:'Panel restart',306:'Config changed',350:'Uplink trouble',370:'Zone trouble',374:'Exit error',441:'Armed home/night',461:'Wrong-code lockout',570:'Zone bypass',602:'Test report',623:'Log 90% full',624:'Log overflow'};
 function api(m,p,b,raw){return fetch(p,{method:m,headers:{'content-type':'application/json','x-csrf-token':C||''},body:raw!=null?raw:b&&JSON.stringify(b)}).then(function(r){return r.json().catch(function(){return{errors:[{field:'',message:'HTTP '+r.status}]}}).then(function(j){j.status=r.status;return j})})}
 function el(t,a){var e=D.createElement(t);for(var k in a||{}){var v=a[k];if(v===true)e.setAttribute(k,'');else if(v!=null&&v!==false)e.setAttribute(k,v)}[].concat.apply([],[].slice.call(arguments,2)).forEach(function(c){if(c!=null)e.append(c)});return e}
@@ -124,13 +125,13 @@ kv('Uplink',!r.broker?'no broker set':u&&u.up?'connected to '+r.broker+' (MQTT '
 $('#zs').replaceChildren.apply($('#zs'),s.zones.map(function(z){return el('span',{class:'chip'+(z.fault?' bad':z.open?' open':'')},z.zone+' '+z.name+': '+(z.fault?'fault':z.open?'open':'closed')+(z.bypassed?', bypassed':'')+(z.memory?', alarm memory':''))}))})}
 function secretUI(e,p){var w=e.parentNode,o=w.querySelector('.set');if(o)o.remove();e.value='';e.placeholder=S.indexOf(p)>=0?'set: empty keeps it':'not set';
 if(S.indexOf(p)>=0)w.append(el('span',{class:'set'},'set · ',el('input',{type:'checkbox','data-rm':p,'aria-label':'remove'}),' remove'))}
-function zoneRow(z,pin,kind){var md=z.modes||[],t=el('tr',{'data-r':1});t._z=z;t._p=pin||{wiring:'NC',pull:'up'};t._k=kind||'door';
-var ty=el('select',{class:'ty'},opts(TYPES,z.type));
+function zoneRow(z,pin,kind){var md=z.modes||[],t=el('tr',{'data-r':1});t._z=z;t._p=pin||{wiring:'NC',pull:'up'};t._k=kind||K[0].kind;
+var ty=el('select',{class:'ty'},opts(T.map(function(x){return x.type}),z.type));
 t.append(el('td',0,el('input',{class:'n',type:'number',value:z.number,'aria-label':'Zone number'})),el('td',0,el('input',{class:'nm',value:z.name||'','aria-label':'Zone name'})),el('td',0,ty));
 AM.forEach(function(m){t.append(el('td',0,el('input',{type:'checkbox',class:'md',value:m,checked:md.indexOf(m)>=0,'aria-label':m})))});
-t.append(el('td',0,el('input',{type:'checkbox',class:'ch',checked:!!z.chime,'aria-label':'Chime'})),el('td',0,el('select',{class:'k'},opts(['door','motion'],t._k,['Door','Motion']))),
+t.append(el('td',0,el('input',{type:'checkbox',class:'ch',checked:!!z.chime,'aria-label':'Chime'})),el('td',0,el('select',{class:'k'},opts(K.map(function(k){return k.kind}),t._k,K.map(function(k){return k.title})))),
 el('td',0,el('input',{class:'pn',type:'number',value:pin?pin.pin:'','aria-label':'GPIO'})),el('td',0,el('select',{class:'w'},opts(['NC','NO'],t._p.wiring||'NC'))),el('td',0,el('button',{type:'button',class:'x',title:'Remove zone'},'×')));
-function al(){var a=ty.value=='24h'||ty.value=='panic';$$('.md',t).forEach(function(c){c.disabled=a})}ty.onchange=al;al();return t}
+function al(){var a=tr(ty.value).always;$$('.md',t).forEach(function(c){c.disabled=a})}ty.onchange=al;al();return t}
 function userRow(u,i){var t=el('tr',{'data-r':1}),p='alarm.users['+i+'].',saved=i>=0&&V.alarm.users[i]&&V.alarm.users[i].number==u.number,key=saved&&S.indexOf('remote.'+u.number)>=0;
 var c=el('input',{class:'c',type:'password',inputmode:'numeric',autocomplete:'new-password',placeholder:saved?'set: empty keeps it':'4–8 digits','aria-label':'Code'}),d=el('input',{class:'d',type:'password',inputmode:'numeric',autocomplete:'new-password',placeholder:saved&&S.indexOf(p+'duressCode')>=0?'set: empty keeps it':'none','aria-label':'Duress code'});
 var dc=el('td',0,d);if(saved&&S.indexOf(p+'duressCode')>=0)dc.append(el('label',{class:'check set'},el('input',{type:'checkbox',class:'dr'}),'remove'));
@@ -142,7 +143,7 @@ $$('.nk,.rk',t).forEach(function(b){b.onclick=function(){var rv=b.className.inde
 api('POST','/api/remote-key',rv?{user:u.number,revoke:true}:{user:u.number}).then(function(r){var k=$('#kb');k.hidden=false;k.replaceChildren(r.key?el('div',0,el('b',0,'Remote key of user '+u.number),' (shown this once: give it to the monitor now)',el('code',{id:'key'},r.key)):r.revoked?'Key of user '+u.number+' revoked.':txt(r));load()})}});return t}
 function fill(){$$('#cf [data-f]').forEach(function(e){if(e.closest('tr'))return;var p=e.dataset.f,v=get(V,p);if(e.type=='checkbox')e.checked=!!v;else if(e.dataset.s!=null)secretUI(e,p);else e.value=v==null?'':v});
 var hu=$('#hu');hu.replaceChildren.apply(hu,[el('option',{value:''},'none')].concat(opts(V.alarm.users.map(function(u){return u.number}),V.homeAssistant.user,V.alarm.users.map(function(u){return u.number+' '+u.name}))));
-var pins=[].concat((V.pins.doors||[]).map(function(p){return[p,'door']}),(V.pins.motion||[]).map(function(p){return[p,'motion']}));
+var pins=[].concat.apply([],K.map(function(k){return(V.pins[k.key]||[]).map(function(p){return[p,k.kind]})}));
 $('#zt tbody').replaceChildren.apply($('#zt tbody'),V.alarm.zones.map(function(z){var p=pins.filter(function(x){return x[0].zone==z.number})[0]||[];return zoneRow(z,p[0],p[1])}));
 $('#ut tbody').replaceChildren.apply($('#ut tbody'),V.alarm.users.map(userRow));
 $('#tt').replaceChildren.apply($('#tt'),AM.map(function(m){var b='alarm.timers.'+m+'.';return el('tr',0,el('td',0,MODES[m]),el('td',0,el('input',{type:'number','data-f':b+'exitDelay',value:V.alarm.timers[m].exitDelay})),el('td',0,el('input',{type:'number','data-f':b+'entryDelay',value:V.alarm.timers[m].entryDelay})))}))}
@@ -152,11 +153,11 @@ $('#ua').onclick=function(){var n=$$('#ut .n').reduce(function(m,e){return Math.
 function form(){var o=JSON.parse(JSON.stringify(V)),M={};
 $$('#cf [data-f]').forEach(function(e){var p=e.dataset.f,t=e.dataset.t,v=e.type=='checkbox'?e.checked:e.value,rm=$('[data-rm="'+p+'"]');M[p]=e;
 if(t=='n'||e.type=='number')v=num(v);if(t=='v')v=v=='auto'?v:Number(v);if(rm&&rm.checked)v=null;put(o,p,v)});
-o.alarm.zones=[];o.pins.doors=[];o.pins.motion=[];
-$$('#zt tbody tr').forEach(function(r,i){var q=function(s){return r.querySelector(s)},z=Object.assign({},r._z),a='alarm.zones['+i+']',k=q('.k').value,l=k=='door'?'doors':'motion';
+o.alarm.zones=[];K.forEach(function(k){o.pins[k.key]=[]});
+$$('#zt tbody tr').forEach(function(r,i){var q=function(s){return r.querySelector(s)},z=Object.assign({},r._z),a='alarm.zones['+i+']',k=q('.k').value,l=K.filter(function(x){return x.kind==k})[0].key;
 z.number=num(q('.n').value);z.name=q('.nm').value;z.type=q('.ty').value;z.chime=q('.ch').checked;
-if(z.type=='24h'||z.type=='panic')delete z.modes;else z.modes=$$('.md',r).filter(function(c){return c.checked}).map(function(c){return c.value});
-if(z.type!='panic')delete z.silent;if(z.type!='24h')delete z.sirenWhenDisarmed;o.alarm.zones.push(z);
+if(tr(z.type).always)delete z.modes;else z.modes=$$('.md',r).filter(function(c){return c.checked}).map(function(c){return c.value});
+if(!tr(z.type).silent)delete z.silent;if(!tr(z.type).sirenWhenDisarmed)delete z.sirenWhenDisarmed;o.alarm.zones.push(z);
 var pn=Object.assign({},r._k==k?r._p:{pull:r._p.pull||'up'});pn.zone=z.number;pn.pin=num(q('.pn').value);pn.wiring=q('.w').value;var b='pins.'+l+'['+o.pins[l].length+']';o.pins[l].push(pn);
 M[a]=M[a+'.name']=q('.nm');M[a+'.number']=M[b+'.zone']=q('.n');M[a+'.type']=q('.ty');M[a+'.modes']=q('.md');M[a+'.chime']=q('.ch');M[b]=M[b+'.pin']=q('.pn');M[b+'.wiring']=q('.w')});
 o.alarm.users=$$('#ut tbody tr').map(function(r,i){var q=function(s){return r.querySelector(s)},a='alarm.users['+i+']',u={number:num(q('.n').value),name:q('.nm').value,role:q('.ro').value};
@@ -168,15 +169,15 @@ function showErr(r,M){var rest=[],first;(r.errors||[]).forEach(function(x){var f
 if(!e)return rest.push((x.field?x.field+': ':'')+x.message);e.setAttribute('aria-invalid','true');e.parentNode.append(el('small',{class:'fe','data-for':x.field},x.message));first=first||e});
 var b=$('#ce');b.hidden=false;b.replaceChildren(el('b',0,'Nothing was saved. '),(r.errors||[]).length+' problem(s)'+(first?', marked below.':'.'),el('ul',0,rest.map(function(t){return el('li',0,t)})));b.scrollIntoView({block:'center'})}
 $('#cf').onsubmit=function(e){e.preventDefault();var f=form();clearErr();$('#sm').textContent='Saving…';$('#sm').className='';api('POST','/api/config',f.o).then(function(r){
-if(r.status==200){V=r.config;S=r.set;fill();$('#sm').textContent='Saved.';$('#sm').className='ok';status()}else{$('#sm').textContent='Not saved.';$('#sm').className='err';showErr(r,f.M)}})};
-function load(){api('GET','/api/config').then(function(r){if(r.config){V=r.config;S=r.set;fill();$('#us').checked=!!r.sealed;$('#us').disabled=S.indexOf('uplink')<0}})}
+if(r.status==200){V=r.config;S=r.set;K=r.kinds;T=r.types;fill();$('#sm').textContent='Saved.';$('#sm').className='ok';status()}else{$('#sm').textContent='Not saved.';$('#sm').className='err';showErr(r,f.M)}})};
+function load(){api('GET','/api/config').then(function(r){if(r.config){V=r.config;S=r.set;K=r.kinds;T=r.types;fill();$('#us').checked=!!r.sealed;$('#us').disabled=S.indexOf('uplink')<0}})}
 $('#us').onchange=function(){var on=$('#us').checked;api('POST','/api/uplink-key',{sealed:on}).then(function(r){$('#ub').textContent=r.status==200?(on?'Sealed: monitors need the uplink key to read anything.':'Sealed mode off: authenticated, readable by the broker.'):txt(r);load()})};
 function logs(){api('GET','/api/log?max=50').then(function(r){var t=$('#lt');t.replaceChildren.apply(t,[el('tr',0,el('th',0,'#'),el('th',0,'When'),el('th',0,'Event'),el('th',0,'Zone / user'))].concat((r.events||[]).reverse().map(function(e){
 return el('tr',0,el('td',0,String(e.seq)),el('td',0,e.time?new Date(e.time*1e3).toLocaleString():'boot '+e.boot+', '+Math.round(e.uptime/1e3)+' s'),el('td',0,e.code+' '+(e.code==401?(e.q==1?'Disarmed':'Armed'):(CID[e.code]||'')+(e.q==3?' (restore)':''))),el('td',0,e.zone?'zone '+e.zone:e.user?'user '+e.user:''))})))})}
 $('#lr').onclick=logs;
 $('#uk').onclick=function(){if(S.indexOf('uplink')>=0&&!confirm('Replace the uplink key? Every monitor must then get the new one.'))return;api('POST','/api/uplink-key',{}).then(function(r){var b=$('#ub');b.replaceChildren(r.uplink?el('div',0,el('b',0,'Uplink key'),' (shown this once: give it to the monitors now)',el('code',{id:'ukey'},r.uplink)):txt(r));load()})};
 $('#im').onchange=function(e){var f=e.target.files[0];e.target.value='';if(!f||!confirm('Replace the whole config with '+f.name+'?'))return;$('#ir').textContent='Importing…';$('#ir').className='';
-f.text().then(function(t){return api('POST','/api/config/import',null,t)}).then(function(r){var m=$('#ir');m.textContent=r.status==200?'Imported and applied.':'Not imported (nothing changed): '+txt(r);m.className=r.status==200?'ok':'err';if(r.status==200){V=r.config;S=r.set;fill();if(r.loggedOut){var later=window.setTimeout;later(function(){location.reload()},1500)}}})};
+f.text().then(function(t){return api('POST','/api/config/import',null,t)}).then(function(r){var m=$('#ir');m.textContent=r.status==200?'Imported and applied.':'Not imported (nothing changed): '+txt(r);m.className=r.status==200?'ok':'err';if(r.status==200){V=r.config;S=r.set;K=r.kinds;T=r.types;fill();if(r.loggedOut){var later=window.setTimeout;later(function(){location.reload()},1500)}}})};
 if(C){$('#app').hidden=$('#sc').hidden=false;$('#out').hidden=false;load();logs()}else $('#login').hidden=false;
 tick();var every=window.setInterval;every(tick,2000);
 `;

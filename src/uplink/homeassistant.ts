@@ -11,6 +11,7 @@
 import type { Mode } from '../core/state';
 import type { KeypadAction } from '../core/io';
 import type { ZoneType } from '../core/settings';
+import { zoneType } from '../core/zone-types';
 import { fromUtf8, utf8 } from '../text';
 
 /** What discovery needs to know about the panel. */
@@ -27,8 +28,11 @@ export interface HaZone {
   zone: number;
   name: string;
   type: ZoneType;
-  /** What the zone's input is wired to (drivers), when known. */
-  kind?: 'door' | 'motion';
+  /**
+   * HA's device class for what the zone's input is wired to ('door', 'motion': the drivers'
+   * table says, handed in by the app), when known.
+   */
+  wiring?: string;
 }
 
 export interface HaTopics {
@@ -44,11 +48,11 @@ export function haTopics(prefix: string, panelId: string): HaTopics {
 }
 
 /** HA's binary_sensor device class for a zone: the zone type first (24h, panic), then the wiring. */
-export function deviceClass(zone: Pick<HaZone, 'type' | 'kind'>): 'door' | 'motion' | 'tamper' | 'safety' | 'opening' {
-  if (zone.type === '24h') return 'tamper';
-  if (zone.type === 'panic') return 'safety';
-  if (zone.kind === 'motion' || (zone.kind === undefined && zone.type === 'follower')) return 'motion';
-  return zone.kind === 'door' ? 'door' : 'opening';
+export function deviceClass(zone: Pick<HaZone, 'type' | 'wiring'>): string {
+  const rules = zoneType(zone.type);
+  if (rules.opening === 'tamper') return 'tamper';
+  if (rules.opening === 'panic') return 'safety';
+  return zone.wiring ?? (rules.followsEntry ? 'motion' : 'opening'); // unwired: an interior zone is most likely a PIR
 }
 
 export interface Discovery {

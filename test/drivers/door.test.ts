@@ -1,7 +1,7 @@
 // Door contact properties over random bounce trains, polarities and host timing.
 import test from 'ava';
 import fc from 'fast-check';
-import { Door } from '../../drivers/door.ts';
+import { Door } from '../../drivers/door/door.ts';
 import type { Wiring, Pull } from '../../drivers/input.ts';
 import { Bench } from './bench.ts';
 

@@ -5,7 +5,7 @@ import * as esbuild from 'esbuild';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { esp32Pins, esp32PinProblem, esp32SafeInputs } from '../../drivers/esp32-pins.ts';
-import { Siren } from '../../drivers/siren.ts';
+import { Siren } from '../../drivers/siren/siren.ts';
 import { defaultPinConfig } from '../../drivers/config.ts';
 import { repoRoot } from '../../tools/build.ts';
 

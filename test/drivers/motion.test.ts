@@ -1,7 +1,7 @@
 // PIR properties over random pulse trains and settings.
 import test from 'ava';
 import fc from 'fast-check';
-import { Motion, type MotionConfig } from '../../drivers/motion.ts';
+import { Motion, type MotionConfig } from '../../drivers/pir/pir.ts';
 import { Bench } from './bench.ts';
 
 const PIN = 27;

@@ -1,7 +1,7 @@
 // Siren properties: off at boot whatever came before, and never sounding past its cap.
 import test from 'ava';
 import fc from 'fast-check';
-import { Siren, type SirenPattern } from '../../drivers/siren.ts';
+import { Siren, type SirenPattern } from '../../drivers/siren/siren.ts';
 import { Bench } from './bench.ts';
 
 const PIN = 25;

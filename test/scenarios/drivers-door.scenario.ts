@@ -1,6 +1,6 @@
 // The door contact under simulated pins: debounce, polarity, tamper loop, boot reading.
 import { defineScenarios } from '../../hosts/xs/probe';
-import { Door, type DoorConfig } from '../../drivers/door';
+import { Door, type DoorConfig } from '../../drivers/door/door';
 import { openLevel } from '../../drivers/input';
 import { Bench, lcg } from '../drivers/bench';
 

@@ -1,6 +1,6 @@
 // The PIR under simulated pins: warm-up, hold-off, pulse counting, how long motion stays open.
 import { defineScenarios } from '../../hosts/xs/probe';
-import { Motion, type MotionConfig } from '../../drivers/motion';
+import { Motion, type MotionConfig } from '../../drivers/pir/pir';
 import { Bench } from '../drivers/bench';
 
 const PIR = 27;

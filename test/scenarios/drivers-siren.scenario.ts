@@ -1,6 +1,6 @@
 // The siren output under simulated pins: off at boot, its own cap, each pattern's schedule.
 import { defineScenarios } from '../../hosts/xs/probe';
-import { Siren, sirenPatterns, type SirenConfig, type SirenPattern } from '../../drivers/siren';
+import { Siren, sirenPatterns, type SirenConfig, type SirenPattern } from '../../drivers/siren/siren';
 import { Bench } from '../drivers/bench';
 
 const SIREN = 25;

@@ -12,12 +12,12 @@
 //   the zone closes once the PIR output is idle and at least `minOpenS` has passed since
 //   the detection, whichever is later. Pulses that are not a detection (warm-up, hold-off,
 //   too few) never open the zone, but an output still active keeps an open zone open.
-import type { Clock } from '../src/core/clock';
-import type { PinFactory } from './pin';
+import type { Clock } from '../../src/core/clock';
+import type { PinFactory } from '../pin';
 import {
   DebouncedInput, assertNoProblems, earliest, inputProblems, isIntegerIn, isNumberIn, optional,
   type InputPolarity,
-} from './input';
+} from '../input';
 
 export interface MotionConfig extends InputPolarity {
   zone: number;

@@ -12,9 +12,9 @@
 // A sounding runs from the first `play()` after silence until `stop()`, the cap, or the
 // end of a one-shot pattern; switching patterns does not restart it. Time-injected: the
 // host calls `poll(now)` at or after `nextDeadline()`.
-import type { Clock } from '../src/core/clock';
-import type { DigitalLike, Level, PinFactory } from './pin';
-import { assertNoProblems, isIntegerIn, isNumberIn, optional } from './input';
+import type { Clock } from '../../src/core/clock';
+import type { DigitalLike, Level, PinFactory } from '../pin';
+import { assertNoProblems, isIntegerIn, isNumberIn, optional } from '../input';
 
 export type SirenPattern = 'alarm' | 'chirp_arm' | 'chirp_disarm' | 'chime' | 'exit_beep' | 'entry_beep' | 'warning';
 

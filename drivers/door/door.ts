@@ -3,9 +3,9 @@
 // Reports the zone open/closed through `onChange` (debounced, see ./input), once at open
 // with the reading at boot and then on every settled change. The tamper loop is always
 // NC: a loop that is cut or opened reads as tamper, which an NO loop could not detect.
-import type { Clock } from '../src/core/clock';
-import type { PinFactory } from './pin';
-import { DebouncedInput, assertNoProblems, inputProblems, type InputPolarity } from './input';
+import type { Clock } from '../../src/core/clock';
+import type { PinFactory } from '../pin';
+import { DebouncedInput, assertNoProblems, inputProblems, type InputPolarity } from '../input';
 
 export interface DoorConfig extends InputPolarity {
   /** Zone number (1-based), as the core knows it. */
