@@ -195,6 +195,7 @@ export class Buffer extends Uint8Array {
 
   static concat(list: readonly Uint8Array[], length?: number): Buffer {
     if (!Array.isArray(list)) throw new TypeError('"list" argument must be an Array of Buffers');
+    if (list.length === 0) return new Buffer(0);
     if (length === undefined) {
       length = 0;
       for (const b of list) length += b.length;
@@ -219,7 +220,14 @@ export class Buffer extends Uint8Array {
     const remaining = this.length - offset;
     if (length === undefined || length > remaining) length = remaining;
     if ((text.length > 0 && (length < 0 || offset < 0)) || offset > this.length) throw new RangeError('Attempt to write outside buffer bounds');
-    return utf8(text, this, offset, length) - offset;
+    if (length === remaining) return utf8(text, this, offset, length) - offset;
+    // A length short of the room: the package encodes what fits the room, then cuts at length,
+    // through a character if need be. Kept so (mqtt-packet never asks for it).
+    const whole = new Uint8Array(utf8(text, undefined, 0, remaining));
+    utf8(text, whole, 0, remaining);
+    const n = Math.min(length, whole.length);
+    this.set(whole.subarray(0, n), offset);
+    return n;
   }
 
   override toString(encoding?: string, start?: number, end?: number): string {
