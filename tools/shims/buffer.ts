@@ -154,9 +154,14 @@ export class Buffer extends Uint8Array {
   // Typed loosely: Uint8Array.from's signature (a map function second) is not Buffer.from's.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   static override from(value: any, offsetOrEncoding?: any, length?: number): any {
+    if (Array.isArray(value)) { // first: mqtt-packet makes one of a byte or two for most fields
+      const out = Object.setPrototypeOf(new Uint8Array(value.length), proto) as Buffer;
+      for (let i = 0; i < value.length; i++) out[i] = value[i];
+      return out;
+    }
     if (typeof value === 'string') {
       utf8Only(offsetOrEncoding);
-      const out = new Buffer(utf8(value, undefined, 0, Infinity));
+      const out = make(utf8(value, undefined, 0, Infinity));
       utf8(value, out, 0, Infinity);
       return out;
     }
@@ -164,11 +169,10 @@ export class Buffer extends Uint8Array {
       const offset = offsetOrEncoding === undefined ? 0 : Number(offsetOrEncoding);
       if (offset < 0 || value.byteLength < offset) throw new RangeError('"offset" is outside of buffer bounds');
       if (value.byteLength < offset + (length || 0)) throw new RangeError('"length" is outside of buffer bounds');
-      return length === undefined ? new Buffer(value, offset) : new Buffer(value, offset, length);
+      return view(length === undefined ? new Uint8Array(value, offset) : new Uint8Array(value, offset, length));
     }
-    if (Array.isArray(value)) return new Buffer(value); // natively: mqtt-packet makes one per flag byte
     if (value !== null && typeof value === 'object' && typeof value.length === 'number') {
-      const out = new Buffer(value.length);
+      const out = make(value.length);
       for (let i = 0; i < out.length; i++) out[i] = value[i];
       return out;
     }
@@ -177,10 +181,10 @@ export class Buffer extends Uint8Array {
 
   static alloc(size: number, fill?: unknown): Buffer {
     if (fill !== undefined) throw new TypeError('Buffer.alloc: the firmware\'s Buffer does not fill');
-    return new Buffer(size);
+    return make(size);
   }
 
-  static allocUnsafe(size: number): Buffer { return new Buffer(size); }
+  static allocUnsafe(size: number): Buffer { return Object.setPrototypeOf(new Uint8Array(size), proto) as Buffer; }
 
   static isBuffer(value: unknown): value is Buffer { return value instanceof Buffer; }
 
@@ -195,12 +199,12 @@ export class Buffer extends Uint8Array {
 
   static concat(list: readonly Uint8Array[], length?: number): Buffer {
     if (!Array.isArray(list)) throw new TypeError('"list" argument must be an Array of Buffers');
-    if (list.length === 0) return new Buffer(0);
+    if (list.length === 0) return make(0);
     if (length === undefined) {
       length = 0;
       for (const b of list) length += b.length;
     }
-    const out = new Buffer(length);
+    const out = make(length);
     let at = 0;
     for (const b of list) {
       if (!(b instanceof Uint8Array)) throw new TypeError('"list" argument must be an Array of Buffers');
@@ -275,7 +279,7 @@ export class Buffer extends Uint8Array {
     if (s < 0) { s += len; if (s < 0) s = 0; } else if (s > len) s = len;
     if (e < 0) { e += len; if (e < 0) e = 0; } else if (e > len) e = len;
     if (e < s) e = s;
-    return new Buffer(this.buffer, this.byteOffset + s, e - s);
+    return view(new Uint8Array(this.buffer, this.byteOffset + s, e - s));
   }
 
   readUInt8(offset = 0): number {
@@ -299,7 +303,10 @@ export class Buffer extends Uint8Array {
   writeUInt8(value: number, offset = 0, noAssert?: boolean): number {
     value = +value;
     offset = offset >>> 0;
-    if (!noAssert) checkInt(this, value, offset, 1, 0xff);
+    if (!noAssert) { // checkInt, inline: mqtt-packet writes every 16-bit number through here, a byte at a time
+      if (value > 0xff || value < 0) throw new RangeError('"value" argument is out of bounds');
+      if (offset + 1 > this.length) throw new RangeError('Index out of range');
+    }
     this[offset] = value & 0xff;
     return offset + 1;
   }
@@ -324,3 +331,10 @@ export class Buffer extends Uint8Array {
     return offset + 4;
   }
 }
+
+// A Uint8Array given Buffer's prototype, as the package makes its Buffers: in XS a derived class's
+// constructor (super() through Uint8Array) costs 6× as much. The class's own constructor still serves
+// `subarray` (through Symbol.species) and `instanceof`.
+const proto = Buffer.prototype;
+const view = (bytes: Uint8Array): Buffer => Object.setPrototypeOf(bytes, proto) as Buffer;
+const make = (size: number): Buffer => view(new Uint8Array(size));
