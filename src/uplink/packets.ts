@@ -9,7 +9,7 @@ export type PublishPacket = IPublishPacket;
 export type ProtocolVersion = 4 | 5;
 
 // mqtt-packet copies payloads with Buffer#copy, so a payload must be an instance of the
-// Buffer class it was built with (Node's on Node, the `buffer` package on XS). Take that
+// Buffer class it was built with (Node's on Node, tools/shims/buffer.ts in firmware bundles). Take that
 // class from its own output instead of naming a host global in firmware code.
 type PacketBytes = Uint8Array & { constructor: unknown; write(text: string, offset: number): number };
 const PacketBuffer = generate({ cmd: 'pingreq' }).constructor as unknown as {
@@ -25,7 +25,7 @@ export function payload(bytes: Uint8Array): never {
 /**
  * Where mqtt-packet's writeToStream writes one packet. It writes the fixed header byte, then the
  * remaining length, then the rest: once the length is known the packet goes straight into one
- * buffer of its size. (generate() keeps the pieces and copies them into one Buffer at the end:
+ * buffer of its size. (generate() keeps the pieces and copies them together at the end:
  * a fifth more work for an event PUBLISH in XS, bench/mqtt-cost.ts.)
  */
 class PacketSink {
