@@ -11,7 +11,7 @@
 // into it. The behaviour kept is the package's (6.0.3), errors included: UTF-8 with U+FFFD for
 // lone surrogates and bad bytes, `slice` as a view, range checks with the same messages.
 //
-// Preload: the class is made at load and frozen with the rest; it keeps no state of its own.
+// Preload: the class is made at load and frozen with the rest; its one cache (a RegExp) is made at run time.
 
 const utf8Only = (encoding: unknown): void => {
   if (encoding !== undefined && encoding !== 'utf8' && encoding !== 'utf-8') {
@@ -19,8 +19,11 @@ const utf8Only = (encoding: unknown): void => {
   }
 };
 
-/** Not global nor sticky: `test` never writes its lastIndex (it may be frozen by the preload). */
-const ascii = /^[\0-\x7F]*$/;
+/**
+ * The ASCII test, made at its first use: a RegExp made at load would be in flash under Moddable's
+ * preload, where XS crashes using one. A plain object made at load stays writable (in RAM).
+ */
+const made: { ascii?: RegExp } = {};
 
 /**
  * Writes `text` as UTF-8 into `into` from `at`, at most `units` bytes; with no `into`, counts.
@@ -29,7 +32,7 @@ const ascii = /^[\0-\x7F]*$/;
  */
 function utf8(text: string, into: Uint8Array | undefined, at: number, units: number): number {
   const length = text.length;
-  if (length <= units && ascii.test(text)) { // one native scan instead of a step per character in XS
+  if (length <= units && (made.ascii ??= /^[\0-\x7F]*$/).test(text)) { // one native scan instead of a step per character in XS
     if (into) for (let i = 0; i < length; i++) into[at + i] = text.charCodeAt(i);
     return at + length;
   }
