@@ -1,15 +1,16 @@
 // Stands in for the `buffer` package in firmware bundles: the part of Node's Buffer that
 // mqtt-packet (writeToStream, generate, numbers, constants, parser) and bl's BufferList call,
-// and nothing else. test/buffer-shim.test.ts proves the list (it records every Buffer method
+// and nothing else. test/packets/buffer-shim.test.ts proves the list (it records every Buffer method
 // mqtt-packet and bl call on a corpus of packets, v3.1.1 and v5, generated and parsed) and
 // checks each method against the `buffer` package with fast-check.
 //
 // Why not the `buffer` package: every call there goes through layers written for every engine
 // and encoding (a string's UTF-8 is built as an array of numbers, then copied); in XS an event
 // PUBLISH through mqtt-packet cost 11× a frame written by hand, most of it in those layers
-// (bench/mqtt-cost.ts). Here a Buffer is a Uint8Array subclass and strings are written straight
-// into it. The behaviour kept is the package's (6.0.3), errors included: UTF-8 with U+FFFD for
-// lone surrogates and bad bytes, `slice` as a view, range checks with the same messages.
+// (bench/mqtt-cost.ts). Here a Buffer is a Uint8Array with this class's prototype, and strings
+// are written straight into it (ASCII after one native RegExp test). The behaviour kept is the
+// package's (6.0.3), errors included: UTF-8 with U+FFFD for lone surrogates and bad bytes,
+// `slice` as a view, range checks with the same messages.
 //
 // Preload: the class is made at load and frozen with the rest; its one cache (a RegExp) is made at run time.
 
