@@ -48,12 +48,11 @@ const probe = {
   allocUnsafe() { return Buffer.allocUnsafe(2).length; },
   writeUInt8() { return scratch().writeUInt8(5, 0); },
   copy() { return pay.copy(scratch(), 10); },
+  // How the shim makes a Buffer, against the two other ways (a derived class's constructor is what it avoids).
+  uint8Array() { return new Uint8Array(2).length; },
+  withPrototype() { return Object.setPrototypeOf(new Uint8Array(2), proto).length; },
+  derived() { return new Derived(2).length; },
 };
-(globalThis as unknown as { bench: typeof probe }).bench = probe; // the name bench/xs.ts meters through
 const proto = Buffer.prototype;
-Object.assign(probe, {
-  u8() { return new Uint8Array(2).length; },
-  u8proto() { return Object.setPrototypeOf(new Uint8Array(2), proto).length; },
-  sub() { return new Buffer(2).length; },
-  u8arr() { return new Uint8Array([3]).length; },
-});
+class Derived extends Uint8Array {}
+(globalThis as unknown as { bench: typeof probe }).bench = probe; // the name bench/xs.ts meters through

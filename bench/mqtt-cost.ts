@@ -9,7 +9,7 @@ import { cost, newWorker } from './xs.ts';
 
 export const mqttProbes = [
   'generate5', 'encode5', 'stream5', 'generate4', 'encode4', 'generateConnect', 'encodeConnect', 'generateSubscribe', 'encodeSubscribe',
-  'byteLength', 'write', 'fromArray', 'fromView', 'allocUnsafe', 'writeUInt8', 'copy',
+  'byteLength', 'write', 'fromArray', 'fromView', 'allocUnsafe', 'writeUInt8', 'copy', 'uint8Array', 'withPrototype', 'derived',
 ] as const;
 export type MqttProbe = (typeof mqttProbes)[number];
 

@@ -190,6 +190,8 @@ export function markdown(r: Report): string {
         row('`buf.writeUInt8(5, 0)`', 'writeUInt8'),
         row('`payload.copy(target, 10)` (generate\'s concatenation)', 'copy'),
       ]), '');
+      out.push(`Two bytes, made three ways (the same in both builds): \`new Uint8Array(2)\` ${int(q.lean.uint8Array)}, given Buffer's prototype`);
+      out.push(`(\`Object.setPrototypeOf\`, as both Buffers make theirs) ${int(q.lean.withPrototype)}, through a class derived from Uint8Array ${int(q.lean.derived)}.`, '');
       out.push(`Against the PUBLISH frame by hand (${int(hand)}, above): \`encodePacket\` with the firmware's Buffer is ${times(q.lean.encode5, hand)}, \`generate()\` with the package was ${times(q.package.generate5, hand)}.`, '');
     }
 
