@@ -4,6 +4,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { coreBench, type CoreReport } from './core.ts';
 import { xsPanelBench } from './xs-panel.ts';
+import { mqttCostBench, type MqttProbe } from './mqtt-cost.ts';
 import { bundleSizes, outboxCapacity, payloadBytes } from './sizes.ts';
 import { uplinkBench } from './uplink.ts';
 import { fleetBench, type FleetReport } from './fleet.ts';
@@ -38,7 +39,7 @@ export interface Report {
   /** 1-minute load average when the run ended (the machine's, at start, is in `machine`). */
   load_average_end?: number;
   core?: CoreReport;
-  xs?: Awaited<ReturnType<typeof xsPanelBench>>;
+  xs?: Awaited<ReturnType<typeof xsPanelBench>> & { mqtt?: Awaited<ReturnType<typeof mqttCostBench>> };
   sizes?: { bundles: Awaited<ReturnType<typeof bundleSizes>>; payloads: ReturnType<typeof payloadBytes>; outbox: ReturnType<typeof outboxCapacity> };
   uplink?: Awaited<ReturnType<typeof uplinkBench>>;
   fleet?: FleetReport;
@@ -81,7 +82,7 @@ export async function collect(options: RunOptions = {}): Promise<Report> {
   };
   // The XS parts first: xsnap's SES lockdown comes after every esbuild bundle they make.
   report.core = await timed('core', () => coreBench(quick ? [8] : [8, 32]));
-  report.xs = await timed('xs', () => xsPanelBench(quick ? { zones: [8], events: 20, repeats: 1 } : {}));
+  report.xs = await timed('xs', async () => ({ ...await xsPanelBench(quick ? { zones: [8], events: 20, repeats: 1 } : {}), mqtt: await mqttCostBench() }));
   report.sizes = await timed('sizes', async () => ({ bundles: await bundleSizes(), payloads: payloadBytes(), outbox: outboxCapacity() }));
   const creation = JSON.parse(readFileSync(path.join(repoRoot, 'manifest.json'), 'utf8')).creation;
   report.moddable = await timed('moddable', () => moddableBench(quick ? { zones: [8], events: 20, creation } : { creation }));
@@ -160,6 +161,39 @@ export function markdown(r: Report): string {
     out.push(`Runs: ${r.xs.repeats} metered alarms per size (disarm and re-arm between, unmetered); app figures ranged ${sizes.map((s) => `${int(Math.min(...s.alarm.map((x) => x.app)))}–${int(Math.max(...s.alarm.map((x) => x.app)))}`).join(' and ')}`);
     out.push('(the first alarm after boot differs slightly from later ones); the table shows medians. Each part is metered alone on the same');
     out.push('event; what the parts do not add up to is the drivers, the debounce, the session and the state PUBLISH.', '');
+
+    const q = r.xs.mqtt;
+    if (q) {
+      out.push('## XS: one event PUBLISH through mqtt-packet, and its pieces (bench/mqtt-cost.ts)', '');
+      out.push('The bench panel\'s event PUBLISH (topic `alarm/bench/event`, 28 B payload, QoS 1, MQTT 5 with its content type) and');
+      out.push('other packets, metered alone in xsnap, in two builds of the same code: mqtt-packet and bl on the `buffer` package (what the');
+      out.push('firmware bundled before) and on the firmware\'s own Buffer (`tools/shims/buffer.ts`: a Uint8Array with the methods they call).');
+      out.push('`encodePacket` (src/uplink/packets.ts, what the panel calls) writes through `writeToStream` straight into one buffer of the');
+      out.push('packet\'s size; `generate()` collects the pieces and copies them together.', '');
+      const row = (label: string, k: MqttProbe): Array<string | number> => [label, int(q.package[k]), int(q.lean[k]), times(q.package[k], q.lean[k])];
+      const hand = sizes[0].median.handPublish;
+      out.push(table(['computrons', '`buffer` package', 'firmware Buffer', 'package ÷ firmware'], [
+        row('**event PUBLISH, MQTT 5: `encodePacket`** (the panel\'s path now)', 'encode5'),
+        row('event PUBLISH, MQTT 5: `generate()` (the panel\'s path before)', 'generate5'),
+        row('— `writeToStream` into a stream that only keeps the pieces', 'stream5'),
+        row('event PUBLISH, MQTT 3.1.1: `encodePacket`', 'encode4'),
+        row('event PUBLISH, MQTT 3.1.1: `generate()`', 'generate4'),
+        row('CONNECT (MQTT 5, will, password): `encodePacket`', 'encodeConnect'),
+        row('CONNECT: `generate()`', 'generateConnect'),
+        row('SUBSCRIBE (MQTT 5, one topic): `encodePacket`', 'encodeSubscribe'),
+        row('SUBSCRIBE: `generate()`', 'generateSubscribe'),
+        row('`Buffer.byteLength(topic)` (17 characters)', 'byteLength'),
+        row('`buf.write(topic, 3)`', 'write'),
+        row('`Buffer.from([3])` (mqtt-packet makes one per flag or property id)', 'fromArray'),
+        row('`Buffer.from(arrayBuffer, offset, length)` (a payload)', 'fromView'),
+        row('`Buffer.allocUnsafe(2)` (every 16-bit number)', 'allocUnsafe'),
+        row('`buf.writeUInt8(5, 0)`', 'writeUInt8'),
+        row('`payload.copy(target, 10)` (generate\'s concatenation)', 'copy'),
+      ]), '');
+      out.push(`Two bytes, made three ways (the same in both builds): \`new Uint8Array(2)\` ${int(q.lean.uint8Array)}, given Buffer's prototype`);
+      out.push(`(\`Object.setPrototypeOf\`, as both Buffers make theirs) ${int(q.lean.withPrototype)}, through a class derived from Uint8Array ${int(q.lean.derived)}.`, '');
+      out.push(`Against the PUBLISH frame by hand (${int(hand)}, above): \`encodePacket\` with the firmware's Buffer is ${times(q.lean.encode5, hand)}, \`generate()\` with the package was ${times(q.package.generate5, hand)}.`, '');
+    }
 
     out.push('## XS: computrons, door pin edge → siren pin write', '');
     out.push('The same metered edge as above, read at the moment the siren pin is first driven on (xsnap\'s meter read from inside the');

@@ -12,18 +12,20 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 const require = createRequire(import.meta.url);
 
 const nodeBuiltins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
-// npm polyfills that stand in for Node built-ins of the same name inside the bundle
-// (mqtt-packet needs them). They are packages, not Node, so they are allowed.
-const polyfilled = new Set(['buffer']);
+// What stands in for the Node built-in `buffer` inside the bundle (mqtt-packet and bl import it):
+// tools/shims/buffer.ts, the part of Buffer they call, written for XS (an event PUBLISH through
+// the `buffer` package cost 11× a frame written by hand: see that file). The `buffer` package
+// itself stays available (`bufferPackage`) so that tests and the benchmark can compare the two.
+const leanBuffer = path.join(repoRoot, 'tools/shims/buffer.ts');
 
 /** Fails the build on any Node built-in import, naming the importer. */
-const noNodeBuiltins = (root: string): esbuild.Plugin => ({
+const noNodeBuiltins = (root: string, bufferPackage: boolean): esbuild.Plugin => ({
   name: 'no-node-builtins',
   setup(build) {
     build.onResolve({ filter: /.*/ }, (args) => {
       if (args.kind === 'entry-point') return undefined;
       const bare = args.path;
-      if (polyfilled.has(bare)) return { path: require.resolve(`${bare}/`) };
+      if (bare === 'buffer') return { path: bufferPackage ? require.resolve('buffer/') : leanBuffer };
       if (!nodeBuiltins.has(bare) && !bare.startsWith('node:')) return undefined;
       const from = path.relative(root, args.importer) || args.importer;
       return { errors: [{ text: `firmware must run on XS: "${bare}" is a Node built-in (imported from ${from})` }] };
@@ -91,8 +93,10 @@ export interface BundleOptions {
   format?: 'iife' | 'esm';
   minify?: boolean;
   outfile?: string;
-  /** Provide a Buffer (the `buffer` package) to code that names it: mqtt-packet needs one. Default true. */
+  /** Provide a Buffer to code that names it: mqtt-packet needs one. Default true. */
   buffer?: boolean;
+  /** `buffer` is the npm package instead of tools/shims/buffer.ts (what the firmware had before; for comparisons). */
+  bufferPackage?: boolean;
   /** Also return esbuild's metafile (which input contributed how many bytes). */
   metafile?: boolean;
 }
@@ -119,7 +123,7 @@ export async function bundle(opts: BundleOptions): Promise<Bundle> {
     conditions: ['import', 'default'],
     resolveExtensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
     inject: opts.buffer === false ? [] : [path.join(repoRoot, 'tools/buffer-shim.js')],
-    plugins: [xsShims, noNodeBuiltins(root), deviceEditsPlugin],
+    plugins: [xsShims, noNodeBuiltins(root, opts.bufferPackage ?? false), deviceEditsPlugin],
     minify: opts.minify ?? false,
     legalComments: 'none',
     logLevel: 'silent',

@@ -51,6 +51,7 @@ const moddable: esbuild.Plugin = {
       }
       if (args.path === 'debug') return { path: 'debug', namespace: 'shim' };
       if (args.path === 'bl') return { path: require.resolve('bl/BufferList.js') };
+      if (args.path === 'buffer') return { path: path.join(repoRoot, 'tools/shims/buffer.ts') }; // the firmware's Buffer (tools/build.ts)
       if (args.path.startsWith('node:') || ['fs', 'net', 'tls', 'http', 'os', 'child_process'].includes(args.path)) {
         return { errors: [{ text: `"${args.path}" reached the ESP32 bundle from ${path.relative(repoRoot, args.importer)}` }] };
       }
