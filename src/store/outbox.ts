@@ -538,6 +538,7 @@ export class PersistentOutbox implements Outbox {
       this.head = seq;
       this.acked = seq - 1;
     }
+    this.maybeCompactCursor();
     return { dropped };
   }
 
@@ -558,6 +559,7 @@ export class PersistentOutbox implements Outbox {
     }
     this.tidy(seg);
     if (this.early.size > E_MAX) this.rewriteEarly();
+    this.maybeCompactCursor();
   }
 
   private full(seq: number): OutboxFull {
@@ -569,6 +571,7 @@ export class PersistentOutbox implements Outbox {
     this.droppedThrough = seq;
     this.highest = seq;
     if (this.head === 0) this.acked = seq;
+    this.maybeCompactCursor();
     return { dropped: [seq] };
   }
 
@@ -604,9 +607,12 @@ export class PersistentOutbox implements Outbox {
     this.pendingDrop = 0;
   }
 
-  /** A segment with nothing waiting goes whole. */
+  /**
+   * A segment with nothing waiting goes whole, unless it is the newest: events keep going there
+   * (a broker that keeps up would otherwise make a file per event); it goes when the next starts.
+   */
   private tidy(seg: Segment): void {
-    if (seg.live > 0 || !this.segs.includes(seg)) return;
+    if (seg.live > 0 || !this.segs.includes(seg) || seg === this.segs[this.segs.length - 1]) return;
     this.flushDrops(); // what made it empty is on flash before the file goes
     this.removeSegment(seg);
   }
@@ -620,6 +626,7 @@ export class PersistentOutbox implements Outbox {
 
   private startSegment(base: number): Segment {
     const newest = this.segs[this.segs.length - 1];
+    if (newest && newest.live === 0) this.removeSegment(newest);
     const used = new Set(this.segs.map((s) => s.slot));
     let slot = 0;
     while (used.has(slot)) slot++;
@@ -707,6 +714,10 @@ export class PersistentOutbox implements Outbox {
   private writeCursor(record: Uint8Array): void {
     this.write(this.cursorName, record);
     this.cursorBytes += record.length;
+  }
+
+  /** After a change is on flash and in RAM: a failed compaction must not make it look failed. */
+  private maybeCompactCursor(): void {
     if (this.cursorBytes >= this.compactAt) {
       try {
         this.compactCursor();

@@ -65,27 +65,29 @@ test('full: the oldest low-priority entry goes first, alarms never; all alarms g
   t.throws(() => again.push(8, eventBytes(8), L), { message: /not after 11/ }, 'a dropped seq stays used');
 });
 
-test('the file is compacted once it outgrows what waits: bounded size, same entries, same highest seq', (t) => {
+test('online, segments come and go whole: bounded files, no segment ever rewritten, same entries after a reopen', (t) => {
   const st = new MemoryStorage();
-  const replaces: number[] = [];
+  const replaced: string[] = [];
   const spy = Object.assign(Object.create(st) as MemoryStorage, {
-    replace: (n: string, b: Uint8Array) => { replaces.push(b.length); st.replace(n, b); },
+    replace: (n: string, b: Uint8Array) => { replaced.push(n); st.replace(n, b); },
   });
   const { outbox } = PersistentOutbox.open(spy, { compactAt: 1024 });
-  for (const s of range(1, 500)) {
+  for (const s of range(1, 2000)) {
     outbox.push(s, eventBytes(s), false);
     if (s > 3) outbox.ack(s - 3); // three in flight, as on a live link
-    t.true(outbox.fileSize() <= 1024 + 200, `after ${s}: ${outbox.fileSize()} bytes`);
+    t.true(outbox.files().length <= 3, `after ${s}: ${outbox.files().join(' ')}`);
   }
-  t.true(replaces.length >= 10, `compacted ${replaces.length} times`);
-  t.true(replaces.every((n) => n < 300), 'a compaction writes only what waits');
-  t.deepEqual(seqs(outbox), [498, 499, 500]);
-  t.deepEqual(seqs(reopen(st).outbox), [498, 499, 500], 'a compacted file replays to the same entries');
-  for (const s of [498, 499, 500]) outbox.ack(s);
+  t.true(replaced.length >= 10, `the cursor file was compacted ${replaced.length} times`);
+  t.deepEqual(replaced.filter((n) => n !== 'outbox.ack'), [], 'a segment is never rewritten while the broker keeps up');
+  t.deepEqual(seqs(outbox), [1998, 1999, 2000]);
+  t.deepEqual(seqs(reopen(st).outbox), [1998, 1999, 2000], 'a reopen finds the same entries');
+  for (const s of [1998, 1999, 2000]) outbox.ack(s);
+  t.deepEqual(outbox.files(), ['outbox.0', 'outbox.ack'], 'only the newest segment is left, for the next events');
+  t.true(outbox.flashBytes() <= 2 * 4096);
   const { outbox: again, report } = reopen(st);
   t.is(again.size(), 0);
-  t.is(report.highestSeq, 500, 'kept by the compaction mark even with nothing waiting');
-  t.throws(() => again.push(500, eventBytes(500), false), { message: /not after 500/ });
+  t.is(report.highestSeq, 2000, 'kept by the cursor even with nothing waiting');
+  t.throws(() => again.push(2000, eventBytes(2000), false), { message: /not after 2000/ });
 });
 
 test('a push or an ack torn at every byte offset: every earlier entry and ack holds', (t) => {
@@ -117,18 +119,19 @@ test('a push or an ack torn at every byte offset: every earlier entry and ack ho
   }
 });
 
-test('a compaction cut by a power cut at any byte leaves the old file, whole', (t) => {
+test('a cursor compaction cut by a power cut at any byte leaves the old cursor file, whole', (t) => {
   const base = new MemoryStorage();
   const { outbox } = reopen(base, { compactAt: 1 << 20 }); // no compaction while filling
   for (const s of range(1, 30)) outbox.push(s, eventBytes(s), s % 4 === 0);
-  for (const s of range(1, 25)) outbox.ack(s);
-  t.deepEqual(seqs(outbox), [26, 27, 28, 29, 30]);
-  const small = { compactAt: 512 };
-  // The next ack is appended, then the file (over 512 bytes, mostly acked) is compacted.
+  for (const s of range(1, 25)) if (s % 3 !== 0) outbox.ack(s); // out of order: 3, 6 … wait
+  const waiting = seqs(outbox);
+  const small = { compactAt: 300 };
+  // The next ack is appended, then the cursor file (over 300 bytes) is compacted.
   const probe = base.clone();
   reopen(probe, small).outbox.ack(26);
-  const compacted = probe.read('outbox');
-  t.true(compacted.length < 300, `compacted to ${compacted.length} bytes`);
+  const compacted = probe.read('outbox.ack');
+  // One STATE record: acked-through, dropped-through, highest and the 30-odd acks above the first gap.
+  t.true(compacted.length < base.size('outbox.ack'), `compacted to ${compacted.length} bytes`);
   const ackBytes = 17;
   for (let k = ackBytes; k <= ackBytes + compacted.length; k++) {
     const st = base.clone();
@@ -141,29 +144,32 @@ test('a compaction cut by a power cut at any byte leaves the old file, whole', (
     }
     t.true(st.isOff, `cut at ${k}: the power went`);
     st.powerOn();
-    const file = st.read('outbox');
+    const file = st.read('outbox.ack');
     const done = k === ackBytes + compacted.length;
-    t.is(file.length, done ? compacted.length : base.size('outbox') + ackBytes, `cut at ${k}: the old file or the new one`);
-    t.deepEqual(seqs(reopen(st, small).outbox), [27, 28, 29, 30], `cut at ${k}`);
+    t.is(file.length, done ? compacted.length : base.size('outbox.ack') + ackBytes, `cut at ${k}: the old file or the new one`);
+    t.deepEqual(seqs(reopen(st, small).outbox), waiting.filter((s) => s !== 26), `cut at ${k}`);
   }
 });
 
-test('compaction keeps each waiting alarm an alarm: after a reopen, a full outbox still drops only low-priority ones', (t) => {
+test('acks out of order: the segments holding them are rewritten once too many wait, alarms stay alarms across a reopen', (t) => {
   const st = new MemoryStorage();
-  const replaces: number[] = [];
+  const replaced: string[] = [];
   const spy = Object.assign(Object.create(st) as MemoryStorage, {
-    replace: (n: string, b: Uint8Array) => { replaces.push(b.length); st.replace(n, b); },
+    replace: (n: string, b: Uint8Array) => { replaced.push(n); st.replace(n, b); },
   });
-  const options = { capacity: 6, compactAt: 256 };
+  const options = { capacity: 300, segmentBytes: 1100 };
   const { outbox } = PersistentOutbox.open(spy, options);
-  for (const s of range(1, 20)) outbox.push(s, eventBytes(s), s % 5 === 0);
-  for (const s of range(1, 20)) if (s % 5 !== 0 && s < 18) outbox.ack(s); // 5, 10, 15, 20 wait, with 18, 19
-  t.true(replaces.length > 0, 'the file was compacted');
+  for (const s of range(1, 300)) outbox.push(s, eventBytes(s), s % 5 === 0);
+  // Seq 1 never acknowledged (a broker refusing it), everything else is.
+  for (const s of range(2, 290)) if (s % 5 !== 0) outbox.ack(s);
+  t.true(replaced.some((n) => n !== 'outbox.ack'), 'segments were rewritten without the acknowledged entries');
+  const waiting = [1, ...range(2, 300).filter((s) => s % 5 === 0 || s > 290)];
+  t.deepEqual(seqs(outbox), waiting);
   const { outbox: again } = reopen(st, options);
-  t.deepEqual(seqs(again), [5, 10, 15, 18, 19, 20]);
-  t.is(again.alarms(), 4, 'the alarms came back from the compacted file as alarms');
-  t.deepEqual(again.push(21, eventBytes(21), false).dropped, [18]);
-  t.deepEqual(again.push(22, eventBytes(22), false).dropped, [19]);
-  t.deepEqual(again.push(23, eventBytes(23), false).dropped, [21], 'then the newer low-priority one, never an alarm');
-  t.deepEqual(seqs(again), [5, 10, 15, 20, 22, 23]);
+  t.deepEqual(seqs(again), waiting, 'a reopen finds the same');
+  t.is(again.alarms(), 60, 'the alarms came back from the rewritten segments as alarms');
+  t.deepEqual(again.push(301, eventBytes(301), false).dropped, [], 'below capacity');
+  const full = reopen(st, { ...options, capacity: again.size() });
+  t.deepEqual(full.outbox.push(302, eventBytes(302), false).dropped, [1], 'full: the oldest low-priority one goes, never an alarm');
+  t.deepEqual(full.outbox.push(303, eventBytes(303), false).dropped, [291]);
 });
