@@ -69,6 +69,14 @@ export interface OutboxOptions {
   compactAt?: number;
   /** File name prefix (default `outbox`): segments `outbox.0` …, cursor `outbox.ack`. */
   name?: string;
+  /**
+   * Acks written together, in one ACK record (default 1: each ack is on flash when `ack`
+   * returns). With more, acks wait in RAM: a power cut loses at most that many, and those events
+   * are sent again (consumers de-duplicate by seq). On flash every append costs a block program,
+   * so one per PUBACK bounds the replay rate by the flash (bench: outbox replay, files); a
+   * drained outbox writes its acks at once, and `flush()` writes them on demand.
+   */
+  ackBatch?: number;
 }
 
 export interface OutboxRecovery {
@@ -210,7 +218,10 @@ export class PersistentOutbox implements Outbox {
   readonly segments: number;
   readonly segmentBytes: number;
   private readonly compactAt: number;
+  private readonly ackBatch: number;
   private readonly name: string;
+  /** Acks in RAM only, not yet in the cursor file (at most `ackBatch`). */
+  private pendingAcks: number[] = [];
   /** Segments in order (by number, hence by seq). */
   private segs: Segment[] = [];
   /** Every seq ≤ acked has left. */
@@ -238,6 +249,7 @@ export class PersistentOutbox implements Outbox {
     this.segments = options.segments ?? SEGMENTS;
     this.segmentBytes = options.segmentBytes ?? SEGMENT_BYTES;
     this.compactAt = options.compactAt ?? 2048;
+    this.ackBatch = Math.max(1, options.ackBatch ?? 1);
     this.name = options.name ?? 'outbox';
     if (!(this.capacity >= 1) || !(this.hardCap >= this.capacity)) throw new RangeError('outbox: capacity ≥ 1 and hardCap ≥ capacity');
     if (!(this.segments >= 2) || !(this.segmentBytes >= HEADER_BYTES + 7 + MAX_EVENT_BYTES + 8)) {
@@ -265,6 +277,7 @@ export class PersistentOutbox implements Outbox {
     this.segs = [];
     this.cache = [];
     this.early = new Set();
+    this.pendingAcks = [];
     this.acked = this.droppedThrough = this.highest = this.count = this.alarmCount = this.head = 0;
     this.dirty = false;
     const problems: string[] = [];
@@ -283,8 +296,8 @@ export class PersistentOutbox implements Outbox {
         this.highest = Math.max(this.highest, getSeq(r.payload, 16));
         for (let at = 24; at < r.payload.length; at += 8) this.early.add(getSeq(r.payload, at));
       } else if (r.type === ACK) {
-        this.early.add(seq);
-        this.highest = Math.max(this.highest, seq);
+        for (let at = 0; at < r.payload.length; at += 8) this.early.add(getSeq(r.payload, at));
+        this.highest = Math.max(this.highest, getSeq(r.payload, r.payload.length - 8));
       } else if (r.type === DROP) {
         this.droppedThrough = Math.max(this.droppedThrough, seq);
         this.highest = Math.max(this.highest, seq);
@@ -549,7 +562,7 @@ export class PersistentOutbox implements Outbox {
     const seg = this.segmentOf(seq);
     const e = seg && this.entryOf(seg, seq);
     if (!seg || !e || !this.waits(e)) return;
-    this.writeCursor(seqRecord(ACK, seq));
+    this.pendingAcks.push(seq);
     this.count1(seg, e, -1);
     if (seq === this.head) {
       this.acked = seq; // it was the oldest waiting: everything up to it has left
@@ -559,7 +572,17 @@ export class PersistentOutbox implements Outbox {
     }
     this.tidy(seg);
     if (this.early.size > E_MAX) this.rewriteEarly();
+    if (this.pendingAcks.length >= this.ackBatch || this.count === 0) this.flush();
     this.maybeCompactCursor();
+  }
+
+  /** Writes the acks held in RAM (one append). The outbox does it every `ackBatch` acks and when it drains. */
+  flush(): void {
+    if (this.pendingAcks.length === 0) return;
+    const p = new Uint8Array(8 * this.pendingAcks.length);
+    this.pendingAcks.forEach((seq, i) => putSeq(p, 8 * i, seq));
+    this.writeCursor(encodeRecord(ACK, p));
+    this.pendingAcks = [];
   }
 
   private full(seq: number): OutboxFull {
@@ -742,5 +765,6 @@ export class PersistentOutbox implements Outbox {
     const record = encodeRecord(STATE, p);
     this.write(this.cursorName, record, true);
     this.cursorBytes = record.length;
+    this.pendingAcks = []; // the state written covers them
   }
 }

@@ -91,8 +91,9 @@ test('online, segments come and go whole: bounded files, no segment ever rewritt
 });
 
 test('a push or an ack torn at every byte offset: every earlier entry and ack holds', (t) => {
+  const each = { ackBatch: 1 }; // every ack written as it comes
   const base = new MemoryStorage();
-  const { outbox } = reopen(base);
+  const { outbox } = reopen(base, each);
   for (const s of range(1, 4)) outbox.push(s, eventBytes(s), s === 2);
   outbox.ack(1);
   for (const [what, act, done] of [
@@ -100,32 +101,32 @@ test('a push or an ack torn at every byte offset: every earlier entry and ack ho
     ['ack 3', (o: PersistentOutbox) => o.ack(3), [2, 4]],
   ] as const) {
     const probe = base.clone();
-    act(reopen(probe).outbox);
+    act(reopen(probe, each).outbox);
     const cost = probe.totalWritten;
     for (let k = 0; k <= cost; k++) {
       const st = base.clone();
-      const { outbox: o } = reopen(st);
+      const { outbox: o } = reopen(st, each);
       st.tearNextAppend(k);
       t.throws(() => act(o), { instanceOf: PowerCut });
       st.powerOn();
-      const { outbox: again, report } = reopen(st);
+      const { outbox: again, report } = reopen(st, each);
       // Torn: as before (an ack lost means a resend, which consumers de-duplicate). Complete: done.
       t.deepEqual(seqs(again), k === cost ? [...done] : [2, 3, 4], `${what} torn at ${k}`);
       t.is(report.bytesCut, k === cost ? 0 : k, `${what} torn at ${k}: bytes cut`);
       t.deepEqual([...again.peek(1)[0].payload], [...eventBytes(2)]);
       again.push(6, eventBytes(6), false);
-      t.is(reopen(st).outbox.peek(10).at(-1)?.seq, 6, 'and it goes on');
+      t.is(reopen(st, each).outbox.peek(10).at(-1)?.seq, 6, 'and it goes on');
     }
   }
 });
 
 test('a cursor compaction cut by a power cut at any byte leaves the old cursor file, whole', (t) => {
   const base = new MemoryStorage();
-  const { outbox } = reopen(base, { compactAt: 1 << 20 }); // no compaction while filling
+  const { outbox } = reopen(base, { compactAt: 1 << 20, ackBatch: 1 }); // no compaction while filling
   for (const s of range(1, 30)) outbox.push(s, eventBytes(s), s % 4 === 0);
   for (const s of range(1, 25)) if (s % 3 !== 0) outbox.ack(s); // out of order: 3, 6 … wait
   const waiting = seqs(outbox);
-  const small = { compactAt: 300 };
+  const small = { compactAt: 300, ackBatch: 1 };
   // The next ack is appended, then the cursor file (over 300 bytes) is compacted.
   const probe = base.clone();
   reopen(probe, small).outbox.ack(26);
@@ -172,4 +173,25 @@ test('acks out of order: the segments holding them are rewritten once too many w
   const full = reopen(st, { ...options, capacity: again.size() });
   t.deepEqual(full.outbox.push(302, eventBytes(302), false).dropped, [1], 'full: the oldest low-priority one goes, never an alarm');
   t.deepEqual(full.outbox.push(303, eventBytes(303), false).dropped, [291]);
+});
+
+test('acks are written in batches: a power cut loses at most a batch, those events come again, nothing else', (t) => {
+  const st = new MemoryStorage();
+  const writes: string[] = [];
+  const spy = Object.assign(Object.create(st) as MemoryStorage, {
+    append: (n: string, b: Uint8Array) => { writes.push(n); st.append(n, b); },
+  });
+  const { outbox } = PersistentOutbox.open(spy, { ackBatch: 16 });
+  for (const s of range(1, 100)) outbox.push(s, eventBytes(s), s % 10 === 0);
+  writes.length = 0;
+  for (const s of range(1, 40)) outbox.ack(s);
+  t.deepEqual(writes, ['outbox.ack', 'outbox.ack'], '40 acks, two appends of 16');
+  t.is(outbox.size(), 60);
+  // The power goes now: the 8 acks in RAM are lost, and those events go again.
+  const { outbox: again } = reopen(st);
+  t.deepEqual(seqs(again), range(33, 100));
+  outbox.flush();
+  t.deepEqual(seqs(reopen(st).outbox), range(41, 100), 'flush writes what RAM held');
+  for (const s of range(41, 100)) outbox.ack(s);
+  t.is(reopen(st).outbox.size(), 0, 'a drained outbox writes its acks at once');
 });
