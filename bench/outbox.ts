@@ -21,6 +21,8 @@ import { encodeEvent } from '../src/uplink/payloads.ts';
 import { ContactId } from '../src/core/events.ts';
 import { benchPanel } from './panel-config.ts';
 import { NodePanel, until } from './node-panel.ts';
+import { Session } from '../src/uplink/session.ts';
+import { nodeConnect, runSession } from '../hosts/node/transport.ts';
 
 export interface OutboxXs {
   kind: 'segments' | 'before';
@@ -137,11 +139,47 @@ export async function panelReplay(flash: 'memory' | 'files', n = 10_000): Promis
   }
 }
 
+export interface SessionReplay { flash: 'memory' | 'files'; window: number; ack_batch: number; events: number; replay_ms: number; acked_per_s: number }
+
+/**
+ * The uplink session alone (no Panel) over a PersistentOutbox holding `n` events: the outbox's
+ * own cost in the replay, with each ack written as it comes or in batches (`ackBatch`).
+ */
+export async function sessionReplay(flash: 'memory' | 'files', window: number, ackBatch: number, n = 10_000): Promise<SessionReplay> {
+  const dir = flash === 'files' ? mkdtempSync(path.join(os.tmpdir(), 'outbox-bench-')) : undefined;
+  const storage: Storage = dir ? new FileStorage(dir) : new MemoryStorage();
+  const broker = await Mosquitto.start();
+  fillOutbox(storage, n);
+  const { outbox } = PersistentOutbox.open(storage, { ackBatch });
+  let up = false;
+  const session = new Session(
+    { host: '127.0.0.1', port: broker.port, clientId: `replay-${flash}-${window}-${ackBatch}`, panelId: 'replay', keepalive: 30, window, backoff: { min: 100, max: 1_000 } },
+    { connect: nodeConnect, outbox, onStatus: (isUp) => { up = isUp; }, wake: () => runner.wake() },
+  );
+  const runner = runSession(session);
+  try {
+    await until(() => up, 'the session to connect', 30_000, 1);
+    const start = performance.now();
+    await until(() => outbox.size() === 0, 'the outbox to drain', 300_000, 1);
+    const ms = performance.now() - start;
+    return { flash, window, ack_batch: ackBatch, events: n, replay_ms: Math.round(ms), acked_per_s: Math.round(n / (ms / 1000)) };
+  } finally {
+    session.stop();
+    runner.stop();
+    await broker.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function outboxBench(options: { events?: number } = {}) {
   const events = options.events ?? 10_000;
   const xs = [await outboxXs('segments', events), await outboxXs('before', events)];
   const replay = [await panelReplay('memory', events), await panelReplay('files', events)];
-  return { events, xs, replay };
+  const session = [
+    await sessionReplay('memory', 8, 1, events), await sessionReplay('memory', 32, 1, events),
+    await sessionReplay('files', 32, 1, events), await sessionReplay('files', 32, 16, events),
+  ];
+  return { events, xs, replay, session };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

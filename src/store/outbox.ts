@@ -8,7 +8,7 @@
 //     u16 LE (payload length << 1 | alarm) | varint (seq − base) | payload | u32 LE CRC-32
 //   7 bytes around a payload below 128 seqs from the base, 8 beyond. A segment is never
 //   rewritten for an event; it is removed whole once none of its entries waits.
-// - The cursor file `outbox.ack`: what has left. An ACK record per PUBACK, a DROP record when
+// - The cursor file `outbox.ack`: what has left. An ACK record per PUBACK (or per `ackBatch`), a DROP record when
 //   the outbox dropped low-priority entries, and, first after each compaction (a replace once it
 //   passes `compactAt`), a STATE record. Together they say: every seq ≤ A has left; every
 //   low-priority seq ≤ D has left (drops always take the oldest low-priority entry); and a

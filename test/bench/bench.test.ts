@@ -69,10 +69,14 @@ test('bench/run.ts --quick: the XS, size and payload parts write a report of the
 test('the committed report has every part, measured at full size', (t) => {
   const report = JSON.parse(readFileSync(path.join(repoRoot, 'bench/report.json'), 'utf8')) as Report;
   t.false(report.quick, 'not a quick run');
-  t.deepEqual(report.parts, ['core', 'xs', 'sizes', 'moddable', 'uplink', 'fleet', 'fuzz']);
+  t.deepEqual(report.parts, ['core', 'xs', 'sizes', 'moddable', 'uplink', 'outbox', 'fleet', 'fuzz']);
   machineShape(t, report);
   deterministicShape(t, report);
   t.deepEqual(report.xs!.sizes.map((s) => s.zones), [8, 32]);
+  const o = report.outbox!;
+  t.true(o.events >= 10_000, '10,000 events waiting');
+  t.true(o.xs[0].flashBytes <= 512 * 1024, 'within 512 KB of flash');
+  t.true(o.replay.every((r) => r.events >= 10_000 && positive(r.acked_per_s)), 'replayed whole');
   t.true(report.xs!.sizes.every((s) => s.heap.events >= 1000), '1,000 events');
   const l = report.uplink!.latency_loopback_mosquitto;
   for (const s of [l.panel.edge_to_subscriber, l.panel.event_to_subscriber, l.session, l.mqttjs_floor]) t.true(positive(s.p50_ms) && s.p99_ms >= s.p50_ms);
