@@ -358,7 +358,44 @@ export class PersistentOutbox implements Outbox {
     for (const seg of [...this.segs]) if (seg.live === 0) this.removeSegment(seg);
     if (cursorDamage > 0 || this.cursorBytes >= this.compactAt) this.compactCursor();
     this.cache = [];
+    this.migrate(problems);
     return { entries: this.count, bytesCut, highestSeq: this.highest, problems };
+  }
+
+  /**
+   * The single-file outbox of earlier versions (`outbox`: PUSH, ACK, DROP and MARK records):
+   * what still waits there is pushed here, its highest seq kept, then the file removed. A cut
+   * part-way leaves the file, and the next open skips what was already moved.
+   */
+  private migrate(problems: string[]): void {
+    const old = this.storage.read(this.name);
+    if (old.length === 0) return;
+    const waiting: Array<{ seq: number; alarm: boolean; payload: Uint8Array }> = [];
+    let highest = 0;
+    for (const r of scanRecords(old, 9 + MAX_EVENT_BYTES).records) {
+      if (r.payload.length < 8 || r.type < 0x10 || r.type > 0x13) continue;
+      const seq = getSeq(r.payload, 0);
+      if (r.type === 0x10 && r.payload.length >= 9) {
+        if (!waiting.some((w) => w.seq === seq)) waiting.push({ seq, alarm: (r.payload[8] & 1) !== 0, payload: r.payload.subarray(9) });
+      } else if (r.type === 0x11 || r.type === 0x12) {
+        const i = waiting.findIndex((w) => w.seq === seq);
+        if (i >= 0) waiting.splice(i, 1);
+      }
+      highest = Math.max(highest, seq);
+    }
+    let moved = 0;
+    for (const w of waiting) {
+      if (w.seq <= this.highest) continue;
+      this.push(w.seq, w.payload, w.alarm);
+      moved++;
+    }
+    if (highest > this.highest) {
+      this.highest = highest;
+      if (this.head === 0) this.acked = highest;
+    }
+    this.compactCursor(); // the highest seq on flash before the old file goes
+    this.storage.remove(this.name);
+    problems.push(`${this.name}: the single-file outbox of an earlier version moved to segments (${moved} waiting)`);
   }
 
   // ---- reading ----------------------------------------------------------------------------

@@ -195,3 +195,24 @@ test('acks are written in batches: a power cut loses at most a batch, those even
   for (const s of range(41, 100)) outbox.ack(s);
   t.is(reopen(st).outbox.size(), 0, 'a drained outbox writes its acks at once');
 });
+
+test('the single-file outbox of the earlier version is moved to segments: what waited still waits, seqs stay used', async (t) => {
+  const { PersistentOutbox: Before } = await import('../../bench/legacy/outbox-v1.ts');
+  const st = new MemoryStorage();
+  const { outbox: old } = Before.open(st);
+  for (const s of range(1, 30)) old.push(s, eventBytes(s), s % 5 === 0);
+  for (const s of range(1, 20)) if (s % 5 !== 0) old.ack(s);
+  old.ack(30);
+  t.deepEqual(st.names(), ['outbox']);
+  const { outbox, report } = reopen(st);
+  t.deepEqual(seqs(outbox), [5, 10, 15, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+  t.is(outbox.alarms(), 5);
+  t.deepEqual([...outbox.peek(1)[0].payload], [...eventBytes(5)]);
+  t.is(report.highestSeq, 30, 'the acknowledged seq 30 stays used');
+  t.deepEqual(report.problems, ['outbox: the single-file outbox of an earlier version moved to segments (13 waiting)']);
+  t.false(st.names().includes('outbox'), 'the old file is gone');
+  const { outbox: again, report: second } = reopen(st);
+  t.deepEqual(seqs(again), seqs(outbox));
+  t.deepEqual(second.problems, []);
+  t.throws(() => again.push(30, eventBytes(30), false), { message: /not after 30/ });
+});
