@@ -127,16 +127,16 @@ export default defineScenarios('store torn writes', {
     const base = new MemoryStorage();
     const { outbox } = PersistentOutbox.open(base, options);
     let seq = 0;
-    // Fill segments until the next push would open the third one.
+    // Fill segments until the next push would open the fourth one (no ack yet: no cursor file).
     for (;;) {
       const probe = base.clone();
       const p = PersistentOutbox.open(probe, options).outbox;
       p.push(seq + 1, event(seq + 1), (seq + 1) % 4 === 0);
-      if (p.files().length > 3) break; // two segments + the cursor before; a third now
+      if (p.files().length > 3) break; // three segments before; a fourth now
       seq++;
       outbox.push(seq, event(seq), seq % 4 === 0);
     }
-    t.log('entries in two full segments', seq);
+    t.log('entries in three full segments', seq);
     const probe = base.clone();
     PersistentOutbox.open(probe, options).outbox.push(seq + 1, event(seq + 1), true);
     const cost = probe.totalWritten;
