@@ -7,6 +7,7 @@ import { xsPanelBench } from './xs-panel.ts';
 import { mqttCostBench, type MqttProbe } from './mqtt-cost.ts';
 import { bundleSizes, outboxCapacity, payloadBytes } from './sizes.ts';
 import { uplinkBench } from './uplink.ts';
+import { outboxBench } from './outbox.ts';
 import { fleetBench, type FleetReport } from './fleet.ts';
 import { machine, type Machine } from './machine.ts';
 import { moddableBench, type ModdableReport } from './moddable.ts';
@@ -15,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../tools/build.ts';
 
-export const parts = ['core', 'xs', 'sizes', 'moddable', 'uplink', 'fleet', 'fuzz'] as const;
+export const parts = ['core', 'xs', 'sizes', 'moddable', 'uplink', 'outbox', 'fleet', 'fuzz'] as const;
 export type Part = (typeof parts)[number];
 
 export interface RunOptions {
@@ -42,6 +43,7 @@ export interface Report {
   xs?: Awaited<ReturnType<typeof xsPanelBench>> & { mqtt?: Awaited<ReturnType<typeof mqttCostBench>> };
   sizes?: { bundles: Awaited<ReturnType<typeof bundleSizes>>; payloads: ReturnType<typeof payloadBytes>; outbox: ReturnType<typeof outboxCapacity> };
   uplink?: Awaited<ReturnType<typeof uplinkBench>>;
+  outbox?: Awaited<ReturnType<typeof outboxBench>>;
   fleet?: FleetReport;
   moddable?: ModdableReport;
   fuzz?: FuzzReport;
@@ -87,6 +89,7 @@ export async function collect(options: RunOptions = {}): Promise<Report> {
   const creation = JSON.parse(readFileSync(path.join(repoRoot, 'manifest.json'), 'utf8')).creation;
   report.moddable = await timed('moddable', () => moddableBench(quick ? { zones: [8], events: 20, creation } : { creation }));
   report.uplink = await timed('uplink', () => uplinkBench(quick ? { panelCycles: 5, perCycle: 2, replayEvents: 100 } : {}));
+  report.outbox = await timed('outbox', () => outboxBench(quick ? { events: 300 } : {}));
   report.fleet = await timed('fleet', () => fleetBench({ panels: options.fleet ?? (quick ? 10 : 200), seconds: options.fleetSeconds ?? (quick ? 3 : 20) }));
   report.fuzz = await timed('fuzz', async () => fuzzBench({ inputs: options.fuzz ?? (quick ? 600 : 1_000_000), log }));
   report.seconds.total = Math.round((performance.now() - began) / 100) / 10;
@@ -256,7 +259,11 @@ export function markdown(r: Report): string {
     const o = r.sizes.outbox;
     out.push('## Outbox capacity (the default outbox, as `Panel.open` makes it)', '');
     out.push(`${o.capacity} entries before low-priority events are dropped (oldest first), up to ${o.hardCap} when every entry is an alarm.`, '');
-    out.push(table(['filled with', 'entries held', 'bytes on flash', 'per entry', 'the next push'], o.fills.map((f) => [f.kind, f.entries, int(f.file_bytes), f.bytes_per_entry, f.next])), '');
+    if (o.fills.every((f) => f.flash_bytes !== undefined)) {
+      out.push(table(['filled with', 'entries held', 'bytes in its files', 'per entry', 'files', 'flash (4 KB blocks)', 'the next push'], o.fills.map((f) => [f.kind, f.entries, int(f.file_bytes), f.bytes_per_entry, f.files ?? '—', int(f.flash_bytes ?? 0), f.next])), '');
+    } else {
+      out.push(table(['filled with', 'entries held', 'bytes on flash', 'per entry', 'the next push'], o.fills.map((f) => [f.kind, f.entries, int(f.file_bytes), f.bytes_per_entry, f.next])), '');
+    }
   }
 
   if (r.uplink) {
@@ -278,8 +285,39 @@ export function markdown(r: Report): string {
     out.push('Events queued while mosquitto was stopped; timed from the reconnect to the last PUBACK (acked) and to the last');
     out.push('arrival at a subscriber whose session survived the restart (received).', '');
     out.push(table(['', 'events', 'acked / s', 'received / s'], [
-      [`**whole panel, its default outbox full** (window 8; outbox file ${int(rp.panel_full_outbox.outbox_file_bytes)} B; reconnect ${int(rp.panel_full_outbox.reconnect_ms)} ms after the restart, as the backoff fell)`, rp.panel_full_outbox.events, int(rp.panel_full_outbox.acked_per_s), int(rp.panel_full_outbox.received_per_s)],
+      [`**whole panel, ${rp.panel_full_outbox.events} events queued** (window 8; outbox files ${int(rp.panel_full_outbox.outbox_file_bytes)} B; reconnect ${int(rp.panel_full_outbox.reconnect_ms)} ms after the restart, as the backoff fell)`, rp.panel_full_outbox.events, int(rp.panel_full_outbox.acked_per_s), int(rp.panel_full_outbox.received_per_s)],
       ...rp.session.map((x) => [`the session alone, memory outbox, window ${x.window}`, x.events, int(x.acked_per_s), int(x.received_per_s)]),
+    ]), '');
+  }
+
+  if (r.outbox) {
+    const o = r.outbox;
+    const [seg, before] = o.xs;
+    out.push(`## Outbox through a long outage: ${int(o.events)} events waiting`, '');
+    out.push('Inside XS (xsnap-worker), one outbox over a simulated flash (`MemoryStorage`), driven call by call');
+    out.push('(`bench/outbox-harness.ts`; 27-byte payloads, an alarm every tenth). **Segments** is the outbox of issue 13 (4 KB');
+    out.push('segment files, a cursor file, payloads read back on `peek`); **before** is the outbox it replaced (one file, every');
+    out.push('payload in RAM: `bench/legacy/outbox-v1.ts`, capacity raised to hold as many). Heap slots are read after a gc, less');
+    out.push('the same realm with the outbox let go and the simulated flash kept (on the device that is flash, not heap).', '');
+    out.push(table(['', 'segments', 'before'], [
+      ['heap slots, outbox empty', int(seg.outboxSlots.waiting0), int(before.outboxSlots.waiting0)],
+      ['heap slots, 1,000 waiting', int(seg.outboxSlots.waiting1000), int(before.outboxSlots.waiting1000)],
+      [`heap slots, ${int(o.events)} waiting`, int(seg.outboxSlots.waiting10000), int(before.outboxSlots.waiting10000)],
+      [`heap slots, ${int(o.events)} waiting, after a reopen`, int(seg.outboxSlots.reopened10000), int(before.outboxSlots.reopened10000)],
+      ['flash, bytes in 4 KB blocks', int(seg.flashBytes), int(before.flashBytes)],
+      [`computrons: open (recovery) with ${int(o.events)} waiting`, int(seg.computrons.open10000), int(before.computrons.open10000)],
+      ['computrons: push one', int(seg.computrons.push), int(before.computrons.push)],
+      ['computrons: the first peek(32) after the open (its segment read from flash)', int(seg.computrons.peekCold), int(before.computrons.peekCold)],
+      ['computrons: peek(32) again', int(seg.computrons.peek32), int(before.computrons.peek32)],
+      ['computrons: ack one (mean of 8)', int(seg.computrons.ack), int(before.computrons.ack)],
+    ]), '');
+    out.push('Replay on loopback mosquitto (MQTT 5, QoS 1): the outbox holds the events when the uplink connects; timed from its');
+    out.push('CONNACK to the outbox empty. "Whole panel": `Panel` on the Node host (`bench/node-panel.ts`) booted over that flash, its');
+    out.push('default uplink (window 8). "Session": the uplink session alone over a `PersistentOutbox`. Flash "memory" is');
+    out.push('`MemoryStorage`; "files" is `FileStorage` (each append fsynced), closer to a flash where every append is a block program.', '');
+    out.push(table(['', 'events', 'boot ms', 'replay ms', 'acked / s'], [
+      ...o.replay.map((x) => [`**whole panel**, flash ${x.flash} (${int(x.flash_bytes)} B of blocks)`, int(x.events), int(x.boot_ms), int(x.replay_ms), int(x.acked_per_s)]),
+      ...o.session.map((x) => [`session alone, flash ${x.flash}, window ${x.window}, acks written ${x.ack_batch === 1 ? 'one by one' : `${x.ack_batch} at a time`}`, int(x.events), '—', int(x.replay_ms), int(x.acked_per_s)]),
     ]), '');
   }
 

@@ -4,7 +4,7 @@
 //   node --import tsx bench/run.ts                 (npm run bench; about two minutes)
 //   node --import tsx bench/run.ts --fleet 1000    (the fleet part with 1,000 panels)
 //   node --import tsx bench/run.ts --only fuzz --merge   (the fuzz part alone: 1,000,000 inputs, about 3 minutes)
-//   options: --only core,xs,sizes,moddable,uplink,fleet,fuzz   --fuzz N (fuzz inputs)   --quick (tiny sizes)   --out DIR   --fleet-seconds S
+//   options: --only core,xs,sizes,moddable,uplink,outbox,fleet,fuzz   --fuzz N (fuzz inputs)   --quick (tiny sizes)   --out DIR   --fleet-seconds S
 //            --merge (with --only: re-measure those parts, keep the others of the report in --out, say so)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

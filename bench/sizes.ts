@@ -118,11 +118,12 @@ export function payloadBytes(): { events: PayloadRow[]; state: PayloadRow[] } {
   return { events, state };
 }
 
-export interface OutboxFill { kind: string; entries: number; file_bytes: number; bytes_per_entry: number; next: string }
+export interface OutboxFill { kind: string; entries: number; file_bytes: number; bytes_per_entry: number; next: string; files?: number; flash_bytes?: number }
 
 /**
  * The default outbox (as Panel.open makes it) filled with one kind of event until it is full:
- * how many entries it holds, the bytes its file takes on flash, and what the next push does.
+ * how many entries it holds, the bytes its files hold and the flash they take (whole 4 KB
+ * littlefs blocks), and what the next push does.
  */
 export function outboxCapacity(): { capacity: number; hardCap: number; fills: OutboxFill[] } {
   const fill = (kind: string, make: (seq: number) => PanelEvent): OutboxFill => {
@@ -142,8 +143,10 @@ export function outboxCapacity(): { capacity: number; hardCap: number; fills: Ou
       }
     }
     const entries = outbox.size();
-    const bytes = storage.size('outbox');
-    return { kind, entries, file_bytes: bytes, bytes_per_entry: Math.round(bytes / entries), next };
+    const files = outbox.files();
+    let bytes = 0;
+    for (const name of files) bytes += storage.size(name);
+    return { kind, entries, file_bytes: bytes, bytes_per_entry: Math.round(bytes / entries), next, files: files.length, flash_bytes: outbox.flashBytes() };
   };
   const base = { boot: 12, uptime: 86_400_000, time: WALL_START };
   const fills = [

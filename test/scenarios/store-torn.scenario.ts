@@ -3,6 +3,7 @@ import { defineScenarios } from '../../hosts/xs/probe';
 import { MemoryStorage, PowerCut } from '../../hosts/xs/memory-storage';
 import { EventLog, verifyChain } from '../../src/store/event-log';
 import { Journal } from '../../src/store/journal';
+import { PersistentOutbox } from '../../src/store/outbox';
 import { StateStore } from '../../src/store/state';
 import { readRecords } from '../../src/store/record';
 
@@ -120,5 +121,40 @@ export default defineScenarios('store torn writes', {
     }
     t.log('blob after each cut', seen);
     t.ok(seen.every((s) => s === '1111' || s === '222222'), 'never a mix');
+  },
+  'an outbox push that starts a new segment, torn at every byte: every earlier entry kept': (t) => {
+    const options = { segmentBytes: 1100 };
+    const base = new MemoryStorage();
+    const { outbox } = PersistentOutbox.open(base, options);
+    let seq = 0;
+    // Fill segments until the next push would open the fourth one (no ack yet: no cursor file).
+    for (;;) {
+      const probe = base.clone();
+      const p = PersistentOutbox.open(probe, options).outbox;
+      p.push(seq + 1, event(seq + 1), (seq + 1) % 4 === 0);
+      if (p.files().length > 3) break; // three segments before; a fourth now
+      seq++;
+      outbox.push(seq, event(seq), seq % 4 === 0);
+    }
+    t.log('entries in three full segments', seq);
+    const probe = base.clone();
+    PersistentOutbox.open(probe, options).outbox.push(seq + 1, event(seq + 1), true);
+    const cost = probe.totalWritten;
+    t.log('bytes the push writes (header + entry)', cost);
+    const cuts: number[] = [];
+    for (let k = 0; k <= cost; k++) {
+      const st = base.clone();
+      const { outbox: o } = PersistentOutbox.open(st, options);
+      t.ok(cutAt(st, k, () => o.push(seq + 1, event(seq + 1), true)), `cut at ${k}`);
+      const { outbox: again, report } = PersistentOutbox.open(st, options);
+      const got = again.peek(1000).map((e) => e.seq);
+      const complete = k === cost;
+      t.is(got.length, complete ? seq + 1 : seq, `cut at ${k}: every earlier entry kept${complete ? ', and the new one' : ''}`);
+      t.is(got[got.length - 1], complete ? seq + 1 : seq, `cut at ${k}: the newest`);
+      cuts.push(report.bytesCut);
+      again.push(seq + 2, event(seq + 2), false);
+      t.is(PersistentOutbox.open(st, options).outbox.highestSeq(), seq + 2, `cut at ${k}: the outbox goes on`);
+    }
+    t.log('bytes cut at each reboot', cuts);
   },
 });

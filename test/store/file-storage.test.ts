@@ -55,7 +55,7 @@ test('a file torn on disk (truncated mid-record, garbage appended) is cut back a
   const { records } = readRecords(new FileStorage(dir).read('log.0'));
   const last = records[records.length - 1];
   truncateSync(seg, last.start + 11); // seq 10's record, cut in its payload
-  appendFileSync(path.join(dir, 'outbox'), Buffer.from([0x30, 0, 0, 0, 0x10, 1, 2]));
+  appendFileSync(path.join(dir, 'outbox.0'), Buffer.from([0x30, 0, 0, 0, 0x10, 1, 2])); // the outbox's segment
   const { journal: again, report } = Journal.open(new FileStorage(dir), writerOptions);
   t.is(report.bytesCut, 11 + 7);
   t.is(statSync(seg).size, last.start, 'the torn tail is gone from the file');
