@@ -82,6 +82,13 @@ export class PinConfigError extends Error {
 export class Drivers {
   constructor(readonly siren: Siren, readonly doors: Door[], readonly motion: Motion[]) {}
 
+  /** Reports every input's boot reading, in config order (doors, then motion). */
+  start(): this {
+    for (const d of this.doors) d.start();
+    for (const m of this.motion) m.start();
+    return this;
+  }
+
   nextDeadline(): number | undefined {
     // Asked after every service round: plain loops, no arrays made (XS counts every one).
     let due = this.siren.nextDeadline();
@@ -111,7 +118,8 @@ export class Drivers {
 
 /**
  * Checks the config (plus any host rules, e.g. the ESP32's GPIO table), then opens the
- * siren first — driven off — and the inputs after it, each reporting its boot reading.
+ * siren first — driven off — and the inputs after it. Nothing is reported until the
+ * caller, ready for them, calls `start()` for the boot readings.
  * Throws a PinConfigError naming every problem, having opened nothing.
  */
 export function openDrivers(

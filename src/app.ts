@@ -207,17 +207,15 @@ export class Panel {
   }
 
   private openDrivers(): void {
-    const held: Input[] = []; // boot readings arrive from the constructors, before `drivers` is set
-    const feed = (input: Input) => (this.drivers ? this.input(input) : held.push(input));
-    this.drivers = undefined; // (re)opening: readings are held until openDrivers returns
+    this.drivers = undefined; // the old ones are closed: nothing to play the siren on until the new ones are set
     this.drivers = openDrivers(this.host.pins, this.host.clock, this.cfg.pins, {
-      onChange: (zone, open) => feed({ type: 'zone', zone, open }),
-      onTamper: (zone, active) => feed({ type: 'tamper', zone, active }),
+      onChange: (zone, open) => this.input({ type: 'zone', zone, open }),
+      onTamper: (zone, active) => this.input({ type: 'tamper', zone, active }),
       onCap: () => this.host.log('siren: cut off at its hard cap'),
       onEdge: () => this.host.wake(),
     }, this.host.pinRules);
     if (this.siren) this.drivers.siren.play(this.siren, this.host.clock.uptime());
-    for (const input of held) this.input(input);
+    this.drivers.start(); // the boot readings, now that the siren is set
   }
 
   private openSession(): void {
