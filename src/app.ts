@@ -38,8 +38,6 @@ export interface Host {
   clock: Clock;
   storage: Storage;
   pins: PinFactory;
-  /** Extra pin rules of the board (the ESP32's strapping and flash pins). */
-  pinRules?: (config: PinConfig) => string[];
   connect: Connect;
   /** Uniform in [0, 1): reconnect jitter only. */
   random(): number;
@@ -51,9 +49,13 @@ export interface Host {
   wake(): void;
 }
 
+export type { PinConfig };
+
 export interface PanelOptions {
   /** Hours between periodic test reports (602); 0 turns them off. Default 24. */
   testReportHours?: number;
+  /** The board's pin rules (its strapping and flash pins), beyond a well-formed config's. */
+  pinRules?: (config: PinConfig) => string[];
 }
 
 export interface PanelStatus {
@@ -107,7 +109,7 @@ export class Panel {
     private readonly journal: Journal,
     readonly recovery: RecoveryReport,
     readonly boot: number,
-    private readonly options: Required<PanelOptions>,
+    private readonly options: { testReportHours: number; pinRules?: (config: PinConfig) => string[] },
   ) {
     this.settings = cfg.alarm;
     this.tally = new LogTally((line) => host.log(line), () => host.clock.uptime());
@@ -140,7 +142,7 @@ export class Panel {
     const previous = journal.state.load('boot');
     const boot = previous.bytes ? Number(unjson(previous.bytes)) + 1 : 1;
     journal.state.save('boot', json(boot));
-    const panel = new Panel(host, config, journal, report, boot, { testReportHours: options.testReportHours ?? 24 });
+    const panel = new Panel(host, config, journal, report, boot, { testReportHours: options.testReportHours ?? 24, pinRules: options.pinRules });
     panel.start();
     return panel;
   }
@@ -187,7 +189,7 @@ export class Panel {
       onTamper: (zone, active) => this.input({ type: 'tamper', zone, active }),
       onCap: () => this.host.log('siren: cut off at its hard cap'),
       onEdge: () => this.host.wake(),
-    }, this.host.pinRules);
+    }, this.options.pinRules);
     if (this.siren) this.drivers.siren.play(this.siren, this.host.clock.uptime());
     this.drivers.start(); // the boot readings, now that the siren is set
   }
