@@ -21,9 +21,7 @@ import { StateStore } from './store/state';
 import type { Connect } from './uplink/transport';
 import { Session, type SessionInfo } from './uplink/session';
 import { StateEncoder, decodeEvent, encodeEvent } from './uplink/payloads';
-import { encryptUplinkFor, sealedKey, sealUplink, UplinkIvs, type UplinkKind } from './uplink/uplink-auth';
-import type { Outbox } from './uplink/outbox';
-import { decodeKey } from './uplink/keys';
+import { Sealer } from './uplink/sealer';
 import type { PanelPort } from './uplink/panel-port';
 import { RemoteCommands } from './uplink/remote-commands';
 import { HaBridge, haSubscriptions, homeAssistantOf } from './uplink/ha-bridge';
@@ -84,6 +82,8 @@ export class Panel {
   private readonly listeners = new Set<(event: PanelEvent) => void>();
   /** Repeated refusals and drops: one line a minute with the count. */
   private readonly tally: LogTally;
+  /** The uplink's authentication: what goes out, under the config's uplink key and mode. */
+  private readonly sealer: Sealer;
   /** Signed commands, the command counters and the nonce. */
   private readonly remote: RemoteCommands;
   /** Home Assistant's discovery, states and commands. */
@@ -113,13 +113,14 @@ export class Panel {
   ) {
     this.settings = cfg.alarm;
     this.tally = new LogTally((line) => host.log(line), () => host.clock.uptime());
+    this.sealer = new Sealer(() => this.cfg, boot, (n) => host.randomBytes(n));
     const port: PanelPort = {
       input: (input) => this.input(input),
       snapshot: () => this.snapshot(),
       config: () => this.cfg,
       exportLog: () => this.exportLog(),
       uplink: () => this.session,
-      seal: (kind, bytes, command) => this.sealed(kind, bytes, command),
+      seal: (kind, bytes, command) => this.sealer.seal(kind, bytes, command),
       clock: host.clock,
       state: journal.state,
       tally: this.tally,
@@ -134,7 +135,7 @@ export class Panel {
 
   /**
    * Opens the journal and the saved state, boots the core, then the drivers and the uplink.
-   * The config is the caller's (see `loadConfig`); it has been validated.
+   * The config is the caller's (see src/boot.ts); it has been validated.
    */
   static open(host: Host, config: PanelConfig, options: PanelOptions = {}): Panel {
     const { journal, report } = Journal.open(host.storage);
@@ -207,7 +208,7 @@ export class Panel {
       subscriptions: haSubscriptions(this.cfg),
     }, {
       connect: this.host.connect,
-      outbox: this.sealedOutbox(),
+      outbox: this.sealer.outbox(this.journal.outbox),
       random: this.host.random,
       onCommand: (bytes) => this.remote.enqueue(bytes),
       onMessage: (_topic, bytes) => this.ha.enqueue(bytes),
@@ -224,48 +225,6 @@ export class Panel {
     this.flushState();
   }
 
-  // ---- the uplink's authentication (uplink-auth.ts): a layer around the encoders' bytes ----------
-
-  /**
-   * `bytes` as they go out: in a COSE_Mac0 when the panel has an uplink key, in a COSE_Encrypt0 in
-   * sealed mode, as they are otherwise.
-   */
-  private sealed(kind: UplinkKind, bytes: Uint8Array, command?: Uint8Array): Uint8Array {
-    const key = this.cfg.uplink === undefined ? undefined : decodeKey(this.cfg.uplink);
-    if (!key) return bytes;
-    if (!this.cfg.sealed) return sealUplink(bytes, key, this.cfg.panel.id, kind, command);
-    // One IV sequence per boot, whatever the key: the rule in uplink-auth.ts holds across re-keying too.
-    this.ivs ??= new UplinkIvs(this.boot, this.host.randomBytes(4));
-    return encryptUplinkFor(bytes, sealedKey(key, this.cfg.panel.id), this.ivs.next(), this.cfg.panel.id, kind, command);
-  }
-
-  /** This boot's sealed-mode IVs, made at the first sealed message. */
-  private ivs: UplinkIvs | undefined;
-
-  /** Sealed events by seq: an event waiting for its PUBACK is peeked on every pump, sealed once. */
-  private readonly sealedEvents = new Map<number, Uint8Array>();
-
-  /** The journal's outbox as the session sees it: the stored event bytes, sealed on the way out. */
-  private sealedOutbox(): Outbox {
-    const outbox = this.journal.outbox;
-    return {
-      peek: (max) => outbox.peek(max).map((e) => {
-        let payload = this.sealedEvents.get(e.seq);
-        if (!payload) {
-          if (this.sealedEvents.size >= 64) this.sealedEvents.clear(); // events dropped from the outbox unacknowledged
-          payload = this.sealed('event', e.payload);
-          this.sealedEvents.set(e.seq, payload);
-        }
-        return { seq: e.seq, payload };
-      }),
-      ack: (seq) => {
-        this.sealedEvents.delete(seq);
-        outbox.ack(seq);
-      },
-      size: () => outbox.size(),
-    };
-  }
-
   /**
    * Hands the session the snapshot, once, for every state change since the last time: a burst
    * of inputs within one `service()` encodes and publishes one snapshot (the retained topic
@@ -279,7 +238,7 @@ export class Panel {
       this.encoderSettings = this.settings;
     }
     const zones = this.settings.zones.map((z) => this.state.zones[z.number] ?? untouchedZone);
-    this.session.publishState(this.sealed('state', this.stateEncoder.encode(this.snapshot() as unknown as Record<string, unknown>, { zones })));
+    this.session.publishState(this.sealer.seal('state', this.stateEncoder.encode(this.snapshot() as unknown as Record<string, unknown>, { zones })));
   }
 
   private tickSession(now: number): void {
@@ -489,7 +448,7 @@ export class Panel {
       this.openSession();
     }
     const uplinkChanged = before.uplink !== config.uplink || before.sealed !== config.sealed;
-    if (uplinkChanged) this.sealedEvents.clear(); // events not yet acknowledged: sealed anew
+    if (uplinkChanged) this.sealer.rekeyed(); // events not yet acknowledged: sealed anew
     if (!reopen && uplinkChanged) {
       // The retained messages again, under the new key or mode (or none): a sealed panel leaves no readable state.
       this.statePending = true;
