@@ -118,10 +118,10 @@ const booted = boot(host, board, {
     siren.hold(config.pins); // the config's siren pin, which the siren driver takes over
   },
 });
-if (!booted.config) openAccessPoint(macId, false); // no usable config: the set-up network still needs its password
 const panelId = booted.config ? booted.config.panel.id : macId;
+if (apSsid === "") openAccessPoint(panelId, false); // no usable config: the set-up network still needs its password
 
-let panel: Panel | undefined = booted.panel;
+const panel: Panel | undefined = booted.panel;
 const problems: string[] = booted.ok ? [] : booted.problems;
 if (booted.ok) {
   try {
