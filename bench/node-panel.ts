@@ -10,13 +10,14 @@ import { openLevel } from '../drivers/input.ts';
 import { eachInput } from '../drivers/config.ts';
 import { MemoryStorage } from '../hosts/xs/memory-storage.ts';
 import { SimBoard, simPins, type Level } from '../hosts/xs/sim-digital.ts';
-import { nodeConnect, runSession, type Runner } from '../hosts/node/transport.ts';
+import { nodeConnect } from '../hosts/node/transport.ts';
+import { NodeTimer } from '../hosts/node/scheduler.ts';
 
 export class NodePanel {
   readonly board = new SimBoard();
   readonly lines: string[] = [];
   readonly panel: Panel;
-  private readonly runner: Runner;
+  private readonly runner: NodeTimer;
   private readonly started = performance.now();
 
   constructor(config: PanelConfig, readonly storage = new MemoryStorage()) {
@@ -25,8 +26,8 @@ export class NodePanel {
       this.board.set(zone.pin, openLevel(zone) === 1 ? 0 : 1);
       if (zone.tamperPin !== undefined) this.board.set(zone.tamperPin, 0);
     });
-    let runner: Runner | undefined;
     const uptime = () => Math.floor(performance.now() - this.started); // whole ms, as a hardware tick counter gives
+    const runner = this.runner = new NodeTimer({ uptime });
     this.panel = Panel.open({
       clock: { uptime, wallTime: () => Math.floor(Date.now() / 1000) },
       storage,
@@ -35,9 +36,9 @@ export class NodePanel {
       random: Math.random,
       randomBytes: (n) => new Uint8Array(randomBytes(n)),
       log: (line) => { if (this.lines.push(line) > 100) this.lines.shift(); },
-      wake: () => runner?.wake(),
+      wake: () => runner.wake(),
     }, config);
-    this.runner = runner = runSession({ tick: () => this.panel.service(), nextDeadline: () => this.panel.nextDeadline() }, uptime);
+    runner.start(this.panel);
   }
 
   /** Drives an input pin, as a door or PIR would; the panel hears the edge at once. */

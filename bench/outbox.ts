@@ -22,7 +22,8 @@ import { ContactId } from '../src/core/events.ts';
 import { benchPanel } from './panel-config.ts';
 import { NodePanel, until } from './node-panel.ts';
 import { Uplink } from '../src/uplink/uplink.ts';
-import { nodeConnect, runSession } from '../hosts/node/transport.ts';
+import { nodeConnect } from '../hosts/node/transport.ts';
+import { NodeTimer } from '../hosts/node/scheduler.ts';
 
 export interface OutboxXs {
   kind: 'segments' | 'before';
@@ -156,7 +157,8 @@ export async function sessionReplay(flash: 'memory' | 'files', window: number, a
     { host: '127.0.0.1', port: broker.port, clientId: `replay-${flash}-${window}-${ackBatch}`, panelId: 'replay', keepalive: 30, window, backoff: { min: 100, max: 1_000 } },
     { connect: nodeConnect, outbox, onStatus: (isUp: boolean) => { up = isUp; }, wake: () => runner.wake() },
   );
-  const runner = runSession(session);
+  const runner = new NodeTimer();
+  runner.start({ service: (now) => session.tick(now), nextDeadline: () => session.nextDeadline() });
   try {
     await until(() => up, 'the session to connect', 30_000, 1);
     const start = performance.now();

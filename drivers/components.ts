@@ -35,6 +35,8 @@ export interface InputEntry extends InputPolarity {
 /** An opened input, as the panel polls it (time-injected, see drivers/input). */
 export interface InputDriver {
   readonly zone: number;
+  /** Reports the boot reading (constructors report nothing: the caller is ready first). */
+  start(): unknown;
   nextDeadline(): number | undefined;
   poll(now: number): void;
   close(): void;

@@ -104,6 +104,12 @@ export class Drivers {
   /** `inputs`: every input's driver, in the order they opened (kinds in table order). */
   constructor(readonly siren: Siren, readonly inputs: readonly InputDriver[]) {}
 
+  /** Reports every input's boot reading, in the order they opened (kinds in table order). */
+  start(): this {
+    for (const d of this.inputs) d.start();
+    return this;
+  }
+
   nextDeadline(): number | undefined {
     // Asked after every service round: plain loops, no arrays made (XS counts every one).
     let due = this.siren.nextDeadline();
@@ -127,7 +133,8 @@ export class Drivers {
 
 /**
  * Checks the config (plus any host rules, e.g. the ESP32's GPIO table), then opens the
- * siren first — driven off — and the inputs after it, each reporting its boot reading.
+ * siren first — driven off — and the inputs after it. Nothing is reported until the
+ * caller, ready for them, calls `start()` for the boot readings.
  * Throws a PinConfigError naming every problem, having opened nothing.
  */
 export function openDrivers(

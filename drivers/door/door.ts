@@ -1,6 +1,6 @@
 // A door or window contact (reed switch), with an optional tamper loop on its own pin.
 //
-// Reports the zone open/closed through `onChange` (debounced, see ./input), once at open
+// Reports the zone open/closed through `onChange` (debounced, see ./input), once at `start()`
 // with the reading at boot and then on every settled change. The tamper loop is always
 // NC: a loop that is cut or opened reads as tamper, which an NO loop could not detect.
 import type { Clock } from '../../src/core/clock';
@@ -31,12 +31,15 @@ export class Door {
   readonly zone: number;
   private readonly contact: DebouncedInput;
   private readonly loop: DebouncedInput | undefined;
+  private readonly clock: Pick<Clock, 'uptime'>;
+  private readonly events: DoorEvents;
 
   constructor(pins: PinFactory, clock: Pick<Clock, 'uptime'>, config: DoorConfig, events: DoorEvents) {
     assertNoProblems(doorProblems(config));
     const { zone } = config;
     this.zone = zone;
-    const now = clock.uptime();
+    this.clock = clock;
+    this.events = events;
     const edge = (at: number) => events.onEdge?.(at);
     this.contact = new DebouncedInput(pins, clock, config, (open, at) => events.onChange(zone, open, at), edge);
     if (config.tamperPin !== undefined) {
@@ -48,8 +51,14 @@ export class Door {
         throw err;
       }
     }
-    events.onChange(zone, this.contact.active, now);
-    if (this.loop) events.onTamper?.(zone, this.loop.active, now);
+  }
+
+  /** Reports the boot readings (the constructor reports nothing: its caller is not ready yet). */
+  start(): this {
+    const now = this.clock.uptime();
+    this.events.onChange(this.zone, this.contact.active, now);
+    if (this.loop) this.events.onTamper?.(this.zone, this.loop.active, now);
+    return this;
   }
 
   /** The settled state of the contact. */

@@ -61,6 +61,7 @@ export class Motion {
   readonly zone: number;
   private readonly pir: DebouncedInput;
   private readonly loop: DebouncedInput | undefined;
+  private readonly clock: Pick<Clock, 'uptime'>;
   private readonly readyAt: number;
   private readonly holdOffMs: number;
   private readonly pulsesNeeded: number;
@@ -95,9 +96,16 @@ export class Motion {
         throw err;
       }
     }
-    events.onChange(zone, false, now);
-    if (this.loop) events.onTamper?.(zone, this.loop.active, now);
+    this.clock = clock;
+  }
+
+  /** Reports the boot readings (the constructor reports nothing: its caller is not ready yet). */
+  start(): this {
+    const now = this.clock.uptime();
+    this.events.onChange(this.zone, false, now);
+    if (this.loop) this.events.onTamper?.(this.zone, this.loop.active, now);
     this.poll(now); // a warm-up of 0 s is over at once
+    return this;
   }
 
   /** The zone is open (a detection is being reported). */

@@ -1,10 +1,9 @@
-// The panel's identity and config on flash: made up at the first boot, read at every other.
+// The panel's identity on flash: its id, its set-up password, and whether the flash was wiped.
+// (The config itself: src/boot.ts, as on every host.)
 //
 // Secrets made at the first boot (the installer and master codes, the set-up access
 // point's password) are printed on the serial console before they are saved: a power cut
 // between the two makes the next boot print new ones, never leaves saved codes nobody saw.
-import { firstBootConfig, validateConfig, type PanelConfig } from "../../src/config";
-import { loadConfig, saveConfig } from "../../src/app";
 import type { Storage } from "../../src/store/storage";
 import { StateStore } from "../../src/store/state";
 import { fromUtf8, toHex, utf8 } from "../../src/text";
@@ -37,31 +36,6 @@ const SSID_PREFIX = "alarm-";
 export function setupSsid(panelId: string): string {
   const room = SSID_MAX - SSID_PREFIX.length;
   return SSID_PREFIX + (panelId.length > room ? panelId.slice(panelId.length - room) : panelId);
-}
-
-export type ConfigOutcome =
-  | { ok: true; config: PanelConfig; firstBoot: boolean }
-  | { ok: false; problems: string[] };
-
-/**
- * The config on flash, validated; on a first boot (nothing saved), a new one with its
- * codes printed once. A saved config that cannot be read or fails validation is left as it
- * is (the owner may still import a good one) and reported.
- */
-export function openConfig(storage: Storage, panelId: string, randomBytes: RandomBytes, print: Print): ConfigOutcome {
-  const { raw, problems } = loadConfig(storage);
-  if (raw === undefined && problems.length === 0) {
-    const first = firstBootConfig(panelId, randomBytes);
-    print(`first boot of panel ${first.config.panel.id}: write these down, they are shown only this once`);
-    print(`  installer code (portal login): ${first.installerCode}`);
-    print(`  master code (user 1, arms and disarms): ${first.masterCode}`);
-    saveConfig(new StateStore(storage), first.config);
-    return { ok: true, config: first.config, firstBoot: true };
-  }
-  if (raw === undefined) return { ok: false, problems };
-  const checked = validateConfig(raw);
-  if (!checked.ok) return { ok: false, problems: [...problems, ...checked.errors.map((e) => `${e.field || "config"}: ${e.message}`)] };
-  return { ok: true, config: checked.config, firstBoot: false };
 }
 
 const AP_PASSWORD = "ap-password";

@@ -15,17 +15,18 @@
 // the siren held off and the panel in set-up mode, saying why on the serial console.
 import config from "mc/config";
 import Preference from "preference";
-import { Panel, saveConfig, type Host } from "../../src/app";
+import { saveConfig, type Host, type Panel } from "../../src/app";
+import { boot } from "../../src/boot";
 import type { PanelConfig } from "../../src/config";
 import { StateStore } from "../../src/store/state";
 import type { Storage } from "../../src/store/storage";
-import { esp32PinProblems } from "../../drivers/esp32-pins";
+import { board } from "../../drivers/boards/esp32";
 import { buildSettings } from "./settings";
 import { SirenHold, esp32Pins } from "./pins";
 import { ModdableClock } from "../moddable/clock";
 import { FlashStorage } from "../moddable/flash-storage";
 import { hardwareRandomBytes } from "./random";
-import { checkFlash, openApPassword, openConfig, panelIdFromMac, setupSsid, type ConfigOutcome, type FlashCheck, type Witness } from "./first-boot";
+import { checkFlash, openApPassword, panelIdFromMac, setupSsid, type FlashCheck, type Witness } from "./first-boot";
 import { moddableConnect } from "../moddable/transport";
 import { ServiceLoop } from "../moddable/service";
 import { AccessPoint, StationLink, TimeSync, radioOn } from "./network";
@@ -71,32 +72,14 @@ try {
   serial(`flash: cannot check whether it was wiped: ${message(err)}`);
 }
 
-let outcome: ConfigOutcome;
-try {
-  outcome = openConfig(storage, macId, hardwareRandomBytes, serial);
-} catch (err) {
-  outcome = { ok: false, problems: [`flash: ${message(err)}`] };
-}
-const panelId = outcome.ok ? outcome.config.panel.id : macId;
-const apSsid = setupSsid(panelId); // at most 32 bytes: a long id keeps its last 26 characters
-let apPassword: string;
-try {
-  apPassword = openApPassword(storage, apSsid, settings.apPassword, hardwareRandomBytes, serial);
-} catch (err) {
-  apPassword = openApPassword(memoryless, apSsid, settings.apPassword, hardwareRandomBytes, serial);
-  serial(`flash: the set-up password cannot be kept (${message(err)}): this one holds until the next restart`);
-}
-if (outcome.ok && outcome.firstBoot && settings.apPassword !== undefined) {
-  serial(`  set-up Wi-Fi "${apSsid}": its password was set at build time (config.apPassword)`);
-}
-
-// 3. The panel.
+// 3. The panel, driven by one Timer: boot (src/boot.ts) reads the config, or makes a new
+// panel's and prints its codes once; the set-up password follows (printed once too); then the
+// config's siren pin is held off until the siren driver takes it over.
 const loop = new ServiceLoop(() => clock.uptime(), serial);
 const host: Host = {
   clock,
   storage,
   pins: siren.pins(esp32Pins()),
-  pinRules: esp32PinProblems,
   connect: moddableConnect,
   random: () => Math.random(),
   randomBytes: hardwareRandomBytes,
@@ -104,24 +87,53 @@ const host: Host = {
   wake: () => loop.wake(),
 };
 
-let panel: Panel | undefined;
-const problems: string[] = outcome.ok ? [] : outcome.problems;
-if (outcome.ok) {
-  const wired = outcome.config.pins.siren;
-  if (wired.pin === settings.sirenPin && (wired.activeLow === true) !== settings.sirenActiveLow) {
-    serial(`siren: GPIO ${wired.pin} is active-${wired.activeLow ? "low" : "high"} in the config but the build holds it active-${settings.sirenActiveLow ? "low" : "high"} at power-on: set config.sirenActiveLow to ${wired.activeLow === true} in manifest.json, or it sounds for an instant at every boot`);
-  }
+let apSsid = "";
+let apPassword = "";
+function openAccessPoint(panelId: string, firstBoot: boolean): void {
+  apSsid = setupSsid(panelId); // at most 32 bytes: a long id keeps its last 26 characters
   try {
-    siren.hold(outcome.config.pins); // the config's siren pin, which the siren driver takes over
-    panel = Panel.open(host, outcome.config);
-    if (flashCheck === "wiped") panel.configReplaced();
-    loop.start(panel);
+    apPassword = openApPassword(storage, apSsid, settings.apPassword, hardwareRandomBytes, serial);
+  } catch (err) {
+    apPassword = openApPassword(memoryless, apSsid, settings.apPassword, hardwareRandomBytes, serial);
+    serial(`flash: the set-up password cannot be kept (${message(err)}): this one holds until the next restart`);
+  }
+  if (firstBoot && settings.apPassword !== undefined) {
+    serial(`  set-up Wi-Fi "${apSsid}": its password was set at build time (config.apPassword)`);
+  }
+}
+
+const booted = boot(host, board, {
+  newPanelId: () => macId,
+  onFirstBoot: (first) => {
+    serial(`first boot of panel ${first.config.panel.id}: write these down, they are shown only this once`);
+    serial(`  installer code (portal login): ${first.installerCode}`);
+    serial(`  master code (user 1, arms and disarms): ${first.masterCode}`);
+  },
+  prepare: (config, firstBoot) => {
+    openAccessPoint(config.panel.id, firstBoot !== undefined);
+    const wired = config.pins.siren;
+    if (wired.pin === settings.sirenPin && (wired.activeLow === true) !== settings.sirenActiveLow) {
+      serial(`siren: GPIO ${wired.pin} is active-${wired.activeLow ? "low" : "high"} in the config but the build holds it active-${settings.sirenActiveLow ? "low" : "high"} at power-on: set config.sirenActiveLow to ${wired.activeLow === true} in manifest.json, or it sounds for an instant at every boot`);
+    }
+    siren.hold(config.pins); // the config's siren pin, which the siren driver takes over
+  },
+});
+const panelId = booted.config ? booted.config.panel.id : macId;
+if (apSsid === "") openAccessPoint(panelId, false); // no usable config: the set-up network still needs its password
+
+const panel: Panel | undefined = booted.panel;
+const problems: string[] = booted.ok ? [] : booted.problems;
+if (booted.ok) {
+  try {
+    if (flashCheck === "wiped") booted.panel.configReplaced();
+    loop.start(booted.panel);
   } catch (err) {
     problems.push(message(err));
-    try {
-      siren.hold(outcome.config.pins); // again, if the drivers took the pin and closed it
-    } catch { /* it stays on its gate pull-down */ }
   }
+} else if (booted.config) {
+  try {
+    siren.hold(booted.config.pins); // again, if the drivers took the pin and closed it
+  } catch { /* it stays on its gate pull-down */ }
 }
 if (panel) {
   serial(`alarm panel ${panelId}: protecting (boot ${panel.boot})`);
@@ -138,6 +150,7 @@ const context: PortalContext = {
   get mode() { return mode; },
   problems,
   host,
+  pinRules: (pins) => board.pinProblems(pins),
   saveConfig: (c: PanelConfig) => saveConfig(new StateStore(storage), c),
   restart: () => System.restart(),
 };

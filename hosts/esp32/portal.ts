@@ -17,6 +17,8 @@ export interface PortalContext {
   /** Why the panel is not running, one sentence each (empty when it runs). */
   readonly problems: readonly string[];
   readonly host: Host;
+  /** The board's pin rules (drivers/board.ts `pinProblems`): the portal refuses a pin the board cannot give. */
+  readonly pinRules: (pins: PanelConfig["pins"]) => string[];
   /** Saves a whole, validated config for the next boot: the way out when there is no panel to reconfigure. */
   saveConfig(config: PanelConfig): void;
   /** Restarts the ESP32, e.g. to join a newly saved Wi-Fi network. */
@@ -31,7 +33,7 @@ export type PortalFactory = (context: PortalContext) => PortalHandler;
  * problems, and imports a fixed config or erases it all; the panel then restarts.
  */
 export const createPortal: PortalFactory = (context) => {
-  if (context.panel) return portalFor(context.panel, context.host, { pinRules: context.host.pinRules, names: panelNames });
+  if (context.panel) return portalFor(context.panel, context.host, { pinRules: context.pinRules, names: panelNames });
   const host = context.host;
   let raw: unknown;
   try {
@@ -43,7 +45,7 @@ export const createPortal: PortalFactory = (context) => {
     problems: context.problems,
     installer: readableInstaller(raw),
     names: panelNames,
-    pinRules: host.pinRules,
+    pinRules: context.pinRules,
     randomBytes: (n) => host.randomBytes(n),
     uptime: () => host.clock.uptime(),
     log: (line) => host.log(line),

@@ -7,11 +7,11 @@
 // written beforehand with the same Storage format (hosts/node/file-storage.ts does).
 // `sim-control` there holds the control link's port: the panel then powers on when told.
 import config from "mc/config";
-import { Panel, loadConfig, type Host } from "../../src/app";
-import { validateConfig } from "../../src/config";
+import type { Host } from "../../src/app";
+import { boot } from "../../src/boot";
 import { fromUtf8 } from "../../src/text";
 import { digitalPins } from "../../drivers/pin";
-import { WatchedBoard, simDevice } from "../xs/sim-digital";
+import { WatchedBoard, anyPinBoard, simDevice } from "../xs/sim-digital";
 import { ModdableClock } from "../moddable/clock";
 import { FlashStorage } from "../moddable/flash-storage";
 import { moddableConnect } from "../moddable/transport";
@@ -48,24 +48,21 @@ const host: Host = {
   wake: () => loop.wake(),
 };
 
-/** Opens the panel on the config found on flash, or says why it cannot. */
+/** Opens the panel on the config found on flash (src/boot.ts; no first boot here), or says why it cannot. */
 function powerOn(): void {
-  const { raw, problems } = loadConfig(storage);
-  const checked = raw === undefined ? undefined : validateConfig(raw);
-  if (!checked?.ok) {
+  const booted = boot(host, anyPinBoard); // lin has no strapping rules: any GPIO
+  if (!booted.ok) {
+    if (booted.config) {
+      serial(`alarm panel (lin): NOT PROTECTING: ${(booted.error as Error)?.stack ?? booted.error}`);
+      return;
+    }
     serial(`alarm panel (lin): NOT PROTECTING: no usable config in ${root}`);
-    for (const p of problems) serial(`  ${p}`);
-    if (checked && !checked.ok) for (const e of checked.errors) serial(`  ${e.field || "config"}: ${e.message}`);
+    for (const p of booted.problems) serial(`  ${p}`);
     return;
   }
-  try {
-    const panel = Panel.open(host, checked.config);
-    loop.start(panel);
-    control?.booted(panel.boot);
-    serial(`alarm panel ${checked.config.panel.id} (lin): protecting (boot ${panel.boot})`);
-  } catch (err) {
-    serial(`alarm panel (lin): NOT PROTECTING: ${(err as Error)?.stack ?? err}`);
-  }
+  loop.start(booted.panel);
+  control?.booted(booted.panel.boot);
+  serial(`alarm panel ${booted.config.panel.id} (lin): protecting (boot ${booted.panel.boot})`);
 }
 
 // With a control link, the world is set first (doors closed or open as they are), then `power`.

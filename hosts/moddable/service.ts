@@ -1,60 +1,48 @@
-// One Timer drives the panel: it sleeps until the panel's next deadline, and a wake
-// (an input edge, a command, a portal request) brings it forward to now.
+// The one Timer of a Moddable host: it runs the scheduler (src/scheduler.ts) at its next
+// deadline, and a wake (an input edge, a command, a portal request, a socket's bytes)
+// brings it forward to now.
 import Timer from "timer";
+import { Scheduler, type Serviced } from "../../src/scheduler";
 
-export interface Serviced {
-  service(): void;
-  nextDeadline(): number | undefined;
-}
+export type { Serviced };
 
 /** The longest sleep: the uptime clock must be read at least once per 49 days (see clock.ts); an hour is plenty. */
 export const MAX_SLEEP_MS = 3_600_000;
 
 export class ServiceLoop {
   private timer: Timer | undefined;
-  private target: Serviced | undefined;
-  private running = false;
-  private again = false;
+  private stopped = false;
+  private readonly scheduler: Scheduler;
 
-  constructor(private readonly uptime: () => number, private readonly log: (line: string) => void) {}
+  constructor(private readonly uptime: () => number, log: (line: string) => void) {
+    // Never let one bad round stop the loop: log it, and the scheduler tries again in a second.
+    this.scheduler = new Scheduler((err) => log(`service: ${(err as Error)?.message ?? String(err)}`));
+  }
 
-  /** Starts servicing `target` now. */
+  /** Starts servicing `target` now (with whatever else it services). */
   start(target: Serviced): void {
-    this.target = target;
+    this.stopped = false;
+    this.scheduler.add(target);
     this.schedule(0);
   }
 
   /** Services as soon as possible (a wake while servicing runs another round right after). */
   wake(): void {
-    if (!this.target) return; // the panel is still opening: `start` services it right away
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    if (this.stopped || this.scheduler.size === 0) return; // the panel is still opening: `start` services it right away
+    if (this.scheduler.wake()) this.schedule(0);
   }
 
   stop(): void {
-    this.target = undefined;
+    this.stopped = true;
     if (this.timer) Timer.clear(this.timer);
     this.timer = undefined;
   }
 
   private readonly fire = (): void => {
     this.timer = undefined;
-    const target = this.target;
-    if (!target) return;
-    this.running = true;
-    this.again = false;
-    let due: number | undefined;
-    try {
-      target.service();
-      due = this.again ? this.uptime() : target.nextDeadline();
-    } catch (err) {
-      // Never let one bad round stop the loop: log it and try again in a second.
-      this.log(`service: ${(err as Error).message}`);
-      due = this.uptime() + 1000;
-    } finally {
-      this.running = false;
-    }
-    if (this.target) this.schedule(due === undefined ? MAX_SLEEP_MS : due - this.uptime());
+    if (this.stopped) return;
+    const due = this.scheduler.run(this.uptime());
+    if (!this.stopped) this.schedule(due === undefined ? MAX_SLEEP_MS : due - this.uptime());
   };
 
   private schedule(delay: number): void {

@@ -1,5 +1,6 @@
 // The uplink on Moddable builds (ESP32, lin): a `Connect` over ECMA-419 TCP (embedded:io/socket/tcp), or
-// TLS for mqtts (./tls: Moddable's TLS engine, guarded), and the Timer glue that drives the session.
+// TLS for mqtts (./tls: Moddable's TLS engine, guarded). It runs no timer: what it receives wakes
+// the host's one scheduler (./service.ts) through the session's `wake` hook.
 //
 // Every callback the network calls runs under a try: an exception that escapes a native
 // callback is `XS abort`, a restart of the ESP32. Here it closes the link instead, with the
@@ -11,7 +12,6 @@
 import TCP from "embedded:io/socket/tcp";
 import { TlsSocket } from "./tls";
 import Net from "net";
-import Timer from "timer";
 import type { Connect, Transport, TransportEvents, TransportTarget } from "../../src/uplink/transport";
 
 /** What this file needs of both socket classes (TCP and Moddable's TLS socket). */
@@ -168,38 +168,4 @@ function base64(text: string): Uint8Array {
     }
   }
   return out.subarray(0, at);
-}
-
-export interface Driven {
-  tick(now: number): void;
-  nextDeadline(): number | undefined;
-}
-
-/**
- * Drives a session with Moddable timers: `tick` at every deadline and right after every
- * `wake`. `uptime` is the panel's monotonic clock in ms (the core's Clock.uptime).
- */
-export function runSession(session: Driven, uptime: () => number): { wake(): void; stop(): void } {
-  let stopped = false;
-  let timer: Timer | undefined;
-  const tick = () => {
-    timer = undefined;
-    if (stopped) return;
-    session.tick(uptime());
-    const due = session.nextDeadline();
-    if (due !== undefined) timer = Timer.set(tick, Math.max(0, Math.ceil(due - uptime())));
-  };
-  timer = Timer.set(tick, 0);
-  return {
-    wake() {
-      if (stopped) return;
-      if (timer) Timer.clear(timer);
-      timer = Timer.set(tick, 0);
-    },
-    stop() {
-      stopped = true;
-      if (timer) Timer.clear(timer);
-      timer = undefined;
-    },
-  };
 }

@@ -6,10 +6,7 @@
 //   DIR/LOCK            the pid of the process running on it (one panel per directory)
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { firstBootConfig, validateConfig, type FirstBoot, type PanelConfig } from '../../src/config.ts';
-import { loadConfig, saveConfig } from '../../src/app.ts';
-import { StateStore } from '../../src/store/state.ts';
-import type { Storage } from '../../src/store/storage.ts';
+import type { FirstBoot } from '../../src/config.ts';
 
 export const flashDir = (dir: string) => path.join(dir, 'flash');
 export const firstBootFile = (dir: string) => path.join(dir, 'FIRST-BOOT.txt');
@@ -51,32 +48,12 @@ function alive(pid: number): boolean {
   }
 }
 
-export type Loaded =
-  | { ok: true; config: PanelConfig; firstBoot?: FirstBoot; problems: string[] }
-  | { ok: false; errors: string[] };
-
 /**
- * The saved config, or on a first boot a new one (panel id `sim-<8 hex>`, codes made up),
- * saved with its codes written to FIRST-BOOT.txt first. A saved config that does not
- * validate is reported and left as it is: the panel does not start on a guess.
+ * The codes of a first boot (src/boot.ts makes the config: panel id `sim-<8 hex>`), owner-only
+ * (0600), written whole or not at all, before the config is saved: a crash in between makes
+ * new codes next time.
  */
-export function loadOrCreateConfig(dir: string, storage: Storage, randomBytes: (n: number) => Uint8Array): Loaded {
-  const { raw, problems } = loadConfig(storage);
-  if (raw !== undefined) {
-    const checked = validateConfig(raw);
-    if (!checked.ok) return { ok: false, errors: [...problems, ...checked.errors.map((e) => `${e.field || 'config'}: ${e.message}`)] };
-    return { ok: true, config: checked.config, problems };
-  }
-  if (problems.length > 0) return { ok: false, errors: problems }; // a config was there but is unreadable
-  const id = `sim-${Array.from(randomBytes(4), (b) => b.toString(16).padStart(2, '0')).join('')}`;
-  const first = firstBootConfig(id, randomBytes);
-  writeFirstBootFile(dir, first); // before the config: a crash in between makes new codes next time
-  saveConfig(new StateStore(storage), first.config);
-  return { ok: true, config: first.config, firstBoot: first, problems };
-}
-
-/** The codes, owner-only (0600), written whole or not at all. */
-function writeFirstBootFile(dir: string, first: FirstBoot): void {
+export function writeFirstBootFile(dir: string, first: FirstBoot): void {
   const master = first.config.alarm.users[0];
   const text = [
     `Open alarm panel ${first.config.panel.id}: codes made up at its first boot, ${new Date().toISOString()}`,

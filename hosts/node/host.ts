@@ -1,20 +1,17 @@
 // The Node host: the whole panel on a PC. Real time (optionally sped up), files for flash,
-// simulated pins on a SimBoard, real sockets for the uplink. One timer sleeps until the
-// panel's next deadline; `wake` brings the next service forward. There is no polling loop.
+// simulated pins on a SimBoard, real sockets for the uplink. One timer (./scheduler.ts) sleeps
+// until the panel's next deadline; `wake` brings the next service forward. There is no polling loop.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Host, Panel } from '../../src/app.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import { eachInput, type PinConfig } from '../../drivers/config.ts';
-import { esp32PinProblems } from '../../drivers/esp32-pins.ts';
 import { openLevel } from '../../drivers/input.ts';
 import type { PinFactory } from '../../drivers/pin.ts';
 import { WatchedBoard, simPins, type Level } from '../xs/sim-digital.ts';
 import { FileStorage } from './file-storage.ts';
 import { nodeConnect } from './transport.ts';
-
-/** Longest a Node timer can sleep (2^31 − 1 ms); a later deadline is slept toward in steps. */
-const MAX_SLEEP_MS = 2 ** 31 - 1;
+import { NodeTimer } from './scheduler.ts';
 
 /**
  * Uptime in ms since `start`, `speed` times faster than real time (whole ms: events carry
@@ -44,18 +41,13 @@ export class NodeHost implements Host {
   readonly storage: FileStorage;
   readonly board = new WatchedBoard();
   readonly pins: PinFactory;
-  readonly pinRules = esp32PinProblems; // the simulator refuses the pins the real panel would
   readonly connect = nodeConnect;
   readonly random = Math.random;
   /** Called after every service (and after the control API moves a pin): viewers refresh. */
   onService: (() => void) | undefined;
 
   private readonly logLine: (line: string) => void;
-  private panel: Panel | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private soon = false;
-  private stopped = false;
-  private failed = false;
+  private readonly timer: NodeTimer;
 
   constructor(options: NodeHostOptions) {
     this.speed = options.speed ?? 1;
@@ -63,6 +55,12 @@ export class NodeHost implements Host {
     this.clock = speedClock(this.speed);
     this.storage = new FileStorage(options.flashDir);
     this.logLine = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+    this.timer = new NodeTimer({
+      uptime: () => this.clock.uptime(), speed: this.speed,
+      // Keep protecting: log it and carry on (in a second of panel time: no spinning).
+      onError: (err) => this.log(`panel: ${(err as Error).stack ?? err}`),
+      afterRound: () => this.onService?.(),
+    });
     const open = simPins(this.board);
     const wiring = options.wiring ?? (() => undefined);
     // An input nobody has set yet reads as its closed contact, as healthy wiring holds it:
@@ -85,9 +83,7 @@ export class NodeHost implements Host {
   }
 
   wake(): void {
-    if (this.soon || this.stopped || !this.panel) return;
-    this.soon = true;
-    setImmediate(() => this.service());
+    this.timer.wake();
   }
 
   /** Every input of `pins` not yet set, at its closed level (a tamper loop is NC: closed reads 0). */
@@ -100,38 +96,11 @@ export class NodeHost implements Host {
 
   /** Services the panel now and from then on at its deadlines, until `stop()`. */
   drive(panel: Panel): void {
-    this.panel = panel;
-    this.service();
+    this.timer.start(panel, true);
   }
 
   /** No more services (the panel itself is not closed). */
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private service(): void {
-    this.soon = false;
-    if (this.stopped || !this.panel) return;
-    try {
-      this.panel.service();
-      this.failed = false;
-    } catch (err) {
-      // Keep protecting: log it and carry on at the next deadline (not at once: no spinning).
-      this.failed = true;
-      this.log(`panel: ${(err as Error).stack ?? err}`);
-    }
-    this.onService?.();
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const due = this.panel?.nextDeadline();
-    if (due === undefined || this.stopped) return;
-    const sleep = Math.ceil((due - this.clock.uptime()) / this.speed);
-    this.timer = setTimeout(() => this.service(), Math.min(MAX_SLEEP_MS, Math.max(this.failed ? 1000 : 0, sleep)));
+    this.timer.stop();
   }
 }

@@ -5,11 +5,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Panel, saveConfig } from '../../src/app.ts';
+import type { Panel } from '../../src/app.ts';
+import { boot } from '../../src/boot.ts';
 import { parseBrokerUrl, type PanelConfig } from '../../src/config.ts';
-import { StateStore } from '../../src/store/state.ts';
+import { board } from '../../drivers/boards/esp32.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
-import { firstBootFile, flashDir, loadOrCreateConfig, lockDataDir } from './data-dir.ts';
+import { firstBootFile, flashDir, lockDataDir, writeFirstBootFile } from './data-dir.ts';
 import { NodeHost } from './host.ts';
 import { LiveFeed } from './live-feed.ts';
 import { virtualPanel } from './virtual-panel.ts';
@@ -77,57 +78,56 @@ async function main(): Promise<void> {
   }
 
   let panel: Panel | undefined;
-  let config: PanelConfig;
+  let config: PanelConfig | undefined;
   const host = new NodeHost({
     flashDir: flashDir(opts.data), speed: opts.speed,
     log: (line) => stream(`panel   ${line}`),
-    wiring: () => (panel ? panel.config() : config).pins,
+    wiring: () => (panel ? panel.config() : config)?.pins,
   });
-
-  const loaded = loadOrCreateConfig(opts.data, host.storage, (n) => host.randomBytes(n));
-  if (!loaded.ok) {
-    releaseLock();
-    return fail(`The saved config in ${flashDir(shown)} cannot be used:\n  ${loaded.errors.join('\n  ')}\n` +
-      `Fix it, or start afresh with another --data directory (or delete ${shown}).`, 1);
-  }
-  for (const problem of loaded.problems) print(`config: ${problem}`);
-  config = loaded.config;
-  if (loaded.firstBoot) {
-    print(`First boot of panel ${config.panel.id}. Its codes were made up just now and are shown this once:`);
-    print(`  installer code  ${loaded.firstBoot.installerCode}   (the portal's installer login)`);
-    print(`  master code     ${loaded.firstBoot.masterCode}   (user 1: arm, disarm, manage users)`);
-    print(`They are also kept in ${firstBootFile(shown)}, readable by you only.\n`);
-  }
 
   // The broker: embedded unless --broker names one. The config follows it, all else kept.
   let broker: EmbeddedBroker | undefined;
   if (!opts.broker) broker = await startEmbeddedBroker();
   const url = opts.broker ?? broker!.url;
-  if (config.broker.url !== url) {
-    config = { ...config, broker: { ...config.broker, url } };
-    saveConfig(new StateStore(host.storage), config); // before the journal opens its own view of the state
-  }
 
-  const zoneName = (zone: number) => (panel ? panel.config() : config).alarm.zones.find((z) => z.number === zone)?.name;
-  const { username, password, ca, prefix } = config.broker;
-  const uplinkKey = () => (panel ? panel.config() : config).uplink;
-  const feed = await LiveFeed.start({ url, prefix, panelId: config.panel.id, username, password, ca, print: stream, zoneName, uplinkKey });
-
-  try {
-    panel = Panel.open(host, config);
-  } catch (err) {
-    await feed.close();
+  // The same boot as the firmware's (src/boot.ts), on the board the simulator stands in for: the
+  // simulator refuses the pins the real panel would.
+  const booted = boot(host, board, {
+    newPanelId: () => `sim-${Array.from(host.randomBytes(4), (b) => b.toString(16).padStart(2, '0')).join('')}`,
+    onFirstBoot: (first) => writeFirstBootFile(opts.data, first),
+    prepare: (found) => (config = found.broker.url === url ? found : { ...found, broker: { ...found.broker, url } }),
+  });
+  if (!booted.ok) {
     await broker?.close();
     releaseLock();
-    return fail(`The panel cannot start: ${(err as Error).message}`, 1);
+    if (!booted.config) {
+      return fail(`The saved config in ${flashDir(shown)} cannot be used:\n  ${booted.problems.join('\n  ')}\n` +
+        `Fix it, or start afresh with another --data directory (or delete ${shown}).`, 1);
+    }
+    return fail(`The panel cannot start: ${booted.problems.join('; ')}`, 1);
   }
+  panel = booted.panel;
+  config = booted.config;
+  for (const problem of booted.problems) print(`config: ${problem}`);
+  if (booted.firstBoot) {
+    print(`First boot of panel ${config.panel.id}. Its codes were made up just now and are shown this once:`);
+    print(`  installer code  ${booted.firstBoot.installerCode}   (the portal's installer login)`);
+    print(`  master code     ${booted.firstBoot.masterCode}   (user 1: arm, disarm, manage users)`);
+    print(`They are also kept in ${firstBootFile(shown)}, readable by you only.\n`);
+  }
+
+  const zoneName = (zone: number) => panel!.config().alarm.zones.find((z) => z.number === zone)?.name;
+  const { username, password, ca, prefix } = config.broker;
+  const uplinkKey = () => panel!.config().uplink;
+  const feed = await LiveFeed.start({ url, prefix, panelId: config.panel.id, username, password, ca, print: stream, zoneName, uplinkKey });
+  // The feed listens before the panel's first round: it connects then, and sends what boot logged.
   host.drive(panel);
 
   // The panel's own portal on a server of its own, as on the ESP32 (where it is the panel's
   // web server); the virtual panel is the simulator's stand-in for the hardware around it.
   let portal: Awaited<ReturnType<typeof servePortal>>;
   try {
-    portal = await servePortal(createPortal(panel, host, { pinRules: host.pinRules, names: () => LOOPBACK_NAMES }), { host: '127.0.0.1', port: 0 });
+    portal = await servePortal(createPortal(panel, host, { pinRules: (pins) => board.pinProblems(pins), names: () => LOOPBACK_NAMES }), { host: '127.0.0.1', port: 0 });
   } catch (err) {
     return fail(`Cannot serve the portal on 127.0.0.1: ${(err as Error).message}`, 1);
   }
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   print(`  ${'Portal'.padEnd(16)}${portal.url}/  (the panel's own set-up page: installer code)`);
   print(`  ${'Broker'.padEnd(16)}${url}${broker ? '  (embedded aedes, MQTT 3.1.1)' : ''}`);
   print(`  ${'Panel id'.padEnd(16)}${config.panel.id}  (topics ${topics})`);
-  print(`  ${'Data'.padEnd(16)}${shown}${loaded.firstBoot ? '' : `  (codes of the first boot: ${firstBootFile(shown)})`}`);
+  print(`  ${'Data'.padEnd(16)}${shown}${booted.firstBoot ? '' : `  (codes of the first boot: ${firstBootFile(shown)})`}`);
   if (opts.speed !== 1) print(`  ${'Clock'.padEnd(16)}${opts.speed}× real time`);
   print(`\nLive events from the broker (Ctrl-C stops the panel):`);
   const waiting = held ?? [];

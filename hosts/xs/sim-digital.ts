@@ -2,6 +2,19 @@
 // Moddable's `lin` build). The harness sets input levels; drivers see edges exactly as
 // they would on an ESP32. Plain ECMAScript: runs in XS.
 import { digitalPins, type PinFactory } from '../../drivers/pin';
+import type { Board } from '../../drivers/board';
+import { defaultPinConfig } from '../../drivers/config';
+
+/**
+ * The board of a simulation that gives any GPIO (the lin build, the hand-clocked SimHost): no
+ * strapping or flash pins, the ESP32's default pins.
+ */
+export const anyPinBoard: Board = Object.freeze({
+  id: 'sim',
+  title: 'simulated pins',
+  defaultPins: defaultPinConfig,
+  pinProblems: () => [],
+});
 
 export type Level = 0 | 1;
 

@@ -1,14 +1,16 @@
 // A whole panel on simulated hardware with a hand-driven clock: memory flash, a SimBoard for
 // the pins, and whatever transport the caller gives. Runs inside XS and on Node, so app
 // scenarios and benchmarks drive the real app exactly as a host would, without real time.
-import { Panel, type Host, type PanelOptions } from '../../src/app';
+import type { Host, Panel, PanelOptions } from '../../src/app';
+import { boot } from '../../src/boot';
 import type { PanelConfig } from '../../src/config';
 import { eachInput, type PinConfig } from '../../drivers/config';
 import { openLevel } from '../../drivers/input';
 import type { Connect } from '../../src/uplink/transport';
 import { MemoryStorage } from './memory-storage';
-import { SimBoard, simPins, type Level } from './sim-digital';
+import { SimBoard, anyPinBoard, simPins, type Level } from './sim-digital';
 import { seeded } from './seeded';
+import { Scheduler } from '../../src/scheduler';
 
 
 const offline: Connect = (_target, events) => {
@@ -33,7 +35,10 @@ export class SimHost implements Host {
   readonly lines: string[] = [];
   readonly random: () => number;
   readonly pins;
-  private woken = false;
+  /** The host's one scheduler, run by hand (`runTo`); exceptions reach the test. */
+  private readonly scheduler = new Scheduler();
+  /** The panel `runTo` services (one at a time, as on a device). */
+  private serviced: Panel | undefined;
   readonly clock;
 
   constructor(options: SimHostOptions = {}) {
@@ -56,12 +61,14 @@ export class SimHost implements Host {
   }
 
   log(line: string): void { this.lines.push(line); }
-  wake(): void { this.woken = true; }
+  wake(): void { this.scheduler.wake(); }
 
   /** Opens a panel on this host (a boot), its sensors wired and closed unless set otherwise. */
   open(config: PanelConfig, options?: PanelOptions): Panel {
     this.wire(config.pins);
-    return Panel.open(this, config, options);
+    const booted = boot(this, anyPinBoard, { config, panel: options });
+    if (!booted.ok) throw booted.error;
+    return booted.panel;
   }
 
   /** Every input of `pins` at its closed level, as healthy wiring holds it (pins already set stay). */
@@ -75,16 +82,22 @@ export class SimHost implements Host {
 
   /** Advances the clock to `until`, servicing the panel at every deadline (and wake) on the way. */
   runTo(panel: Panel, until: number): void {
+    const s = this.scheduler;
+    if (this.serviced !== panel) {
+      if (this.serviced) s.remove(this.serviced);
+      s.add(panel);
+      this.serviced = panel;
+    }
     for (let guard = 0; guard < 100_000; guard++) {
       // Woken: service at once, as the ESP32's loop does, without asking for the next deadline first.
-      if (this.woken) { this.woken = false; panel.service(); continue; }
-      const due = panel.nextDeadline();
+      if (s.woken) { s.run(this.uptimeMs); continue; }
+      const due = s.nextDeadline();
       if (due === undefined || due > until) break;
       if (due > this.uptimeMs) this.uptimeMs = due;
-      panel.service();
+      s.run(this.uptimeMs);
     }
     this.uptimeMs = Math.max(this.uptimeMs, until);
-    panel.service();
+    s.run(this.uptimeMs);
   }
 
   /** Drives an input pin, as a door or PIR would. */

@@ -28,7 +28,7 @@ test('every bounce train gives one change debounce ms after its last edge, or no
   fc.assert(fc.property(scene, ({ debounceMs, start, trains, polarity }) => {
     const bench = new Bench();
     bench.board.set(PIN, start);
-    const door = bench.add(new Door(bench.pins, bench.clock, { zone: 3, pin: PIN, debounceMs, ...polarity }, bench.events));
+    const door = bench.add(new Door(bench.pins, bench.clock, { zone: 3, pin: PIN, debounceMs, ...polarity }, bench.events).start());
     const openAtStart = door.open;
     bench.take();
     let level = start;
@@ -58,7 +58,7 @@ test('a late host reports the change at its poll, once', (t) => {
   fc.assert(fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 10_000 }), (debounceMs, late) => {
     const bench = new Bench();
     bench.board.set(PIN, 0);
-    const door = bench.add(new Door(bench.pins, bench.clock, { zone: 1, pin: PIN, debounceMs }, bench.events));
+    const door = bench.add(new Door(bench.pins, bench.clock, { zone: 1, pin: PIN, debounceMs }, bench.events).start());
     bench.take();
     bench.board.set(PIN, 1);
     bench.pollAt(debounceMs + late);
@@ -73,7 +73,7 @@ test('a poll before the deadline never reports', (t) => {
     fc.pre(early < debounceMs);
     const bench = new Bench();
     bench.board.set(PIN, 0);
-    bench.add(new Door(bench.pins, bench.clock, { zone: 1, pin: PIN, debounceMs }, bench.events));
+    bench.add(new Door(bench.pins, bench.clock, { zone: 1, pin: PIN, debounceMs }, bench.events).start());
     bench.take();
     bench.board.set(PIN, 1);
     bench.pollAt(debounceMs - early);

@@ -93,7 +93,7 @@ test('hosts/esp32/pins opens the default drivers, siren first and off', async (t
   const drivers = openBoardDrivers(defaultPinConfig, { uptime: () => 0 }, {
     onChange: (zone: number, open: boolean) => seen.push(`zone ${zone} ${open ? 'open' : 'closed'}`),
     onTamper: (zone: number, active: boolean) => seen.push(`zone ${zone} tamper ${active}`),
-  });
+  }).start();
   t.deepEqual(board.writes[0], [25, 0]);
   t.is(board.level(25), 0);
   t.deepEqual(seen, ['zone 1 open', 'zone 1 tamper true', 'zone 2 closed'], 'floating pull-ups read open');

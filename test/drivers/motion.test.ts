@@ -33,7 +33,7 @@ function run(config: Omit<MotionConfig, 'zone' | 'pin'>, train: Array<[number, n
         idleAtClose.push(bench.board.level(PIN) === 0);
       }
     },
-  }));
+  }).start());
   const settled: number[] = [];
   let at = 0;
   for (const [gap, length] of train) {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SimHost } from '../../hosts/xs/sim-host.ts';
 import { nodeConnect } from '../../hosts/node/transport.ts';
+import { NodeTimer } from '../../hosts/node/scheduler.ts';
 import type { Panel } from '../../src/app.ts';
 import { firstBootConfig, validateConfig, type PanelConfig } from '../../src/config.ts';
 import { makeUser } from '../../src/core/settings.ts';
@@ -22,14 +23,20 @@ const monitorPath = path.join(repoRoot, 'tools/monitor.ts');
 /** A SimHost whose clock follows real time and whose loop runs on Node timers. */
 class LiveHost extends SimHost {
   private readonly started = performance.now();
-  private timer: NodeJS.Timeout | undefined;
-  private soon = false;
-  private stopped = false;
-  panel: Panel | undefined;
+  /** The Node host's one timer (hosts/node/scheduler.ts); the hand-driven clock follows real time. */
+  private readonly timer = new NodeTimer({
+    uptime: () => (this.uptimeMs = Math.max(this.uptimeMs, Math.round(performance.now() - this.started))),
+    afterRound: () => this.notify(),
+  });
   private readonly listeners = new Set<() => void>();
 
   constructor(connect: Connect, clock = true) {
     super({ connect, wallStart: clock ? Math.floor(Date.now() / 1000) : undefined, seed: Date.now() });
+  }
+
+  /** Drives `panel` from now on. */
+  drive(panel: Panel): void {
+    this.timer.start(panel);
   }
 
   override log(line: string): void {
@@ -38,9 +45,7 @@ class LiveHost extends SimHost {
   }
 
   override wake(): void {
-    if (this.soon || this.stopped) return;
-    this.soon = true;
-    setImmediate(() => this.tick());
+    this.timer.wake();
   }
 
   notify(): void { for (const l of this.listeners) l(); }
@@ -49,21 +54,8 @@ class LiveHost extends SimHost {
     return () => this.listeners.delete(listener);
   }
 
-  private tick(): void {
-    this.soon = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.stopped || !this.panel) return;
-    this.uptimeMs = Math.max(this.uptimeMs, Math.round(performance.now() - this.started));
-    this.panel.service();
-    this.notify();
-    const due = this.panel.nextDeadline();
-    if (due !== undefined) this.timer = setTimeout(() => this.tick(), Math.max(0, due - (performance.now() - this.started)));
-  }
-
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer.stop();
   }
 }
 
@@ -107,7 +99,7 @@ export class LivePanel {
     if (!checked.ok) throw new Error(checked.errors.map((e) => `${e.field} ${e.message}`).join('; '));
     this.config = checked.config;
     this.panel = this.host.open(checked.config);
-    this.host.panel = this.panel;
+    this.host.drive(this.panel);
     this.host.wake();
   }
 

@@ -8,7 +8,7 @@ const DOOR = 32;
 const TAMPER = 33;
 
 function door(bench: Bench, config: Partial<DoorConfig> = {}): Door {
-  return bench.add(new Door(bench.pins, bench.clock, { zone: 1, pin: DOOR, ...config }, bench.events));
+  return bench.add(new Door(bench.pins, bench.clock, { zone: 1, pin: DOOR, ...config }, bench.events).start());
 }
 
 export default defineScenarios('drivers: door', {

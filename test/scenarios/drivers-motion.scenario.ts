@@ -10,7 +10,7 @@ const s = 1000;
 /** A PIR whose NC alarm relay closes to GND at rest (pin 0), opening on motion (pin 1). */
 function pir(bench: Bench, config: Partial<MotionConfig> = {}): Motion {
   bench.board.set(PIR, 0);
-  return bench.add(new Motion(bench.pins, bench.clock, { zone: 2, pin: PIR, ...config }, bench.events));
+  return bench.add(new Motion(bench.pins, bench.clock, { zone: 2, pin: PIR, ...config }, bench.events).start());
 }
 
 /** One clean PIR pulse: active at `at`, idle again `length` ms later. */
@@ -161,7 +161,7 @@ export default defineScenarios('drivers: motion', {
   'a 3.3 V PIR output (active high, pull-down) works the same': (t) => {
     const bench = new Bench();
     bench.board.set(PIR, 0);
-    bench.add(new Motion(bench.pins, bench.clock, { zone: 4, pin: PIR, wiring: 'NO', pull: 'down', warmUpS: 0 }, bench.events));
+    bench.add(new Motion(bench.pins, bench.clock, { zone: 4, pin: PIR, wiring: 'NO', pull: 'down', warmUpS: 0 }, bench.events).start());
     t.is(bench.opened, ['GPIO 27 input-pull-down'], 'opened with the pull-down');
     bench.take();
     pulse(bench, 1 * s);

@@ -97,7 +97,7 @@ export default defineScenarios('drivers: pins', {
     bench.board.set(33, 0);
     bench.board.set(27, 0);
     bench.now = 12;
-    const drivers = openDrivers(bench.pins, bench.clock, defaultPinConfig, bench.events, esp32PinProblems);
+    const drivers = openDrivers(bench.pins, bench.clock, defaultPinConfig, bench.events, esp32PinProblems).start();
     t.is(bench.opened, ['GPIO 25 output', 'GPIO 32 input-pull-up', 'GPIO 33 input-pull-up', 'GPIO 27 input-pull-up'], 'siren first');
     t.is(bench.board.level(25), 0, 'siren off');
     t.is(bench.take(), ['12 zone 1 closed', '12 zone 1 tamper closed', '12 zone 2 closed'], 'boot readings');
@@ -110,7 +110,7 @@ export default defineScenarios('drivers: pins', {
     drivers.siren.play('alarm', 31_000);
     drivers.close(31_500);
     t.is(bench.board.level(25), 0, 'close leaves the siren off');
-    openDrivers(bench.pins, bench.clock, defaultPinConfig, bench.events);
+    openDrivers(bench.pins, bench.clock, defaultPinConfig, bench.events).start();
     t.is(bench.opened.length, 8, 'close released every pin: they open again');
   },
 
@@ -119,7 +119,7 @@ export default defineScenarios('drivers: pins', {
     const holder = bench.pins({ pin: 27, mode: 'input' }); // something else holds the PIR's GPIO
     t.throws(() => openDrivers(bench.pins, bench.clock, defaultPinConfig, bench.events), /GPIO 27 is already in use/, 'the PIR pin is taken');
     holder.close();
-    openDrivers(bench.pins, bench.clock, defaultPinConfig, bench.events);
+    openDrivers(bench.pins, bench.clock, defaultPinConfig, bench.events).start();
     t.is(bench.board.level(25), 0, 'everything opened again after it, the siren off');
   },
 });

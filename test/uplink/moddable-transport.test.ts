@@ -28,7 +28,7 @@ const fakes: Record<string, string> = {
 interface Esp32Module {
   moddableConnect: Connect;
   pemToDer(pem: string): Uint8Array[];
-  runSession(session: Uplink, uptime: () => number): { wake(): void; stop(): void };
+  ServiceLoop: new (uptime: () => number, log: (line: string) => void) => { start(target: { service(now: number): void; nextDeadline(): number | undefined }): void; wake(): void; stop(): void };
   FakeTCP: { writesRefused: number; aborts: unknown[]; sendBuffer: number; onAbort?: (err: unknown) => void };
   FakeSession: { mode: string; last?: Record<string, any> };
 }
@@ -39,6 +39,7 @@ async function loadEsp32Transport(): Promise<Esp32Module> {
     stdin: {
       contents: [
         `export * from '${path.join(repoRoot, 'hosts/moddable/transport.ts')}';`,
+        `export { ServiceLoop } from '${path.join(repoRoot, 'hosts/moddable/service.ts')}';`,
         `export { default as FakeTCP } from '${path.join(dir, 'tcp.ts')}';`,
         `export { default as FakeSession } from '${path.join(dir, 'ssl-session.ts')}';`,
       ].join('\n'),
@@ -61,7 +62,7 @@ async function loadEsp32Transport(): Promise<Esp32Module> {
 const esp32 = loadEsp32Transport();
 
 test.serial('ECMA-419 TCP: an uplink over the ESP32 transport delivers every event, paced by onWritable', async (t) => {
-  const { moddableConnect, runSession, FakeTCP } = await esp32;
+  const { moddableConnect, ServiceLoop, FakeTCP } = await esp32;
   const broker = await Mosquitto.start();
   t.teardown(() => broker.stop());
   const sub = await Subscriber.connect(`mqtt://127.0.0.1:${broker.port}`, ['alarm/e1/event']);
@@ -72,7 +73,9 @@ test.serial('ECMA-419 TCP: an uplink over the ESP32 transport delivers every eve
     { host: 'localhost', port: broker.port, clientId: 'panel-e1', panelId: 'e1', window: 16 }, // a name: Net.resolve first
     { connect: moddableConnect, outbox, wake: () => runner?.wake() },
   );
-  runner = runSession(uplink, () => performance.now());
+  const loop = new ServiceLoop(() => performance.now(), (line) => t.log(line));
+  runner = loop;
+  loop.start({ service: (now: number) => uplink.tick(now), nextDeadline: () => uplink.nextDeadline() });
   t.teardown(() => { uplink.stop(); runner!.stop(); });
 
   for (let i = 0; i < 100; i++) outbox.addEvent({ code: ContactId.burglary, q: Qualifier.new, zone: 1 + (i % 8) });

@@ -1,8 +1,10 @@
 // A panel's uplink on the Node host, for the real-broker tests: the uplink over node:net /
-// node:tls, driven by Node timers (hosts/node/transport.ts), with an in-memory outbox.
+// node:tls (hosts/node/transport.ts), driven by the Node host's timer (hosts/node/scheduler.ts),
+// with an in-memory outbox.
 import { Uplink, type UplinkConfig } from '../../src/uplink/uplink.ts';
 import type { Connect } from '../../src/uplink/transport.ts';
-import { nodeConnect, runSession, type Runner } from '../../hosts/node/transport.ts';
+import { nodeConnect } from '../../hosts/node/transport.ts';
+import { NodeTimer } from '../../hosts/node/scheduler.ts';
 import { MemoryOutbox } from '../support/memory-outbox.ts';
 import { ContactId, Qualifier, type PanelEvent } from '../../src/core/events.ts';
 
@@ -12,11 +14,11 @@ export class TestPanel {
   readonly outbox = new MemoryOutbox();
   readonly statuses: StatusChange[] = [];
   readonly uplink: Uplink;
-  private readonly runner: Runner;
+  private readonly runner = new NodeTimer();
   private waiters: Array<() => void> = [];
 
   constructor(config: Partial<UplinkConfig> & Pick<UplinkConfig, 'host' | 'port'>, connect: Connect = nodeConnect) {
-    let runner: Runner | undefined;
+    const runner = this.runner;
     this.uplink = new Uplink(
       { clientId: `panel-${config.panelId ?? 'test'}`, panelId: 'test', keepalive: 5, backoff: { min: 100, max: 1_000 }, ...config },
       {
@@ -26,10 +28,10 @@ export class TestPanel {
           this.statuses.push({ up, reason, at: performance.now() });
           this.notify();
         },
-        wake: () => { runner?.wake(); this.notify(); },
+        wake: () => { runner.wake(); this.notify(); },
       },
     );
-    this.runner = runner = runSession(this.uplink);
+    runner.start({ service: (now) => this.uplink.tick(now), nextDeadline: () => this.uplink.nextDeadline() });
   }
 
   private notify(): void { for (const w of this.waiters.splice(0)) w(); }
