@@ -20,6 +20,16 @@ export const defaultPinConfig: PinConfig = Object.freeze({
   siren: Object.freeze({ pin: 25, activeLow: false, maxOnS: 900 }),
 }) as unknown as PinConfig;
 
+/** The default config (a door with its tamper loop, a PIR, the siren) on another board's GPIOs. */
+export function defaultPinsOn(gpio: { door: number; tamper: number; motion: number; siren: number }): PinConfig {
+  const d = defaultPinConfig;
+  return Object.freeze({
+    doors: Object.freeze([Object.freeze({ ...d.doors![0], pin: gpio.door, tamperPin: gpio.tamper })]),
+    motion: Object.freeze([Object.freeze({ ...d.motion![0], pin: gpio.motion })]),
+    siren: Object.freeze({ ...d.siren, pin: gpio.siren }),
+  }) as PinConfig;
+}
+
 export type DriverEvents = DoorEvents & MotionEvents & SirenEvents;
 
 /** Where each GPIO of a config is used, as [gpio, "doors[0].pin"], in config order. */

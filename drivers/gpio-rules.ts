@@ -65,6 +65,9 @@ export const gpioRun = (from: number, to: number): readonly number[] => Object.f
 
 /** The rules of one board, made once at load from its table (everything frozen: it lives in flash under preload). */
 export function gpioRules(spec: GpioSpec): GpioRules {
+  // The functions below close over these consts only, never over `spec` (xsl would find its table unfrozen).
+  const chip = spec.chip;
+  const count = spec.count;
   const byGpio: Array<GpioPin | undefined> = [];
   for (const [gpios, kind, why] of spec.special) {
     for (const gpio of typeof gpios === 'number' ? [gpios] : gpios) {
@@ -82,7 +85,7 @@ export function gpioRules(spec: GpioSpec): GpioRules {
 
   function pinProblem(gpio: number, role: PinRole): string | undefined {
     const pin = pins[gpio];
-    if (!Number.isInteger(gpio) || !pin) return `the ${spec.chip} has GPIO 0–${spec.count - 1} only, not ${gpio}`;
+    if (!Number.isInteger(gpio) || !pin) return `the ${chip} has GPIO 0–${count - 1} only, not ${gpio}`;
     const instead = role.output ? outputs : inputs;
     switch (pin.kind) {
       case 'safe': return undefined;

@@ -225,7 +225,7 @@ export interface FirstBoot {
  * The config of a panel that has never been set up: the default pins and zones, no broker,
  * and codes made up for this panel alone (never a factory default anyone could look up).
  */
-export function firstBootConfig(panelId: string, randomBytes: (n: number) => Uint8Array): FirstBoot {
+export function firstBootConfig(panelId: string, randomBytes: (n: number) => Uint8Array, pins: PinConfig = defaultPinConfig): FirstBoot {
   const installerCode = randomCode(randomBytes, 6);
   const masterCode = randomCode(randomBytes, 6);
   const installerSalt = toHex(randomBytes(16));
@@ -242,7 +242,7 @@ export function firstBootConfig(panelId: string, randomBytes: (n: number) => Uin
       ],
       users: [{ number: 1, name: 'Owner', role: 'master', salt: masterSalt, codeHash: hashCode(masterCode, masterSalt) }],
     },
-    pins: defaultPinConfig,
+    pins,
     remote: {},
     installer: { salt: installerSalt, codeHash: hashCode(installerCode, installerSalt) },
     homeAssistant: { enabled: false },

@@ -19,7 +19,7 @@ import { Panel, saveConfig, type Host } from "../../src/app";
 import type { PanelConfig } from "../../src/config";
 import { StateStore } from "../../src/store/state";
 import type { Storage } from "../../src/store/storage";
-import { esp32PinProblems } from "../../drivers/esp32-pins";
+import { board } from "../../drivers/boards/current";
 import { buildSettings } from "./settings";
 import { SirenHold, esp32Pins } from "./pins";
 import { ModdableClock } from "../moddable/clock";
@@ -37,7 +37,7 @@ const serial = (line: string): void => trace(`${line}\n`);
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 // 1. The siren, off.
-const { settings, problems: buildProblems } = buildSettings(config);
+const { settings, problems: buildProblems } = buildSettings(config, board);
 const siren = new SirenHold();
 try {
   siren.hold({ siren: { pin: settings.sirenPin, activeLow: settings.sirenActiveLow } });
@@ -73,7 +73,7 @@ try {
 
 let outcome: ConfigOutcome;
 try {
-  outcome = openConfig(storage, macId, hardwareRandomBytes, serial);
+  outcome = openConfig(storage, macId, hardwareRandomBytes, serial, board.defaultPins);
 } catch (err) {
   outcome = { ok: false, problems: [`flash: ${message(err)}`] };
 }
@@ -96,7 +96,7 @@ const host: Host = {
   clock,
   storage,
   pins: siren.pins(esp32Pins()),
-  pinRules: esp32PinProblems,
+  pinRules: board.pinProblems,
   connect: moddableConnect,
   random: () => Math.random(),
   randomBytes: hardwareRandomBytes,

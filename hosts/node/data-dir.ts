@@ -60,7 +60,7 @@ export type Loaded =
  * saved with its codes written to FIRST-BOOT.txt first. A saved config that does not
  * validate is reported and left as it is: the panel does not start on a guess.
  */
-export function loadOrCreateConfig(dir: string, storage: Storage, randomBytes: (n: number) => Uint8Array): Loaded {
+export function loadOrCreateConfig(dir: string, storage: Storage, randomBytes: (n: number) => Uint8Array, pins?: PanelConfig['pins']): Loaded {
   const { raw, problems } = loadConfig(storage);
   if (raw !== undefined) {
     const checked = validateConfig(raw);
@@ -69,7 +69,7 @@ export function loadOrCreateConfig(dir: string, storage: Storage, randomBytes: (
   }
   if (problems.length > 0) return { ok: false, errors: problems }; // a config was there but is unreadable
   const id = `sim-${Array.from(randomBytes(4), (b) => b.toString(16).padStart(2, '0')).join('')}`;
-  const first = firstBootConfig(id, randomBytes);
+  const first = firstBootConfig(id, randomBytes, pins); // the board's default pins
   writeFirstBootFile(dir, first); // before the config: a crash in between makes new codes next time
   saveConfig(new StateStore(storage), first.config);
   return { ok: true, config: first.config, firstBoot: first, problems };
