@@ -3,6 +3,9 @@
 // its default pins pass its own rules, and what the other chips allow is refused with a clear
 // message where this chip differs.
 import test from 'ava';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../../tools/build.ts';
 import type { Board } from '../../drivers/board.ts';
 import { pinConfigProblems, pinUses, type PinConfig } from '../../drivers/config.ts';
 import { board as esp32 } from '../../drivers/boards/esp32.ts';
@@ -71,5 +74,26 @@ test('no board has input-only or boot-PWM pins but the ESP32; the ESP32 messages
     for (let g = 0; g < b.gpioCount; g++) {
       t.false(/input-only|PWM signal during boot/.test(b.pinProblem(g, output) ?? ''), `${b.id} GPIO ${g}`);
     }
+  }
+});
+
+test('the README\'s S3 and C3 tables agree with the rules', (t) => {
+  const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  for (const [prefix, b] of [['S3', esp32s3], ['C3', esp32c3]] as const) {
+    const rows = readme.split('\n').filter((l) => l.startsWith(`| ${prefix} GPIO `));
+    t.true(rows.length >= 5, `the README has the ${prefix} table`);
+    const seen = new Set<number>();
+    for (const row of rows) {
+      const [, gpios, inputs, siren] = row.split('|').map((c) => c.trim());
+      for (const part of gpios.replace(`${prefix} GPIO `, '').split(/,\s*/)) {
+        const [a, z] = part.split('–').map(Number);
+        for (let g = a; g <= (z ?? a); g++) {
+          seen.add(g);
+          t.is(b.pinProblem(g, input) === undefined, inputs.startsWith('yes'), `${prefix} GPIO ${g}: inputs column "${inputs}"`);
+          t.is(b.pinProblem(g, output) === undefined, siren.startsWith('yes'), `${prefix} GPIO ${g}: siren column "${siren}"`);
+        }
+      }
+    }
+    t.is(seen.size, b.gpioCount, `${prefix}: every GPIO 0–${b.gpioCount - 1} is in the table once`);
   }
 });
