@@ -9,6 +9,7 @@ import type { Storage } from "../../src/store/storage";
 import { StateStore } from "../../src/store/state";
 import { fromUtf8, toHex, utf8 } from "../../src/text";
 import { makeApPassword } from "./random";
+import { board } from "../../drivers/boards/current";
 
 type RandomBytes = (n: number) => Uint8Array;
 type Print = (line: string) => void;
@@ -48,10 +49,10 @@ export type ConfigOutcome =
  * codes printed once. A saved config that cannot be read or fails validation is left as it
  * is (the owner may still import a good one) and reported.
  */
-export function openConfig(storage: Storage, panelId: string, randomBytes: RandomBytes, print: Print, pins?: PanelConfig["pins"]): ConfigOutcome {
+export function openConfig(storage: Storage, panelId: string, randomBytes: RandomBytes, print: Print, pins: PanelConfig["pins"] = board.defaultPins): ConfigOutcome {
   const { raw, problems } = loadConfig(storage);
   if (raw === undefined && problems.length === 0) {
-    const first = firstBootConfig(panelId, randomBytes, pins); // the board's default pins
+    const first = firstBootConfig(panelId, randomBytes, pins); // the build's board's default pins
     print(`first boot of panel ${first.config.panel.id}: write these down, they are shown only this once`);
     print(`  installer code (portal login): ${first.installerCode}`);
     print(`  master code (user 1, arms and disarms): ${first.masterCode}`);

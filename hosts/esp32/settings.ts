@@ -4,6 +4,7 @@
 // keep the panel from protecting. The defaults and the GPIO range are the board's
 // (drivers/boards/current: the platform's board file).
 import type { Board } from "../../drivers/board";
+import { board as buildBoard } from "../../drivers/boards/current";
 
 export interface BuildSettings {
   /** The littlefs root, with its trailing slash. */
@@ -25,7 +26,7 @@ export const DEFAULT_SNTP = Object.freeze(["pool.ntp.org", "time.cloudflare.com"
 
 const printableAscii = (text: string): boolean => /^[\x20-\x7e]{8,63}$/.test(text);
 const hostName = (text: string): boolean => /^[A-Za-z0-9.-]{1,253}$/.test(text);
-export function buildSettings(raw: Record<string, unknown> & { file?: { root?: unknown } }, board: Pick<Board, "defaultPins" | "setupButtonPin" | "gpioCount">): { settings: BuildSettings; problems: string[] } {
+export function buildSettings(raw: Record<string, unknown> & { file?: { root?: unknown } }, board: Pick<Board, "defaultPins" | "setupButtonPin" | "gpioCount"> = buildBoard): { settings: BuildSettings; problems: string[] } {
   const problems: string[] = [];
   const gpios = `0–${board.gpioCount - 1}`;
   const isGpio = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v < board.gpioCount;
