@@ -43,6 +43,16 @@ export const defaultPinConfig: PinConfig = Object.freeze(Object.fromEntries([
   [components.siren.key, components.siren.defaults],
 ])) as unknown as PinConfig;
 
+/** The default config (a door with its tamper loop, a PIR, the siren) on another board's GPIOs. */
+export function defaultPinsOn(gpio: { door: number; tamper: number; motion: number; siren: number }): PinConfig {
+  const d = defaultPinConfig;
+  return Object.freeze({
+    doors: Object.freeze([Object.freeze({ ...d.doors![0], pin: gpio.door, tamperPin: gpio.tamper })]),
+    motion: Object.freeze([Object.freeze({ ...d.motion![0], pin: gpio.motion })]),
+    siren: Object.freeze({ ...d.siren, pin: gpio.siren }),
+  }) as PinConfig;
+}
+
 /** Where each GPIO of a config is used, as [gpio, "doors[0].pin"], in config order. */
 export function pinUses(config: PinConfig): Array<[number, string]> {
   const uses: Array<[number, string]> = [[config.siren.pin, 'siren.pin']];

@@ -10,7 +10,9 @@ import { repoRoot, buildModdableLibs } from '../tools/build.ts';
 type Modules = Record<string, string | string[]>;
 const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'manifest.json'), 'utf8'));
 const local = (p: string) => !p.startsWith('$(');
-const platforms = ['esp32', 'lin'] as const;
+const boardPlatforms = { esp32: 'esp32', 'esp32/esp32s3': 'esp32s3', 'esp32/esp32c3': 'esp32c3' } as const;
+const esp32Platforms = Object.keys(boardPlatforms) as Array<keyof typeof boardPlatforms>;
+const platforms = [...esp32Platforms, 'lin'] as const;
 /** Module name → source, for one platform, as mcconfig merges them (no "~" exclusions). */
 const modulesOf = (platform: string): Modules => ({ ...manifest.modules, ...(manifest.platforms[platform].modules ?? {}) });
 const preloadOf = (platform: string): string[] => [...manifest.preload, ...(manifest.platforms[platform].preload ?? [])];
@@ -51,13 +53,39 @@ test('every module path the manifest names exists', (t) => {
 });
 
 test('every firmware file is a module of the platform that runs it', (t) => {
-  const esp32 = new Set([...namesOf('esp32').values()].map((s) => s.replace(/\.ts$/, '')));
-  const lin = new Set([...namesOf('lin').values()].map((s) => s.replace(/\.ts$/, '')));
+  const sources = (platform: string) => new Set([...namesOf(platform).values()].map((s) => s.replace(/\.ts$/, '')));
+  const lin = sources('lin');
   const files = (dirs: string[]) => dirs.flatMap(walk).map((f) => f.replace(/\.ts$/, ''));
-  const shared = files(['src', 'drivers', 'hosts/moddable']).filter((f) => !excluded.includes(f));
-  t.deepEqual(shared.filter((f) => !esp32.has(f) || !lin.has(f)), [], 'src, drivers and hosts/moddable are in both builds');
-  t.deepEqual(files(['hosts/esp32']).filter((f) => !esp32.has(f)), []);
+  // Board files are not shared: each build carries its own board only (below).
+  const shared = files(['src', 'drivers', 'hosts/moddable']).filter((f) => !excluded.includes(f) && !f.startsWith('drivers/boards/'));
+  for (const platform of esp32Platforms) {
+    const esp32 = sources(platform);
+    t.deepEqual(shared.filter((f) => !esp32.has(f) || !lin.has(f)), [], `src, drivers and hosts/moddable are in both builds (${platform}, lin)`);
+    t.deepEqual(files(['hosts/esp32']).filter((f) => !esp32.has(f)), [], platform);
+  }
   t.deepEqual(files(['hosts/lin']).filter((f) => !lin.has(f)), []);
+});
+
+test('each esp32 platform builds its own board as drivers/boards/current, and nothing but that names a board file', (t) => {
+  for (const [platform, id] of Object.entries(boardPlatforms)) {
+    t.is(modulesOf(platform)['drivers/boards/current'], `./drivers/boards/${id}`, platform);
+    t.true(preloadOf(platform).includes('drivers/boards/current'), `${platform}: the board is preloaded`);
+    const names = [...namesOf(platform).entries()].filter(([, src]) => src.startsWith('drivers/boards/'));
+    t.deepEqual(names, [['drivers/boards/current', `drivers/boards/${id}`]], `${platform}: one board file, under one name`);
+  }
+  const boardFiles = walk('drivers/boards').map((f) => path.basename(f, '.ts')).filter((f) => f !== 'current').sort();
+  t.deepEqual(boardFiles, Object.values(boardPlatforms).sort(), 'every board file is a platform');
+  t.true(excluded.includes('drivers/boards/current'), 'the Node seam drivers/boards/current.ts is not built');
+});
+
+test('the three esp32 platforms are one platform but for the board and its pins', (t) => {
+  const strip = (platform: string) => {
+    const { config, modules, ...rest } = manifest.platforms[platform];
+    const { sirenPin, setupButtonPin, ...otherConfig } = config;
+    const { 'drivers/boards/current': board, ...otherModules } = modules;
+    return { ...rest, config: otherConfig, modules: otherModules, pins: typeof sirenPin === 'number' && typeof setupButtonPin === 'number' && typeof board === 'string' };
+  };
+  for (const platform of esp32Platforms) t.deepEqual(strip(platform), strip('esp32'), platform);
 });
 
 test('the seams are Moddable files there: src/hash is crypt, src/text-codec is Moddable\'s text modules', (t) => {
@@ -84,12 +112,12 @@ test('a creation block sized for an ESP32 without PSRAM, keys as we set them', (
   t.true(c.stack >= 256 && c.stack <= 1024);
   t.truthy(c.keys.initial, 'keys.initial (manifest_base.json sets it; an `available` would lose to it)');
   t.is(c.keys.available, undefined);
-  t.is(manifest.platforms.esp32.creation.main, 'hosts/esp32/main');
+  for (const platform of esp32Platforms) t.is(manifest.platforms[platform].creation.main, 'hosts/esp32/main');
   t.is(manifest.platforms.lin.creation.main, 'hosts/lin/main');
 });
 
-test('platforms: esp32 for hardware, lin with simulated pins, nothing else', (t) => {
-  t.deepEqual(Object.keys(manifest.platforms), ['esp32', 'lin', '...']);
+test('platforms: esp32 (and its S3 and C3) for hardware, lin with simulated pins, nothing else', (t) => {
+  t.deepEqual(Object.keys(manifest.platforms), ['esp32', 'esp32/esp32s3', 'esp32/esp32c3', 'lin', '...']);
   t.truthy(manifest.platforms['...'].error);
 });
 

@@ -8,6 +8,7 @@ import type { Storage } from "../../src/store/storage";
 import { StateStore } from "../../src/store/state";
 import { fromUtf8, toHex, utf8 } from "../../src/text";
 import { makeApPassword } from "./random";
+import { board } from "../../drivers/boards/current";
 
 type RandomBytes = (n: number) => Uint8Array;
 type Print = (line: string) => void;

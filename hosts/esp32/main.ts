@@ -20,7 +20,7 @@ import { boot } from "../../src/boot";
 import type { PanelConfig } from "../../src/config";
 import { StateStore } from "../../src/store/state";
 import type { Storage } from "../../src/store/storage";
-import { board } from "../../drivers/boards/esp32";
+import { board } from "../../drivers/boards/current";
 import { buildSettings } from "./settings";
 import { SirenHold, esp32Pins } from "./pins";
 import { ModdableClock } from "../moddable/clock";
@@ -38,7 +38,7 @@ const serial = (line: string): void => trace(`${line}\n`);
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 // 1. The siren, off.
-const { settings, problems: buildProblems } = buildSettings(config);
+const { settings, problems: buildProblems } = buildSettings(config, board);
 const siren = new SirenHold();
 try {
   siren.hold({ siren: { pin: settings.sirenPin, activeLow: settings.sirenActiveLow } });

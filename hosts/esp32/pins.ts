@@ -1,14 +1,14 @@
 // The panel's drivers on the ESP32's own GPIOs (device.io.Digital, ECMA-419).
 //
 // A pin config is checked twice before any pin is touched: as a config
-// (pinConfigProblems) and against the ESP32-WROOM's GPIO table (no flash, strapping or
+// (pinConfigProblems) and against the board's GPIO table (no flash, strapping, USB or
 // UART pins; input-only pins only with an external pull-up; the siren never on an
-// input-only or boot-PWM pin). See drivers/esp32-pins.
+// input-only or boot-PWM pin). The board is the build's: drivers/boards/current.
 import device from "embedded:provider/builtin";
 import type { Clock } from "../../src/core/clock";
 import { digitalPins, type DigitalLike, type PinFactory } from "../../drivers/pin";
 import { openDrivers, type DriverEvents, type Drivers } from "../../drivers/config";
-import { esp32PinProblem, esp32PinProblems } from "../../drivers/esp32-pins";
+import { board } from "../../drivers/boards/current";
 
 export { defaultPinConfig, PinConfigError, type PinConfig } from "../../drivers/config";
 
@@ -19,14 +19,14 @@ export function esp32Pins(): PinFactory {
 
 /** Opens every driver of `config`, the siren first; throws a PinConfigError, opening nothing, when it is bad. */
 export function openBoardDrivers(config: unknown, clock: Pick<Clock, "uptime">, events: DriverEvents): Drivers {
-  return openDrivers(esp32Pins(), clock, config, events, esp32PinProblems);
+  return openDrivers(esp32Pins(), clock, config, events, board.pinProblems);
 }
 
-/** The siren pin of a config, if it names one the ESP32 can drive (a flash or input-only pin is never touched). */
+/** The siren pin of a config, if it names one the board can drive (a flash or input-only pin is never touched). */
 function sirenOf(config: unknown): { pin: number; off: 0 | 1 } | undefined {
   const siren = (config as { siren?: { pin?: unknown; activeLow?: unknown } } | undefined)?.siren;
   const pin = siren?.pin;
-  if (typeof pin !== "number" || esp32PinProblem(pin, { output: true })) return undefined;
+  if (typeof pin !== "number" || board.pinProblem(pin, { output: true })) return undefined;
   return { pin, off: siren?.activeLow === true ? 1 : 0 };
 }
 

@@ -8,6 +8,7 @@ import { createPortal as portalFor } from "../../src/portal/portal";
 import { createRepairPortal, readableInstaller } from "../../src/portal/repair";
 import { panelNames, wifiMac } from "./names";
 import { panelIdFromMac } from "./first-boot";
+import { board } from "../../drivers/boards/current";
 
 export interface PortalContext {
   /** The running panel; undefined when the config on flash cannot be used (see `problems`). */
@@ -46,6 +47,7 @@ export const createPortal: PortalFactory = (context) => {
     installer: readableInstaller(raw),
     names: panelNames,
     pinRules: context.pinRules,
+    defaultPins: board.defaultPins,
     randomBytes: (n) => host.randomBytes(n),
     uptime: () => host.clock.uptime(),
     log: (line) => host.log(line),

@@ -1,7 +1,10 @@
 // What the build fixes (manifest.json "config", read through mc/config), checked once.
 //
 // A bad value is reported and replaced by its default: a typo in the manifest must not
-// keep the panel from protecting.
+// keep the panel from protecting. The defaults and the GPIO range are the board's
+// (drivers/boards/current: the platform's board file).
+import type { Board } from "../../drivers/board";
+import { board as buildBoard } from "../../drivers/boards/current";
 
 export interface BuildSettings {
   /** The littlefs root, with its trailing slash. */
@@ -12,7 +15,7 @@ export interface BuildSettings {
   sirenActiveLow: boolean;
   /** The set-up access point's password when fixed at build time (8–63 printable ASCII). */
   apPassword: string | undefined;
-  /** The set-up button: held low for 3 s at start-up, it starts set-up mode. GPIO 0 is the DevKit's BOOT button. */
+  /** The set-up button: held low for 3 s at start-up, it starts set-up mode. By default the DevKit's BOOT button (board.setupButtonPin). */
   setupButtonPin: number;
   /** SNTP servers, tried in order. */
   sntp: readonly string[];
@@ -23,16 +26,16 @@ export const DEFAULT_SNTP = Object.freeze(["pool.ntp.org", "time.cloudflare.com"
 
 const printableAscii = (text: string): boolean => /^[\x20-\x7e]{8,63}$/.test(text);
 const hostName = (text: string): boolean => /^[A-Za-z0-9.-]{1,253}$/.test(text);
-const isGpio = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 39;
-
-export function buildSettings(raw: Record<string, unknown> & { file?: { root?: unknown } }): { settings: BuildSettings; problems: string[] } {
+export function buildSettings(raw: Record<string, unknown> & { file?: { root?: unknown } }, board: Pick<Board, "defaultPins" | "setupButtonPin" | "gpioCount"> = buildBoard): { settings: BuildSettings; problems: string[] } {
   const problems: string[] = [];
+  const gpios = `0–${board.gpioCount - 1}`;
+  const isGpio = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v < board.gpioCount;
   const root = typeof raw.file?.root === "string" ? raw.file.root : "/littlefs/";
 
-  let sirenPin = 25;
+  let sirenPin = board.defaultPins.siren.pin;
   if (raw.sirenPin !== undefined) {
     if (isGpio(raw.sirenPin)) sirenPin = raw.sirenPin;
-    else problems.push(`config.sirenPin ${JSON.stringify(raw.sirenPin)} is not a GPIO (0–39); using GPIO 25`);
+    else problems.push(`config.sirenPin ${JSON.stringify(raw.sirenPin)} is not a GPIO (${gpios}); using GPIO ${sirenPin}`);
   }
 
   let sirenActiveLow = false;
@@ -47,10 +50,10 @@ export function buildSettings(raw: Record<string, unknown> & { file?: { root?: u
     else problems.push("config.apPassword must be 8–63 printable ASCII characters; a generated password is used instead");
   }
 
-  let setupButtonPin = 0;
+  let setupButtonPin = board.setupButtonPin;
   if (raw.setupButtonPin !== undefined) {
     if (isGpio(raw.setupButtonPin)) setupButtonPin = raw.setupButtonPin;
-    else problems.push(`config.setupButtonPin ${JSON.stringify(raw.setupButtonPin)} is not a GPIO (0–39); using GPIO 0`);
+    else problems.push(`config.setupButtonPin ${JSON.stringify(raw.setupButtonPin)} is not a GPIO (${gpios}); using GPIO ${setupButtonPin}`);
   }
 
   let sntp: readonly string[] = DEFAULT_SNTP;

@@ -1,9 +1,10 @@
 // The set-up button: held down for 3 s in the first seconds after boot, it puts the panel
 // in set-up mode.
 //
-// It is read only after boot, never at reset: GPIO 0 (the DevKit's BOOT button) is a
-// strapping pin, and held low at reset the ESP32 waits for a firmware download instead of
-// starting. So: reset the board, then press and hold the button.
+// It is read only after boot, never at reset: the DevKit's BOOT button (board.setupButtonPin:
+// GPIO 0 on the ESP32 and ESP32-S3, GPIO 9 on the ESP32-C3) is a strapping pin, and held low
+// at reset the chip waits for a firmware download instead of starting. So: reset the board,
+// then press and hold the button.
 import device from "embedded:provider/builtin";
 import Timer from "timer";
 

@@ -6,6 +6,8 @@ import { performance } from 'node:perf_hooks';
 import type { Host, Panel } from '../../src/app.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import { eachInput, type PinConfig } from '../../drivers/config.ts';
+import type { Board } from '../../drivers/board.ts';
+import { board as esp32 } from '../../drivers/boards/esp32.ts';
 import { openLevel } from '../../drivers/input.ts';
 import type { PinFactory } from '../../drivers/pin.ts';
 import { WatchedBoard, simPins, type Level } from '../xs/sim-digital.ts';
@@ -33,6 +35,8 @@ export interface NodeHostOptions {
   log?: (line: string) => void;
   /** The pin config in use: inputs the drivers open are wired closed from it (default: none). */
   wiring?: () => PinConfig | undefined;
+  /** The board variant whose GPIO rules the simulator applies (default: the ESP32, drivers/boards/esp32). */
+  board?: Board;
 }
 
 export class NodeHost implements Host {
@@ -41,6 +45,9 @@ export class NodeHost implements Host {
   readonly storage: FileStorage;
   readonly board = new WatchedBoard();
   readonly pins: PinFactory;
+  /** The board variant simulated: its GPIO rules and default pins (`board` is the simulated pins' state). */
+  readonly variant: Board;
+  readonly pinRules: (config: PinConfig) => string[]; // the simulator refuses the pins the real panel would
   readonly connect = nodeConnect;
   readonly random = Math.random;
   /** Called after every service (and after the control API moves a pin): viewers refresh. */
@@ -53,6 +60,8 @@ export class NodeHost implements Host {
     this.speed = options.speed ?? 1;
     if (!(this.speed > 0) || !Number.isFinite(this.speed)) throw new RangeError(`speed must be a number above 0, got ${options.speed}`);
     this.clock = speedClock(this.speed);
+    this.variant = options.board ?? esp32;
+    this.pinRules = this.variant.pinProblems;
     this.storage = new FileStorage(options.flashDir);
     this.logLine = options.log ?? ((line) => process.stdout.write(`${line}\n`));
     this.timer = new NodeTimer({

@@ -12,6 +12,7 @@ import { board } from '../../drivers/boards/esp32.ts';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
 import { firstBootFile, flashDir, lockDataDir, writeFirstBootFile } from './data-dir.ts';
 import { NodeHost } from './host.ts';
+import { boardIds, loadBoard } from './boards.ts';
 import { LiveFeed } from './live-feed.ts';
 import { virtualPanel } from './virtual-panel.ts';
 import { requestListener, type RouteHandler } from './web.ts';
@@ -25,6 +26,7 @@ const usage = `Usage: npm start -- [options]
   --port N       the virtual panel's HTTP port on 127.0.0.1 (default: a free one)
   --broker URL   a real broker (mqtt://host:1883, mqtts://host:8883) instead of the embedded one
   --speed N      the panel's clock runs N times faster (default 1): delays pass quickly in demos
+  --board ID     the board simulated, its GPIO rules and default pins: ${boardIds().join(', ')} (default esp32)
   --help         this text`;
 
 function fail(message: string, code = 2): never {
@@ -40,6 +42,7 @@ function options() {
         port: { type: 'string', default: '0' },
         broker: { type: 'string' },
         speed: { type: 'string', default: '1' },
+        board: { type: 'string', default: 'esp32' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -54,7 +57,8 @@ function options() {
     if (values.broker !== undefined && typeof parseBrokerUrl(values.broker) === 'string') {
       fail(`--broker ${values.broker}: ${parseBrokerUrl(values.broker) as string}`);
     }
-    return { data: path.resolve(values.data!), port, speed, broker: values.broker };
+    if (!boardIds().includes(values.board!)) fail(`--board ${values.board}: no such board; choose one of ${boardIds().join(', ')}`);
+    return { data: path.resolve(values.data!), port, speed, broker: values.broker, board: values.board! };
   } catch (err) {
     return fail(`${(err as Error).message}\n\n${usage}`);
   }
@@ -77,10 +81,11 @@ async function main(): Promise<void> {
     return fail((err as Error).message, 1);
   }
 
+  const board = await loadBoard(opts.board);
   let panel: Panel | undefined;
   let config: PanelConfig | undefined;
   const host = new NodeHost({
-    flashDir: flashDir(opts.data), speed: opts.speed,
+    flashDir: flashDir(opts.data), speed: opts.speed, board,
     log: (line) => stream(`panel   ${line}`),
     wiring: () => (panel ? panel.config() : config)?.pins,
   });
@@ -152,6 +157,7 @@ async function main(): Promise<void> {
   print(`  ${'Portal'.padEnd(16)}${portal.url}/  (the panel's own set-up page: installer code)`);
   print(`  ${'Broker'.padEnd(16)}${url}${broker ? '  (embedded aedes, MQTT 3.1.1)' : ''}`);
   print(`  ${'Panel id'.padEnd(16)}${config.panel.id}  (topics ${topics})`);
+  print(`  ${'Board'.padEnd(16)}${board.title}  (--board ${board.id}: its GPIO rules and default pins)`);
   print(`  ${'Data'.padEnd(16)}${shown}${booted.firstBoot ? '' : `  (codes of the first boot: ${firstBootFile(shown)})`}`);
   if (opts.speed !== 1) print(`  ${'Clock'.padEnd(16)}${opts.speed}× real time`);
   print(`\nLive events from the broker (Ctrl-C stops the panel):`);

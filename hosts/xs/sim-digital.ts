@@ -13,6 +13,9 @@ export const anyPinBoard: Board = Object.freeze({
   id: 'sim',
   title: 'simulated pins',
   defaultPins: defaultPinConfig,
+  setupButtonPin: 0,
+  gpioCount: 64,
+  pinProblem: () => undefined,
   pinProblems: () => [],
 });
 

@@ -24,6 +24,8 @@ export interface RepairOptions {
   installer: PanelConfig['installer'] | undefined;
   names: () => readonly string[];
   pinRules?: (pins: PanelConfig['pins']) => string[];
+  /** The board's default pins, for an erased or imported config (default: the ESP32's). */
+  defaultPins?: PanelConfig['pins'];
   randomBytes(n: number): Uint8Array;
   uptime(): number;
   log(line: string): void;
@@ -120,7 +122,7 @@ export function createRepairPortal(o: RepairOptions): PortalHandler {
   const importConfig = (raw: unknown): PortalResponse => {
     if (isObj(raw) && raw.secrets === SECRETS_LEFT_OUT) {
       if (!isObj(raw.config)) return fail(400, 'an export holds the config under "config"', 'config');
-      const base = firstBootConfig(o.panelId, (n) => o.randomBytes(n)).config;
+      const base = firstBootConfig(o.panelId, (n) => o.randomBytes(n), o.defaultPins).config;
       const installerCode = isObj(raw.config.installer) ? raw.config.installer.code : undefined;
       if (!o.installer && !isValidCode(installerCode)) return fail(400, 'give the installer code for this panel (4 to 8 digits)', 'config.installer.code');
       const current: PanelConfig = { ...base, alarm: { ...base.alarm, users: [] }, remote: {}, installer: o.installer ?? base.installer };
@@ -172,7 +174,7 @@ export function createRepairPortal(o: RepairOptions): PortalHandler {
       const body = parse(request);
       if (path === '/api/config/import') return importConfig(body);
       if (!isObj(body) || body.erase !== true) return fail(400, 'send { "erase": true } to erase the config', 'erase');
-      const first = firstBootConfig(o.panelId, (n) => o.randomBytes(n));
+      const first = firstBootConfig(o.panelId, (n) => o.randomBytes(n), o.defaultPins);
       // The new codes go to whoever asked, once (as a new key does), never to the console.
       return done(first.config, 'factory reset', { installerCode: first.installerCode, masterCode: first.masterCode });
     } catch (err) {

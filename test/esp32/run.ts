@@ -39,10 +39,12 @@ export const standIns: Record<string, string> = {
 
 const hostDirs = ['hosts/esp32', 'hosts/moddable'].map((d) => path.join(repoRoot, d) + path.sep);
 
-const moddable: esbuild.Plugin = {
+const moddable = (board: string): esbuild.Plugin => ({
   name: 'moddable-stand-ins',
   setup(build) {
     build.onResolve({ filter: /.*/ }, (args) => {
+      // The build's board, as manifest.json maps drivers/boards/current per platform.
+      if (args.path.endsWith('/drivers/boards/current')) return { path: path.join(repoRoot, `drivers/boards/${board}.ts`) };
       if (hostDirs.some((d) => args.importer.startsWith(d))) {
         if (args.path in standIns) return { path: path.join(virtual, standIns[args.path]) };
         if (args.path === './portal' && args.importer === path.join(repoRoot, 'hosts/esp32/main.ts')) {
@@ -59,10 +61,10 @@ const moddable: esbuild.Plugin = {
     });
     build.onLoad({ filter: /^debug$/, namespace: 'shim' }, () => ({ contents: 'module.exports = () => Object.assign(() => {}, { enabled: false });', loader: 'js' }));
   },
-};
+});
 
 /** The bundle: the world first (it powers on from globalThis.__esp32Inputs), then main.ts, then the script. */
-export async function bundleEsp32(): Promise<string> {
+export async function bundleEsp32(board = 'esp32'): Promise<string> {
   const entry = [
     `import { world } from './test/support/fake-moddable/virtual/world.ts';`,
     `import './hosts/esp32/main.ts';`,
@@ -81,7 +83,7 @@ export async function bundleEsp32(): Promise<string> {
     mainFields: ['browser', 'module', 'main'], conditions: ['import', 'default'],
     resolveExtensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
     inject: [path.join(repoRoot, 'tools/buffer-shim.js')],
-    plugins: [moddable],
+    plugins: [moddable(board)],
     logLevel: 'silent',
   });
   return result.outputFiles[0].text;

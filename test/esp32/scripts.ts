@@ -128,15 +128,16 @@ export const scripts: Record<string, Script> = {
   /** The set-up button: a short press does nothing; held 3 s it starts set-up mode. */
   'setup button'(world, params) {
     world.advance(1 * s);
-    world.setPin(0, 0);
+    const pin = params.pin ?? 0; // the BOOT button: GPIO 0 (GPIO 9 on the ESP32-C3)
+    world.setPin(pin, 0);
     world.advance(params.holdMs);
-    world.setPin(0, 1);
+    world.setPin(pin, 1);
     world.advance(2 * s);
     return {
       accessPoint: world.accessPoint ?? null,
       stationUp: world.ip() === '192.168.1.50',
       state: state(world).mode,
-      button: world.hardware.filter((h) => / GPIO 0 /.test(h)),
+      button: world.hardware.filter((h) => h.includes(` GPIO ${pin} `)),
     };
   },
 

@@ -1,9 +1,9 @@
-// The judge: the real Moddable toolchain and runtime. mcconfig builds the firmware for esp32
+// The judge: the real Moddable toolchain and runtime. mcconfig builds the firmware for esp32, esp32/esp32s3 and esp32/esp32c3
 // (tsc, xsc, xsl with preload and freeze: every module of ours and every library must load
 // in the linker and link) and for lin, whose mc.so runs the whole panel under mcsim against
 // mosquitto, checked by an independent subscriber (MQTT.js + cbor2), killed and restarted.
 // Without the SDK's host tools ($MODDABLE), one line says so and nothing here runs.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,8 @@ import { signCommand, decodeReply, type Command } from '../../src/uplink/command
 import { Mosquitto } from '../support/brokers.ts';
 import { Subscriber, readEvent, firstArrivals, range } from '../uplink/subscriber.ts';
 import { keyOf } from '../commands/fixtures.ts';
-import { unavailable, linkEsp32, buildLin, warningsByModule } from '../../tools/moddable/sdk.ts';
+import { unavailable, linkEsp32, buildLin, warningsByModule, type Esp32Link } from '../../tools/moddable/sdk.ts';
+import { buildModdableLibs } from '../../tools/build.ts';
 import { Display, LinPanel, provisionLin, linInputPins } from '../../tools/moddable/lin-panel.ts';
 
 if (unavailable) {
@@ -27,16 +28,35 @@ if (unavailable) {
    */
   const ours = (line: string) => /^### warning: (src|drivers|hosts)\//.test(line) && !/\b(encoder|decoder)[.:]/.test(line);
 
+  /** What each esp32 platform must link with: its board file as drivers/boards/current, and that board's pins in mc/config. */
+  const boards = {
+    esp32: { file: 'drivers/boards/esp32.ts', sirenPin: 25, setupButtonPin: 0 },
+    'esp32/esp32s3': { file: 'drivers/boards/esp32s3.ts', sirenPin: 7, setupButtonPin: 0 },
+    'esp32/esp32c3': { file: 'drivers/boards/esp32c3.ts', sirenPin: 10, setupButtonPin: 9 },
+  } as const;
+
+  const checkLink = (t: ExecutionContext, platform: keyof typeof boards, link: Esp32Link) => {
+    t.is(link.code, 0, `${platform}: ${link.output.slice(-4000)}`);
+    t.notRegex(link.output, /error TS\d+/, `${platform}: TypeScript errors`);
+    t.is(link.boardSource, boards[platform].file, `${platform}: the board module in the build`);
+    t.like(link.config, { sirenPin: boards[platform].sirenPin, setupButtonPin: boards[platform].setupButtonPin }, `${platform}: mc/config`);
+    t.log(`${platform}: linked in ${(link.ms / 1000).toFixed(1)} s; xsl warnings by module: ${JSON.stringify(warningsByModule(link.output))}`);
+    t.log(`${platform}: littlefs storage partition: ${link.storageBytes} bytes (hosts/esp32/partitions.csv)`);
+    t.true((link.storageBytes ?? 0) >= 1024 * 1024, `${platform}: the journal gets at least 1 MB of flash, not mcconfig's 64 KB`);
+    t.deepEqual(link.output.split('\n').filter(ours), [], `${platform}: our own modules export nothing mutable`);
+  };
+
   test.serial('esp32: mcconfig builds, tsc, xsc and xsl pass with everything preloaded', async (t) => {
     t.timeout(600_000); // a whole build: about 40 s on two idle cores
-    const link = await linkEsp32();
-    t.is(link.code, 0, link.output.slice(-4000));
-    t.notRegex(link.output, /error TS\d+/);
-    const warnings = warningsByModule(link.output);
-    t.log(`xsl warnings by module: ${JSON.stringify(warnings)}`);
-    t.log(`littlefs storage partition: ${link.storageBytes} bytes (hosts/esp32/partitions.csv)`);
-    t.true((link.storageBytes ?? 0) >= 1024 * 1024, 'the journal gets at least 1 MB of flash, not mcconfig\'s 64 KB');
-    t.deepEqual(link.output.split('\n').filter(ours), [], 'our own modules export nothing mutable');
+    checkLink(t, 'esp32', await linkEsp32());
+  });
+
+  test.serial('esp32/esp32s3 and esp32/esp32c3: each links with its own board file and pins', async (t) => {
+    t.timeout(900_000); // two whole builds side by side
+    await buildModdableLibs();
+    const [s3, c3] = await Promise.all([linkEsp32('esp32/esp32s3', { libs: false }), linkEsp32('esp32/esp32c3', { libs: false })]);
+    checkLink(t, 'esp32/esp32s3', s3);
+    checkLink(t, 'esp32/esp32c3', c3);
   });
 
   test.serial('lin: the panel runs under mcsim, survives SIGKILL, loses no event and never lowers its state', async (t) => {

@@ -1,11 +1,13 @@
 // The Node host end to end, as `npm start` runs it: a real child process on a data directory,
 // driven through its control API and watched through its event stream, killed for real.
 import test from 'ava';
+import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { SimProcess, tempDataDir, type EventStream } from './sim-process.ts';
 import { Mosquitto } from '../support/brokers.ts';
 import { Subscriber, readEvent, range } from '../uplink/subscriber.ts';
 import { firstBootFile, readMasterCode } from '../../hosts/node/data-dir.ts';
+import { repoRoot } from '../../tools/build.ts';
 
 const SIREN = 25;
 
@@ -214,4 +216,31 @@ test('issue 5: mosquitto stopped during an alarm and restarted → every event a
   const firsts: number[] = [];
   for (const m of sub.messages) { const s = readEvent(m.payload).seq; if (!firsts.includes(s)) firsts.push(s); }
   t.deepEqual(firsts.slice(0, last), range(last), 'in order, no gaps');
+});
+
+/** `npm start` expected to stop at once: its exit code and what it wrote to stderr. */
+function runToExit(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'hosts/node/main.ts', '--port', '0', ...args], { cwd: repoRoot, timeout: 60_000 },
+      (err, _stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stderr }));
+  });
+}
+
+test('--board esp32s3: a first boot gets the S3\'s default pins, and the ESP32\'s rules then refuse them; an unknown board is refused', async (t) => {
+  const { sim, data } = await boot(t, ['--board', 'esp32s3']);
+  t.regex(sim.stdout, /^ {2}Board\s+ESP32-S3-WROOM-1 {2}\(--board esp32s3/m);
+  const state = await sim.get('/sim/state');
+  t.is(state.siren.pin, 7, 'the S3 siren pin (GPIO 25 does not exist there)');
+  t.deepEqual(state.inputs.map((i: { pin: number; tamperPin?: number }) => [i.pin, i.tamperPin ?? null]), [[4, 5], [6, null]]);
+  await sim.kill();
+
+  // The same flash as an ESP32: its rules refuse GPIO 6 and 7 (its SPI flash) and 5 (strapping), and the panel says so.
+  const asEsp32 = await runToExit(['--data', data, '--board', 'esp32']);
+  t.is(asEsp32.code, 1);
+  t.regex(asEsp32.stderr, /The panel cannot start: bad pin config: siren\.pin: GPIO 7 cannot be used: GPIO 6–11 are wired to the SPI flash/);
+  t.regex(asEsp32.stderr, /doors\[0\]\.tamperPin: GPIO 5 is a strapping pin/);
+
+  const unknown = await runToExit(['--data', tempDataDir(), '--board', 'esp32h2']);
+  t.is(unknown.code, 2);
+  t.regex(unknown.stderr, /^--board esp32h2: no such board; choose one of esp32, esp32c3, esp32s3/);
 });

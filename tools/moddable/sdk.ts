@@ -56,22 +56,48 @@ export function warningsByModule(output: string): Record<string, number> {
 export interface Esp32Link extends Run {
   /** Bytes of the `storage` (littlefs) partition in the partition table the build uses. */
   storageBytes: number | undefined;
+  /** The source file the build compiled as the module "drivers/boards/current" (repo-relative), if found. */
+  boardSource: string | undefined;
+  /** The numbers at the top of the build's mc/config (mc.config.js): sirenPin, setupButtonPin, httpPort… */
+  config: Record<string, number> | undefined;
+  /** How long mcconfig and the makefile up to mc.xs.c took, in ms. */
+  ms: number;
 }
 
-/** `mcconfig -m -p esp32 -t build`, then its makefile up to mc.xs.c: tsc, xsc, xsl with preload. */
-export async function linkEsp32(platform = 'esp32'): Promise<Esp32Link> {
-  await buildModdableLibs();
-  const out = mkdtempSync(path.join(tmpdir(), 'mc-esp32-'));
+/**
+ * `mcconfig -m -p PLATFORM -t build` (`esp32`, `esp32/esp32s3`, `esp32/esp32c3`), then its
+ * makefile up to mc.xs.c: tsc, xsc, xsl with preload. mcconfig builds a subplatform under
+ * tmp/esp32/SUB/release/NAME with the ESP-IDF project xsProj-SUB (ESP32_SUBCLASS, from the
+ * SDK's target manifest); the IDF tag check is the same for every target. `libs: false`
+ * when the caller has built build/moddable already (links running side by side must not
+ * rewrite it under each other).
+ */
+export async function linkEsp32(platform = 'esp32', { libs = true } = {}): Promise<Esp32Link> {
+  const started = Date.now();
+  if (libs) await buildModdableLibs();
+  const out = mkdtempSync(path.join(tmpdir(), `mc-${platform.replace('/', '-')}-`));
   const IDF_PATH = await idfPath();
   const config = await run(path.join(sdkBin, 'mcconfig'), ['-m', '-p', platform, '-t', 'build', '-o', out], { IDF_PATH });
-  const dir = path.join(out, 'tmp/esp32/release', path.basename(repoRoot)); // mcconfig names the build after the checkout's directory
-  const table = path.join(dir, 'xsProj-esp32/partitions.csv');
+  const sub = platform.split('/')[1];
+  const subclass = sub ?? 'esp32';
+  // mcconfig names the build after the checkout's directory
+  const dir = path.join(out, 'tmp/esp32', sub ?? '', 'release', path.basename(repoRoot));
+  const table = path.join(dir, `xsProj-${subclass}/partitions.csv`);
   const storage = existsSync(table) ? /^storage\s*,\s*data\s*,[^,]*,[^,]*,\s*(0x[0-9a-f]+|\d+)/im.exec(readFileSync(table, 'utf8'))?.[1] : undefined;
   const storageBytes = storage === undefined ? undefined : Number(storage);
-  if (!existsSync(path.join(dir, 'makefile'))) return { ...config, code: config.code || 1, storageBytes };
-  const sdkconfig = path.join(dir, 'xsProj-esp32/build/config/sdkconfig.h');
+  const makefile = path.join(dir, 'makefile');
+  if (!existsSync(makefile)) return { ...config, code: config.code || 1, storageBytes, boardSource: undefined, config: undefined, ms: Date.now() - started };
+  // The makefile's rule for the module: `$(MODULES_DIR)/drivers/boards/current.xsb: $(TMP_DIR)/tsc/…/<repo>/drivers/boards/esp32s3.js`
+  const rule = /^\$\(MODULES_DIR\)\/drivers\/boards\/current\.xsb: \S*?(drivers\/boards\/[\w-]+)\.js$/m.exec(readFileSync(makefile, 'utf8'));
+  const boardSource = rule ? `${rule[1]}.ts` : undefined;
+  // mc.config.js is JavaScript (trailing commas): its top-level numbers are read by line.
+  const configFile = path.join(dir, 'mc.config.js');
+  const mcConfig = existsSync(configFile)
+    ? Object.fromEntries([...readFileSync(configFile, 'utf8').matchAll(/^\t"(\w+)": (-?\d+),?$/gm)].map((m) => [m[1], Number(m[2])]))
+    : undefined;
+  const sdkconfig = path.join(dir, `xsProj-${subclass}/build/config/sdkconfig.h`);
   const make = await run('make', ['-j2', '-C', dir, '-f', 'makefile', '-o', sdkconfig, path.join(dir, 'mc.xs.c')], { IDF_PATH });
-  return { code: make.code, output: config.output + make.output, storageBytes };
+  return { code: make.code, output: config.output + make.output, storageBytes, boardSource, config: mcConfig, ms: Date.now() - started };
 }
 
 /**
