@@ -216,8 +216,8 @@ export class Panel {
       connect: this.host.connect,
       outbox: this.sealer.outbox(this.journal.outbox),
       random: this.host.random,
-      onCommand: (bytes) => this.remote.enqueue(bytes),
-      onMessage: (_topic, bytes) => this.ha.enqueue(bytes),
+      onCommand: (bytes) => this.remote.queue.push(bytes),
+      onMessage: (_topic, bytes) => this.ha.queue.push(bytes),
       onStatus: (up, reason) => {
         this.host.log(`uplink: ${up ? 'connected' : `down (${reason})`}`);
         if (reason === 'stopped') return; // our own close or reconfigure: no uplink trouble (350)
@@ -340,12 +340,12 @@ export class Panel {
     } finally {
       this.servicing = false;
     }
-    if (this.remote.pending > 0 || this.ha.pending > 0) this.host.wake();
+    if (this.remote.queue.length > 0 || this.ha.queue.length > 0) this.host.wake();
   }
 
   /** When `service()` is due next (uptime ms). */
   nextDeadline(): number | undefined {
-    if (this.remote.pending > 0 || this.ha.pending > 0) return this.host.clock.uptime();
+    if (this.remote.queue.length > 0 || this.ha.queue.length > 0) return this.host.clock.uptime();
     return earliest(this.drivers?.nextDeadline(), nextDeadline(this.state), this.session?.nextDeadline(), this.nextTestReport, this.remote.nextDeadline());
   }
 
@@ -377,7 +377,7 @@ export class Panel {
 
   status(): PanelStatus {
     return {
-      boot: this.boot, dropped: { commands: this.remote.dropped, homeAssistant: this.ha.dropped }, snapshot: this.snapshot(), uplink: this.session?.info(), outbox: this.journal.outbox.size(),
+      boot: this.boot, dropped: { commands: this.remote.queue.dropped, homeAssistant: this.ha.queue.dropped }, snapshot: this.snapshot(), uplink: this.session?.info(), outbox: this.journal.outbox.size(),
       lastSeq: this.journal.lastSeq(), recovery: this.recovery,
     };
   }

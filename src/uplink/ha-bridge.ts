@@ -39,25 +39,13 @@ function haRetained(ha: HaPanel | undefined): string[] {
 }
 
 export class HaBridge {
-  /** Commands from HA's `ha/set` topic, waiting for `service()`. */
-  private readonly queue: CommandQueue;
+  /** Commands from HA's `ha/set` topic, waiting for `service()` (bounded: a flood is dropped and counted). */
+  readonly queue: CommandQueue;
   /** What Home Assistant was last sent on this link: only changes go out again. */
   private sent: { state?: string; zones: Map<number, boolean> } = { zones: new Map() };
 
   constructor(private readonly port: PanelPort, private readonly deviceClasses: DeviceClasses) {
     this.queue = new CommandQueue('Home Assistant commands', port);
-  }
-
-  get dropped(): number {
-    return this.queue.dropped;
-  }
-
-  enqueue(bytes: Uint8Array): void {
-    this.queue.push(bytes);
-  }
-
-  get pending(): number {
-    return this.queue.length;
   }
 
   /** After the uplink's tick: a few queued commands. */

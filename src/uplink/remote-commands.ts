@@ -17,7 +17,8 @@ const json = (value: unknown) => utf8(JSON.stringify(value));
 const unjson = (bytes: Uint8Array): unknown => JSON.parse(fromUtf8(bytes));
 
 export class RemoteCommands {
-  private readonly queue: CommandQueue;
+  /** Commands waiting for `service()` (bounded: a flood is dropped and counted). */
+  readonly queue: CommandQueue;
   /** Last accepted command counter per user; null: lost (unreadable on flash), refused until re-keyed. */
   private readonly lastCounters: Counters;
   /** The command nonce (nonce.ts), made when first needed; RAM only, so a reboot draws a new one. */
@@ -28,20 +29,6 @@ export class RemoteCommands {
   constructor(private readonly port: PanelPort) {
     this.queue = new CommandQueue('commands', port);
     this.lastCounters = this.loadCounters();
-  }
-
-  /** Dropped since boot because the queue was full. */
-  get dropped(): number {
-    return this.queue.dropped;
-  }
-
-  /** A command from the broker, for the next `service()`. */
-  enqueue(bytes: Uint8Array): void {
-    this.queue.push(bytes);
-  }
-
-  get pending(): number {
-    return this.queue.length;
   }
 
   /** Before the uplink's tick: a new nonce when it is due (no clock), or the clock came or went. */
