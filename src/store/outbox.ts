@@ -482,9 +482,18 @@ export class PersistentOutbox implements Outbox {
     for (const seg of this.segs) {
       if (out.length >= max) break;
       if (seg.live === 0) continue;
+      if (seg.last <= this.acked) continue;
       const { data, entries } = this.parsed(seg);
-      for (const e of entries) {
-        if (out.length >= max) break;
+      // A segment's entries are in seq order: what is acknowledged is skipped by halving, not
+      // looked at one by one on every peek (the uplink peeks on every round).
+      let lo = 0;
+      for (let hi = entries.length; lo < hi;) {
+        const mid = (lo + hi) >>> 1;
+        if (entries[mid].seq <= this.acked) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < entries.length && out.length < max; i++) {
+        const e = entries[i];
         if (this.waits(e)) out.push({ seq: e.seq, payload: data.slice(e.at, e.at + e.length) });
       }
     }
