@@ -88,13 +88,13 @@ export class SimHost implements Host {
       s.add(panel);
       this.serviced = panel;
     }
+    // Woken: service at once, as the ESP32's loop does, without asking for the next deadline
+    // first; after a round, the deadline it returns (asked once, as the device's timer does).
+    let due = s.woken ? this.uptimeMs : s.nextDeadline();
     for (let guard = 0; guard < 100_000; guard++) {
-      // Woken: service at once, as the ESP32's loop does, without asking for the next deadline first.
-      if (s.woken) { s.run(this.uptimeMs); continue; }
-      const due = s.nextDeadline();
       if (due === undefined || due > until) break;
       if (due > this.uptimeMs) this.uptimeMs = due;
-      s.run(this.uptimeMs);
+      due = s.run(this.uptimeMs);
     }
     this.uptimeMs = Math.max(this.uptimeMs, until);
     s.run(this.uptimeMs);
