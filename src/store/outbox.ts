@@ -476,6 +476,18 @@ export class PersistentOutbox implements Outbox {
     this.early.clear();
   }
 
+  /**
+   * The cached segments let go of their acknowledged entries (nothing looks at a seq at or
+   * below `acked` again): RAM then holds what waits, not every entry the newest segment has seen.
+   */
+  private pruneCache(): void {
+    for (const p of this.cache) {
+      let n = 0;
+      while (n < p.entries.length && p.entries[n].seq <= this.acked) n++;
+      if (n > 0) p.entries.splice(0, n);
+    }
+  }
+
   /** Oldest waiting entries first, at most `max`; payloads read back from flash. */
   peek(max: number): OutboxEntry[] {
     const out: OutboxEntry[] = [];
@@ -613,6 +625,7 @@ export class PersistentOutbox implements Outbox {
     if (seq === this.head) {
       this.acked = seq; // it was the oldest waiting: everything up to it has left
       this.advance();
+      this.pruneCache();
     } else {
       this.early.add(seq);
     }
