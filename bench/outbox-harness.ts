@@ -3,7 +3,7 @@
 // `install` is handed the outbox class to measure: the current one or the one before issue 13.
 import { MemoryStorage } from '../hosts/xs/memory-storage';
 import type { Storage } from '../src/store/storage';
-import type { OutboxEntry } from '../src/uplink/outbox';
+import type { OutboxEntry } from '../src/store/outbox';
 
 interface AnyOutbox {
   push(seq: number, payload: Uint8Array, alarm: boolean): { dropped: number[] };

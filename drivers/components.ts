@@ -5,7 +5,7 @@
 // class and the simulator's tiles all read this table. A new kind of sensor is one folder
 // and one line below. The config's keys (`doors`, `motion`, `siren`) are on flash in the
 // field: a kind's `key` is never renamed.
-import type { Clock } from '../src/core/clock';
+import type { Uptime } from './pin';
 import type { PinFactory } from './pin';
 import type { InputPolarity } from './input';
 import type { SirenConfig, SirenEvents, Siren } from './siren/siren';
@@ -64,7 +64,7 @@ export interface InputKind<C extends InputEntry = InputEntry, K extends string =
   /** The entries a new panel starts with. */
   readonly defaults: readonly C[];
   /** Opens one entry's driver, which reports its boot reading. */
-  open(pins: PinFactory, clock: Pick<Clock, 'uptime'>, entry: C, events: DriverEvents): InputDriver;
+  open(pins: PinFactory, clock: Uptime, entry: C, events: DriverEvents): InputDriver;
   /** Home Assistant's binary_sensor device_class for a zone wired to it. */
   readonly haDeviceClass: string;
   readonly tile: SimTile;
@@ -75,7 +75,7 @@ export interface OutputComponent {
   readonly key: 'siren';
   problems(config: SirenConfig, at: string): string[];
   readonly defaults: SirenConfig;
-  open(pins: PinFactory, clock: Pick<Clock, 'uptime'>, config: SirenConfig, events: DriverEvents): Siren;
+  open(pins: PinFactory, clock: Uptime, config: SirenConfig, events: DriverEvents): Siren;
 }
 
 export const components = Object.freeze({

@@ -1,7 +1,7 @@
 // The panel's pins as one config (JSON from the manifest or the portal), checked as a
 // whole and opened as one set of drivers that the host polls together. Which kinds of input
 // there are, and how each is checked and opened, is the table of ./components.
-import type { Clock } from '../src/core/clock';
+import type { Uptime } from './pin';
 import type { PinFactory } from './pin';
 import type { Siren, SirenConfig } from './siren/siren';
 import { components, type DriverEvents, type InputDriver, type InputEntry, type InputKind, type InputKinds } from './components';
@@ -148,7 +148,7 @@ export class Drivers {
  * Throws a PinConfigError naming every problem, having opened nothing.
  */
 export function openDrivers(
-  pins: PinFactory, clock: Pick<Clock, 'uptime'>, config: unknown, events: DriverEvents,
+  pins: PinFactory, clock: Uptime, config: unknown, events: DriverEvents,
   hostRules: (config: PinConfig) => string[] = () => [],
 ): Drivers {
   let problems = pinConfigProblems(config);

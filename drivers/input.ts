@@ -5,7 +5,7 @@
 // any length gives at most one change, `debounceMs` after its last edge, and a glitch
 // that returns to the old level gives none. Time-injected: no timers here; the host calls
 // `poll(now)` at or after `nextDeadline()`.
-import type { Clock } from '../src/core/clock';
+import type { Uptime } from './pin';
 import type { DigitalLike, Level, PinFactory, PinMode } from './pin';
 
 export type Wiring = 'NC' | 'NO';
@@ -46,7 +46,7 @@ export class DebouncedInput {
 
   constructor(
     pins: PinFactory,
-    private readonly clock: Pick<Clock, 'uptime'>,
+    private readonly clock: Uptime,
     options: DebouncedInputOptions,
     private readonly onSettled: (active: boolean, now: number) => void,
     /** Told of every edge, so a host that sleeps until `nextDeadline()` can wake earlier. */

@@ -62,3 +62,8 @@ export function digitalPins(Digital: DigitalClass): PinFactory {
     return new Digital({ pin, mode: modes[mode] });
   };
 }
+
+/** The drivers' time: milliseconds since boot, monotonic (the host's uptime clock; see src/core/clock). */
+export interface Uptime {
+  uptime(): number;
+}

@@ -12,7 +12,7 @@
 // waiting entry is an alarm, a low-priority newcomer is the one dropped, and alarms grow the
 // outbox up to `hardCap`, beyond which push refuses with an OutboxFull error.
 import type { Storage } from '../../src/store/storage';
-import type { Outbox, OutboxEntry } from '../../src/uplink/outbox';
+import type { Outbox, OutboxEntry } from '../../src/store/outbox';
 import { MAX_EVENT_BYTES, concat, encodeRecord, getSeq, putSeq, scanRecords } from '../../src/store/record';
 
 const PUSH = 0x10;

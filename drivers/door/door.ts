@@ -3,7 +3,7 @@
 // Reports the zone open/closed through `onChange` (debounced, see ./input), once at `start()`
 // with the reading at boot and then on every settled change. The tamper loop is always
 // NC: a loop that is cut or opened reads as tamper, which an NO loop could not detect.
-import type { Clock } from '../../src/core/clock';
+import type { Uptime } from '../pin';
 import type { PinFactory } from '../pin';
 import { DebouncedInput, assertNoProblems, inputProblems, type InputPolarity } from '../input';
 
@@ -31,10 +31,10 @@ export class Door {
   readonly zone: number;
   private readonly contact: DebouncedInput;
   private readonly loop: DebouncedInput | undefined;
-  private readonly clock: Pick<Clock, 'uptime'>;
+  private readonly clock: Uptime;
   private readonly events: DoorEvents;
 
-  constructor(pins: PinFactory, clock: Pick<Clock, 'uptime'>, config: DoorConfig, events: DoorEvents) {
+  constructor(pins: PinFactory, clock: Uptime, config: DoorConfig, events: DoorEvents) {
     assertNoProblems(doorProblems(config));
     const { zone } = config;
     this.zone = zone;

@@ -12,7 +12,7 @@
 //   the zone closes once the PIR output is idle and at least `minOpenS` has passed since
 //   the detection, whichever is later. Pulses that are not a detection (warm-up, hold-off,
 //   too few) never open the zone, but an output still active keeps an open zone open.
-import type { Clock } from '../../src/core/clock';
+import type { Uptime } from '../pin';
 import type { PinFactory } from '../pin';
 import {
   DebouncedInput, assertNoProblems, earliest, inputProblems, isIntegerIn, isNumberIn, optional,
@@ -61,7 +61,7 @@ export class Motion {
   readonly zone: number;
   private readonly pir: DebouncedInput;
   private readonly loop: DebouncedInput | undefined;
-  private readonly clock: Pick<Clock, 'uptime'>;
+  private readonly clock: Uptime;
   private readonly readyAt: number;
   private readonly holdOffMs: number;
   private readonly pulsesNeeded: number;
@@ -73,7 +73,7 @@ export class Motion {
   private isOpen = false;
   private openUntil = 0;
 
-  constructor(pins: PinFactory, clock: Pick<Clock, 'uptime'>, config: MotionConfig, private readonly events: MotionEvents) {
+  constructor(pins: PinFactory, clock: Uptime, config: MotionConfig, private readonly events: MotionEvents) {
     assertNoProblems(motionProblems(config));
     const c = config;
     const d = motionDefaults; // `??`, not a spread: a field given as undefined takes its default too

@@ -12,7 +12,7 @@
 // A sounding runs from the first `play()` after silence until `stop()`, the cap, or the
 // end of a one-shot pattern; switching patterns does not restart it. Time-injected: the
 // host calls `poll(now)` at or after `nextDeadline()`.
-import type { Clock } from '../../src/core/clock';
+import type { Uptime } from '../pin';
 import type { DigitalLike, Level, PinFactory } from '../pin';
 import { assertNoProblems, isIntegerIn, isNumberIn, optional } from '../input';
 
@@ -95,7 +95,7 @@ export class Siren {
   private on = false;
 
   /** Opens the pin and drives it off first; a bad config then throws with the pin held off. */
-  constructor(pins: PinFactory, clock: Pick<Clock, 'uptime'>, config: SirenConfig, private readonly events: SirenEvents = {}) {
+  constructor(pins: PinFactory, clock: Uptime, config: SirenConfig, private readonly events: SirenEvents = {}) {
     const offLevel: Level = config.activeLow ? 1 : 0;
     this.io = pins({ pin: config.pin, mode: 'output', initialValue: offLevel }); // off from the instant it opens
     this.io.write(offLevel); // and again, for a pin handed over already open, or a provider without initialValue

@@ -34,8 +34,24 @@
 // open. A merge cut between its replace and its remove leaves entries twice: the later copies
 // (seq not above one already read) are skipped.
 import type { Storage } from './storage';
-import type { Outbox, OutboxEntry } from '../uplink/outbox';
 import { MAX_EVENT_BYTES, concat, crc32, encodeRecord, getSeq, getU32, putSeq, putU32, readRecords, scanRecords } from './record';
+
+// What the uplink needs from the outbox (src/uplink takes it by this interface; tests give it a memory one).
+export interface OutboxEntry {
+  /** The event's sequence number: the outbox's key, and the consumers' de-duplication key. */
+  seq: number;
+  /** Ready-to-publish CBOR event payload. */
+  payload: Uint8Array;
+}
+
+export interface Outbox {
+  /** Oldest unacknowledged entries first, at most `max`. */
+  peek(max: number): OutboxEntry[];
+  /** The broker acknowledged `seq` (PUBACK): it leaves the outbox for good. */
+  ack(seq: number): void;
+  /** Entries waiting, acknowledged ones excluded. */
+  size(): number;
+}
 
 /** Flash block of littlefs on the ESP32: every file takes whole blocks. */
 export const BLOCK_BYTES = 4096;

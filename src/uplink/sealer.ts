@@ -2,7 +2,7 @@
 // encoders' bytes, under the config's uplink key and mode, with this boot's IVs.
 import type { PanelConfig } from '../config';
 import { decodeKey } from './keys';
-import type { Outbox } from './outbox';
+import type { Outbox } from '../store/outbox';
 import { encryptUplinkFor, sealedKey, sealUplink, UplinkIvs, type UplinkKind } from './uplink-auth';
 
 /** At most this many events are kept sealed; more means events left the outbox unacknowledged. */

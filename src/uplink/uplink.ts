@@ -12,7 +12,7 @@
 // outbox. Transport callbacks only queue what happened; `tick` handles it, so every decision
 // sees the right time and nothing re-enters the uplink from a socket callback.
 import type { Connect, Transport, TransportTarget } from './transport';
-import type { Outbox } from './outbox';
+import type { Outbox } from '../store/outbox';
 import type { ProtocolVersion } from './packets';
 import { Connection, hex, type ConnectionEvent, type Outgoing } from './connection';
 import { backoffDelay, defaultBackoff, type BackoffRange } from './backoff';

@@ -1,6 +1,6 @@
 // An Outbox in memory, for tests and scenarios (XS-safe). The persistent one lives in
 // src/store/outbox.ts and keeps the same contract: oldest first, an entry leaves only on ack.
-import type { Outbox, OutboxEntry } from '../../src/uplink/outbox';
+import type { Outbox, OutboxEntry } from '../../src/store/outbox';
 import { encodeEvent } from '../../src/uplink/payloads';
 import type { PanelEvent } from '../../src/core/events';
 
