@@ -71,12 +71,6 @@ const HOUR = 3_600_000;
 /** The state-encoder hint of a zone the core holds no state for (closed, as it always is then). */
 const untouchedZone = Object.freeze({});
 
-/** Each zone's HA device class, from the drivers' table (haDeviceClass of its kind). */
-const haDeviceClasses = (pins: PinConfig): Map<number, string | undefined> => {
-  const classes = new Map<number, string | undefined>();
-  for (const [zone, kind] of zoneKinds(pins)) classes.set(zone, kind.haDeviceClass);
-  return classes;
-};
 const json = (value: unknown) => utf8(JSON.stringify(value));
 const unjson = (bytes: Uint8Array): unknown => JSON.parse(fromUtf8(bytes));
 
@@ -135,7 +129,7 @@ export class Panel {
       wake: () => host.wake(),
     };
     this.remote = new RemoteCommands(port); // loads the command counters
-    this.ha = new HaBridge(port, haDeviceClasses);
+    this.ha = new HaBridge(port, zoneKinds);
     this.state = this.restoreState();
   }
 

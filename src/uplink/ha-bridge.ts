@@ -7,10 +7,10 @@ import { discoveryConfigs, discoveryPayload, haState, haTopics, haZoneState, par
 import { CommandQueue, type PanelPort } from './panel-port';
 
 /**
- * HA's device class of each zone's input ('door', 'motion'), by zone number: the drivers' table
- * knows it, and the app hands it in (src/ does not reach into drivers/).
+ * What each zone's input is, by zone number, with HA's device class for it ('door', 'motion'):
+ * the drivers' table knows it, and the app hands it in (src/ does not reach into drivers/).
  */
-export type DeviceClasses = (pins: PanelConfig['pins']) => ReadonlyMap<number, string | undefined>;
+export type DeviceClasses = (pins: PanelConfig['pins']) => ReadonlyMap<number, { readonly haDeviceClass?: string }>;
 
 const noClasses: DeviceClasses = () => new Map();
 
@@ -21,7 +21,7 @@ export function homeAssistantOf(config: PanelConfig, deviceClasses: DeviceClasse
   const classes = deviceClasses(config.pins);
   return {
     prefix: config.broker.prefix, panelId: config.panel.id, name: config.panel.name, discoveryPrefix: ha.discoveryPrefix,
-    zones: config.alarm.zones.map((z) => ({ zone: z.number, name: z.name, type: z.type, wiring: classes.get(z.number) })),
+    zones: config.alarm.zones.map((z) => ({ zone: z.number, name: z.name, type: z.type, wiring: classes.get(z.number)?.haDeviceClass })),
   };
 }
 

@@ -3,7 +3,7 @@
 // real XS and on Node: the board, not a number in hosts/esp32, decides the siren pin held off
 // at the first instant, the pins of a first boot, the rules, and the set-up button.
 import test from 'ava';
-import { bundleEsp32, boot, flashWith, type Boot, type Inputs } from './run.ts';
+import { bundleEsp32, bootAlike, flashWith, type Boot, type Inputs } from './run.ts';
 import { firstBootConfig, type PanelConfig } from '../../src/config.ts';
 import { board as esp32s3 } from '../../drivers/boards/esp32s3.ts';
 import { board as esp32c3 } from '../../drivers/boards/esp32c3.ts';
@@ -11,12 +11,8 @@ import { board as esp32c3 } from '../../drivers/boards/esp32c3.ts';
 const bundles = { esp32s3: bundleEsp32('esp32s3'), esp32c3: bundleEsp32('esp32c3') };
 const MAC = 'A4:D1:8C:DB:C0:20';
 
-async function run(t: { deepEqual(a: unknown, b: unknown, m?: string): void }, board: keyof typeof bundles, inputs: Inputs): Promise<Boot> {
-  const { xs, node } = await boot(await bundles[board], inputs);
-  if (xs.result?.scriptError || node.result?.scriptError) throw new Error(`script failed:\nXS: ${xs.result?.scriptError}\nNode: ${node.result?.scriptError}`);
-  t.deepEqual(xs, node, 'XS and Node boot alike');
-  return node;
-}
+const run = (t: { deepEqual(a: unknown, b: unknown, m?: string): void }, board: keyof typeof bundles, inputs: Inputs): Promise<Boot> =>
+  bootAlike(t, bundles[board], inputs);
 
 test('ESP32-S3 build, no build config: GPIO 7 (its siren) is held off first, the first boot takes the S3 pins and protects; GPIO 25 is never touched', async (t) => {
   const b = await run(t, 'esp32s3', { config: {}, mac: MAC, pins: { 4: 0, 5: 0, 6: 0 }, script: 'look around' });

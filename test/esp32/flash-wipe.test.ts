@@ -7,7 +7,7 @@ import { checkFlash, type Witness } from '../../hosts/esp32/first-boot.ts';
 import { EventLog } from '../../src/store/event-log.ts';
 import { decodeEvent } from '../../src/uplink/payloads.ts';
 import type { Storage } from '../../src/store/storage.ts';
-import { bundleEsp32, boot, type Boot, type Inputs } from './run.ts';
+import { bundleEsp32, bootAlike, type Boot, type Inputs } from './run.ts';
 
 function memory(files = new Map<string, Uint8Array>()): Storage & { files: Map<string, Uint8Array> } {
   return {
@@ -55,12 +55,7 @@ test('checkFlash: no false alarm for a panel from before the check, a cut betwee
 });
 
 const code = bundleEsp32();
-async function run(t: { deepEqual(a: unknown, b: unknown, m?: string): void }, inputs: Inputs): Promise<Boot> {
-  const { xs, node } = await boot(await code, inputs);
-  if (xs.result?.scriptError || node.result?.scriptError) throw new Error(`script failed:\nXS: ${xs.result?.scriptError}\nNode: ${node.result?.scriptError}`);
-  t.deepEqual(xs, node, 'XS and Node boot alike');
-  return node;
-}
+const run = (t: { deepEqual(a: unknown, b: unknown, m?: string): void }, inputs: Inputs): Promise<Boot> => bootAlike(t, code, inputs);
 const base = { config: { sirenPin: 25 }, mac: 'A4:D1:8C:DB:C0:20', pins: { 32: 0, 33: 0, 27: 0 }, script: 'look around' } as const;
 
 /** The event codes in the log on a boot's flash. */

@@ -4,7 +4,7 @@
 // the byte (serial console, hardware actions, flash, what the script saw). The hardware,
 // the radio and the Moddable SDK themselves are not exercised here.
 import test from 'ava';
-import { bundleEsp32, boot, flashWith, type Boot, type Inputs } from './run.ts';
+import { bundleEsp32, bootAlike, flashWith, type Boot, type Inputs } from './run.ts';
 import { firstBootConfig, type PanelConfig } from '../../src/config.ts';
 import { MAX_BODY_BYTES, SMALL_BODY_BYTES } from '../../src/portal/http.ts';
 import { AP_PASSWORD_ALPHABET } from '../../hosts/esp32/random.ts';
@@ -16,12 +16,7 @@ const closed = { 32: 0, 33: 0, 27: 0 } as const;
 const base = { config: { sirenPin: 25 }, mac: MAC, pins: closed };
 
 /** Boots on both engines and insists they agree. */
-async function run(t: { deepEqual(a: unknown, b: unknown, m?: string): void }, inputs: Inputs): Promise<Boot> {
-  const { xs, node } = await boot(await code, inputs);
-  if (xs.result?.scriptError || node.result?.scriptError) throw new Error(`script failed:\nXS: ${xs.result?.scriptError}\nNode: ${node.result?.scriptError}`);
-  t.deepEqual(xs, node, 'XS and Node boot alike');
-  return node;
-}
+const run = (t: { deepEqual(a: unknown, b: unknown, m?: string): void }, inputs: Inputs): Promise<Boot> => bootAlike(t, code, inputs);
 
 
 let counter = 1;

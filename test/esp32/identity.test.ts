@@ -3,7 +3,7 @@
 import test from 'ava';
 import { panelIdFromMac, setupSsid, SSID_MAX } from '../../hosts/esp32/first-boot.ts';
 import { firstBootConfig } from '../../src/config.ts';
-import { bundleEsp32, boot, flashWith, type Boot, type Inputs } from './run.ts';
+import { bundleEsp32, bootAlike, flashWith, type Boot, type Inputs } from './run.ts';
 
 const random = (byte: number) => (n: number) => new Uint8Array(n).fill(byte);
 
@@ -29,12 +29,7 @@ test('set-up SSID: alarm-<id>, at most 32 bytes; a long id keeps its last 26 cha
 });
 
 const code = bundleEsp32();
-async function run(t: { deepEqual(a: unknown, b: unknown, m?: string): void }, inputs: Inputs): Promise<Boot> {
-  const { xs, node } = await boot(await code, inputs);
-  if (xs.result?.scriptError || node.result?.scriptError) throw new Error(`script failed:\nXS: ${xs.result?.scriptError}\nNode: ${node.result?.scriptError}`);
-  t.deepEqual(xs, node, 'XS and Node boot alike');
-  return node;
-}
+const run = (t: { deepEqual(a: unknown, b: unknown, m?: string): void }, inputs: Inputs): Promise<Boot> => bootAlike(t, code, inputs);
 const closed = { 32: 0, 33: 0, 27: 0 } as const;
 
 test('boot with a MAC read as zeros: the panel gets a random id, never "000000"', async (t) => {

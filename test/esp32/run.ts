@@ -132,6 +132,14 @@ export async function boot(code: string, inputs: Inputs): Promise<{ xs: Boot; no
   return { xs, node };
 }
 
+/** Boots on both engines and insists they agree (a script error fails loudly); the boot, as Node saw it. */
+export async function bootAlike(t: { deepEqual(a: unknown, b: unknown, m?: string): void }, code: string | Promise<string>, inputs: Inputs): Promise<Boot> {
+  const { xs, node } = await boot(await code, inputs);
+  if (xs.result?.scriptError || node.result?.scriptError) throw new Error(`script failed:\nXS: ${xs.result?.scriptError}\nNode: ${node.result?.scriptError}`);
+  t.deepEqual(xs, node, 'XS and Node boot alike');
+  return node;
+}
+
 /** Flash holding `config`, as the host's FlashStorage lays it out on littlefs. */
 export function flashWith(config: unknown): Record<string, string> {
   const files: Record<string, string> = {};

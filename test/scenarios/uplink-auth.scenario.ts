@@ -2,42 +2,13 @@
 // state, nonce, reply and log chunk in a COSE_Mac0 (HMAC 256/64) whose payload is the bytes the
 // encoders made; replies bound to the command they answer; a zone alarm within 48 bytes.
 import { defineScenarios } from '../../hosts/xs/probe';
-import { SimHost } from '../../hosts/xs/sim-host';
-import { firstBootConfig, validateConfig, type PanelConfig } from '../../src/config';
-import { signCommand, decodeReply, type Command } from '../../src/uplink/commands';
-import { encodeKey } from '../../src/uplink/keys';
+import { signCommand, decodeReply } from '../../src/uplink/commands';
 import { decodeEvent, encodeEvent, decodeState } from '../../src/uplink/payloads';
 import { openUplink, sealUplink } from '../../src/uplink/uplink-auth';
 import { decodeNonceMessage } from '../../src/uplink/nonce';
-import { encodePacket, payload, type Packet } from '../../src/uplink/packets';
-import { MemoryBroker } from '../support/memory-mqtt';
+import { bootUplinkPanel, exportLongLog, NOW, T, remoteKey, uplinkKey } from './uplink-panel';
 
-const NOW = 1_790_000_000;
-const T = (leaf: string) => `alarm/p1/${leaf}`;
-const remoteKey = () => new Uint8Array(32).fill(1);
-const uplinkKey = () => new Uint8Array(32).fill(0x42);
-
-function boot() {
-  const broker = new MemoryBroker({ maximumPacketSize: 256 });
-  const host = new SimHost({ wallStart: NOW, connect: broker.connect });
-  const first = firstBootConfig('p1', (n) => host.randomBytes(n));
-  const raw = JSON.parse(JSON.stringify(first.config)) as PanelConfig;
-  raw.broker.url = 'mqtt://broker.test:1883';
-  raw.remote = { 1: encodeKey(remoteKey()) };
-  raw.uplink = encodeKey(uplinkKey());
-  const checked = validateConfig(raw);
-  if (!checked.ok) throw new Error(checked.errors.map((e) => `${e.field} ${e.message}`).join('; '));
-  const panel = host.open(checked.config);
-  host.runTo(panel, 1000);
-  let messageId = 100;
-  const send = (cmd: Command): Uint8Array => {
-    const bytes = signCommand(cmd, 1, remoteKey());
-    broker.send({ cmd: 'publish', topic: T('cmd'), payload: payload(bytes), qos: 1, messageId: messageId++, retain: false, dup: false } as unknown as Packet);
-    host.runTo(panel, host.uptimeMs + 10);
-    return bytes;
-  };
-  return { broker, host, panel, send, master: first.masterCode };
-}
+const boot = () => bootUplinkPanel();
 
 export default defineScenarios('uplink auth', {
   'every event, the state and the nonce verify with the uplink key, bound to the panel and the topic': (t) => {
@@ -85,18 +56,9 @@ export default defineScenarios('uplink auth', {
   },
 
   'log chunks are authenticated and still fit the broker packet size': (t) => {
-    const s = boot();
-    for (let i = 0; i < 15; i++) {
-      s.panel.keypad('bypass', s.master, { zone: 2 });
-      s.panel.keypad('unbypass', s.master, { zone: 2 });
-    }
-    s.host.runTo(s.panel, s.host.uptimeMs + 10);
-    const cmd = s.send({ id: 9, action: 'log_export', args: {}, counter: 5, time: NOW + 2 });
-    const chunks = s.broker.published.filter((p) => p.topic === T('log'));
+    const { cmd, chunks, sizes } = exportLongLog(boot());
     t.ok(chunks.length > 1, `${chunks.length} chunks`);
     t.ok(chunks.every((c) => openUplink(c.payload, uplinkKey(), 'p1', 'log', cmd).ok), 'each verifies against the command');
-    const sizes = chunks.map((p) => encodePacket({ cmd: 'publish', topic: p.topic, payload: payload(p.payload), qos: 1, messageId: 1,
-      retain: false, dup: false, properties: p.properties } as unknown as Packet, 5).length);
     t.ok(Math.max(...sizes) <= 256, `every packet fits 256 bytes (largest ${Math.max(...sizes)})`);
   },
 });

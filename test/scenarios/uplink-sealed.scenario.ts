@@ -3,50 +3,15 @@
 // AAD binding panel and topic): it opens with the uplink key, the broker's bytes hold none of the
 // content, a changed byte or a moved message does not open, and no IV is used twice.
 import { defineScenarios } from '../../hosts/xs/probe';
-import { SimHost } from '../../hosts/xs/sim-host';
 import { MemoryStorage } from '../../hosts/xs/memory-storage';
-import { firstBootConfig, validateConfig, type PanelConfig } from '../../src/config';
-import { signCommand, decodeReply, type Command } from '../../src/uplink/commands';
+import { signCommand, decodeReply } from '../../src/uplink/commands';
 import { COSE_ENCRYPT0_TAG } from '../../src/uplink/cose';
 import { decodeCbor } from '../../src/uplink/cbor';
-import { encodeKey } from '../../src/uplink/keys';
 import { decodeEvent, encodeEvent, decodeState } from '../../src/uplink/payloads';
 import { encryptUplinkFor, openUplink, sealedKey, UplinkIvs } from '../../src/uplink/uplink-auth';
-import { encodePacket, payload, type Packet } from '../../src/uplink/packets';
-import { MemoryBroker } from '../support/memory-mqtt';
+import { bootUplinkPanel, exportLongLog, NOW, T, remoteKey, uplinkKey } from './uplink-panel';
 
-const NOW = 1_790_000_000;
-const T = (leaf: string) => `alarm/p1/${leaf}`;
-const remoteKey = () => new Uint8Array(32).fill(1);
-const uplinkKey = () => new Uint8Array(32).fill(0x42);
-
-function config(host: SimHost): { config: PanelConfig; master: string } {
-  const first = firstBootConfig('p1', (n) => host.randomBytes(n));
-  const raw = JSON.parse(JSON.stringify(first.config)) as PanelConfig;
-  raw.broker.url = 'mqtt://broker.test:1883';
-  raw.remote = { 1: encodeKey(remoteKey()) };
-  raw.uplink = encodeKey(uplinkKey());
-  raw.sealed = true;
-  const checked = validateConfig(raw);
-  if (!checked.ok) throw new Error(checked.errors.map((e) => `${e.field} ${e.message}`).join('; '));
-  return { config: checked.config, master: first.masterCode };
-}
-
-function boot(storage = new MemoryStorage()) {
-  const broker = new MemoryBroker({ maximumPacketSize: 256 });
-  const host = new SimHost({ wallStart: NOW, connect: broker.connect, storage });
-  const { config: cfg, master } = config(host);
-  const panel = host.open(cfg);
-  host.runTo(panel, 1000);
-  let messageId = 100;
-  const send = (cmd: Command): Uint8Array => {
-    const bytes = signCommand(cmd, 1, remoteKey());
-    broker.send({ cmd: 'publish', topic: T('cmd'), payload: payload(bytes), qos: 1, messageId: messageId++, retain: false, dup: false } as unknown as Packet);
-    host.runTo(panel, host.uptimeMs + 10);
-    return bytes;
-  };
-  return { broker, host, panel, send, storage, master };
-}
+const boot = (storage?: MemoryStorage) => bootUplinkPanel({ sealed: true, storage });
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 const ivOf = (sealed: Uint8Array) => hex(((decodeCbor(sealed) as { value: unknown[] }).value[1] as Map<number, Uint8Array>).get(5)!);
@@ -143,18 +108,9 @@ export default defineScenarios('uplink sealed', {
       t.log('zone alarm sizes [CBOR, sealed]', [bare.length, sealed.length]);
       t.is(sealed.length - bare.length, 36, `${sealed.length} bytes`);
     }
-    const s = boot();
-    for (let i = 0; i < 15; i++) {
-      s.panel.keypad('bypass', s.master, { zone: 2 });
-      s.panel.keypad('unbypass', s.master, { zone: 2 });
-    }
-    s.host.runTo(s.panel, s.host.uptimeMs + 10);
-    const cmd = s.send({ id: 9, action: 'log_export', args: {}, counter: 5, time: NOW + 2 });
-    const chunks = s.broker.published.filter((p) => p.topic === T('log'));
+    const { cmd, chunks, sizes } = exportLongLog(boot());
     t.ok(chunks.length > 1, `${chunks.length} chunks`);
     t.ok(chunks.every((c) => openUplink(c.payload, uplinkKey(), 'p1', 'log', cmd).ok), 'each opens against the command');
-    const sizes = chunks.map((p) => encodePacket({ cmd: 'publish', topic: p.topic, payload: payload(p.payload), qos: 1, messageId: 1,
-      retain: false, dup: false, properties: p.properties } as unknown as Packet, 5).length);
     t.ok(Math.max(...sizes) <= 256, `every packet fits 256 bytes (largest ${Math.max(...sizes)})`);
   },
 });
