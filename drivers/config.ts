@@ -109,29 +109,50 @@ export class PinConfigError extends Error {
   }
 }
 
-/** The panel's drivers, polled together by the host. */
+/**
+ * The panel's drivers, polled together by the host. A round polls only the inputs that have
+ * something due (an edge in its debounce, a PIR's warm-up or hold): a door that opens on a
+ * panel of 32 zones does not wait behind 31 quiet ones on its way to the siren.
+ */
 export class Drivers {
+  /** The inputs with a deadline, by index into `inputs`: after an edge, until they settle. */
+  private readonly due: number[] = [];
+
   /** `inputs`: every input's driver, in the order they opened (kinds in table order). */
-  constructor(readonly siren: Siren, readonly inputs: readonly InputDriver[]) {}
+  constructor(readonly siren: Siren, readonly inputs: InputDriver[] = []) {}
 
   /** Reports every input's boot reading, in the order they opened (kinds in table order). */
   start(): this {
-    for (const d of this.inputs) d.start();
+    for (let i = 0; i < this.inputs.length; i++) {
+      this.inputs[i].start();
+      this.edge(i); // a PIR's warm-up
+    }
     return this;
+  }
+
+  /** Input `i` has a deadline now (an edge came): rounds poll it until it has none. */
+  edge(i: number): void {
+    const input = this.inputs[i] as InputDriver | undefined; // undefined: an edge while it opens (start() asks again)
+    if (input?.nextDeadline() !== undefined && !this.due.includes(i)) this.due.push(i);
   }
 
   nextDeadline(): number | undefined {
     // Asked after every service round: plain loops, no arrays made (XS counts every one).
     let due = this.siren.nextDeadline();
-    for (let i = 0; i < this.inputs.length; i++) {
-      const d = this.inputs[i].nextDeadline();
+    for (let k = 0; k < this.due.length; k++) {
+      const d = this.inputs[this.due[k]].nextDeadline();
       if (d !== undefined && (due === undefined || d < due)) due = d;
     }
     return due;
   }
 
   poll(now: number): void {
-    for (const d of this.inputs) d.poll(now);
+    for (let k = 0; k < this.due.length;) {
+      const input = this.inputs[this.due[k]];
+      input.poll(now);
+      if (input.nextDeadline() === undefined) this.due.splice(k, 1);
+      else k++;
+    }
     this.siren.poll(now);
   }
 
@@ -155,14 +176,18 @@ export function openDrivers(
   if (!problems.length) problems = hostRules(config as PinConfig);
   if (problems.length) throw new PinConfigError(problems);
   const c = config as PinConfig;
-  const siren = components.siren.open(pins, clock, c.siren, events);
-  const inputs: InputDriver[] = [];
+  const drivers = new Drivers(components.siren.open(pins, clock, c.siren, events));
+  const inputs = drivers.inputs;
   try {
-    eachInput(c, (entry, kind) => { inputs.push(kind.open(pins, clock, entry, events)); });
+    eachInput(c, (entry, kind) => {
+      const i = inputs.length;
+      // Each input says which it is when an edge comes, so that rounds poll it alone.
+      inputs.push(kind.open(pins, clock, entry, { ...events, onEdge: (due) => { drivers.edge(i); events.onEdge?.(due); } }));
+    });
   } catch (err) {
     // Leave nothing half-open; the siren is closed off (the gate pull-down holds it off).
-    new Drivers(siren, inputs).close(clock.uptime());
+    drivers.close(clock.uptime());
     throw err;
   }
-  return new Drivers(siren, inputs);
+  return drivers;
 }

@@ -49,8 +49,8 @@ export class DebouncedInput {
     private readonly clock: Uptime,
     options: DebouncedInputOptions,
     private readonly onSettled: (active: boolean, now: number) => void,
-    /** Told of every edge, so a host that sleeps until `nextDeadline()` can wake earlier. */
-    onEdge?: (now: number) => void,
+    /** Told of every edge, with when its debounce ends: a host that sleeps comes back by then. */
+    onEdge?: (due: number) => void,
   ) {
     this.activeLevel = openLevel(options);
     this.debounceMs = options.debounceMs ?? defaultDebounceMs;
@@ -59,7 +59,7 @@ export class DebouncedInput {
       pin: options.pin, mode: pullMode(options.pull), edge: 'both',
       onReadable: () => {
         this.lastEdge = this.clock.uptime();
-        onEdge?.(this.lastEdge);
+        onEdge?.(this.lastEdge + this.debounceMs);
       },
     });
     this.active = this.io.read() === this.activeLevel;

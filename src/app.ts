@@ -4,7 +4,7 @@
 // decides everything; this file only carries inputs in and effects out, in an order that
 // puts the siren first and survives a power cut: events are in the journal before the state
 // that follows them.
-import { initialState, nextDeadline, persisted, restore, snapshot as snapshotOf, step, type Now, type SirenPattern } from './core/machine';
+import { initialState, nextDeadline, opensToSiren, persisted, restore, snapshot as snapshotOf, step, type Now, type SirenPattern } from './core/machine';
 import type { Clock } from './core/clock';
 import type { PanelEvent } from './core/events';
 import { isAlarmEvent } from './core/events';
@@ -43,8 +43,11 @@ export interface Host {
   randomBytes(n: number): Uint8Array;
   /** One line to the console (serial, stdout). Never given a secret. */
   log(line: string): void;
-  /** Something arrived outside `service()`: call `service()` soon. */
-  wake(): void;
+  /**
+   * Something arrived outside `service()`: call `service()` soon, or by `at` (uptime ms; an
+   * input edge: its debounce ends then, and nothing is due before).
+   */
+  wake(at?: number): void;
 }
 
 export type { PinConfig };
@@ -186,10 +189,13 @@ export class Panel {
   private openDrivers(): void {
     this.drivers = undefined; // the old ones are closed: nothing to play the siren on until the new ones are set
     this.drivers = openDrivers(this.host.pins, this.host.clock, this.cfg.pins, {
-      onChange: (zone, open) => this.input({ type: 'zone', zone, open }),
+      onChange: (zone, open, now) => {
+        if (open) this.sirenFirst(zone, now);
+        this.input({ type: 'zone', zone, open });
+      },
       onTamper: (zone, active) => this.input({ type: 'tamper', zone, active }),
       onCap: () => this.host.log('siren: cut off at its hard cap'),
-      onEdge: () => this.host.wake(),
+      onEdge: (due) => this.host.wake(due),
     }, this.options.pinRules);
     if (this.siren) this.drivers.siren.play(this.siren, this.host.clock.uptime());
     this.drivers.start(); // the boot readings, now that the siren is set
@@ -219,7 +225,9 @@ export class Panel {
         if (up) this.remote.publishNonce();
         this.input({ type: 'uplink', up });
       },
-      wake: () => this.host.wake(),
+      // Within service() no wake is needed: the round ends by asking every deadline, and the
+      // uplink's is "now" for whatever it still has to do (a wake there would run a round more).
+      wake: () => { if (!this.servicing) this.host.wake(); },
     });
     this.statePending = true;
     this.flushState();
@@ -285,7 +293,7 @@ export class Panel {
       this.input({ type: 'outbox_overflow' });
       this.overflowing = false;
     }
-    if (effects.some((e) => e.type === 'event')) this.host.wake();
+    if (!this.servicing && effects.some((e) => e.type === 'event')) this.host.wake(); // within service(): its uplink tick sends them
     return result;
   }
 
@@ -302,6 +310,15 @@ export class Panel {
     }
     for (const listener of this.listeners) listener(event);
     return overflow;
+  }
+
+  /**
+   * The siren before the step: an opening that the core's rule says sounds it (`opensToSiren`)
+   * plays it at once. The step that follows asks for the same siren (already playing: nothing
+   * more) and does the rest; when the rule cannot tell, the step decides alone.
+   */
+  private sirenFirst(zone: number, now: number): void {
+    if (this.drivers && opensToSiren(this.settings, this.state, zone, now)) this.sound('alarm', now);
   }
 
   private sound(pattern: SirenPattern | undefined, now: number): void {
@@ -339,7 +356,7 @@ export class Panel {
 
   /** When `service()` is due next (uptime ms). */
   nextDeadline(): number | undefined {
-    if (this.remote.queue.length > 0 || this.ha.queue.length > 0) return this.host.clock.uptime();
+    if (this.remote.queue.length > 0 || this.ha.queue.length > 0 || (this.statePending && this.session)) return this.host.clock.uptime();
     return earliest(this.drivers?.nextDeadline(), nextDeadline(this.state), this.session?.nextDeadline(), this.nextTestReport, this.remote.nextDeadline());
   }
 

@@ -2,9 +2,10 @@
 // a Node setTimeout, a test's hand-driven clock) asks it what is due and when to come back.
 //
 // Nothing here sleeps or reads a clock: `run(now)` services every thing once and returns
-// when the next round is due; `wake()` (an input edge, a command, a portal request, a socket
-// that has bytes) says a round is due at once. Drivers, the core's deadlines and the uplink
-// all come back through the panel's `service()`, so a host has one thing to schedule.
+// when the next round is due; `wake()` (a command, a portal request, a socket that has bytes)
+// says a round is due at once, `wake(at)` (an input edge: its debounce ends at `at`) that one
+// is due by then. Drivers, the core's deadlines and the uplink all come back through the
+// panel's `service()`, so a host has one thing to schedule.
 
 /** Something a scheduler services: at its deadline, and at once when woken. */
 export interface Serviced {
@@ -18,10 +19,16 @@ export interface Serviced {
 export const RETRY_MS = 1000;
 
 export class Scheduler {
-  private readonly things: Serviced[] = [];
+  /** Copied on change, never changed in place: a round goes through the list it started with. */
+  private things: readonly Serviced[] = [];
   private running = false;
   /** A wake came (maybe during a round): the next round is due now. */
   woken = false;
+  /**
+   * When the host's timer comes back (uptime ms): what the last round returned, brought
+   * forward by `wake(at)`; undefined: only a wake.
+   */
+  next: number | undefined;
 
   /**
    * `onError`: what to do with an exception a thing throws (log it, on a device that must keep
@@ -31,22 +38,31 @@ export class Scheduler {
   constructor(private readonly onError?: (err: unknown) => void) {}
 
   add(thing: Serviced): void {
-    if (!this.things.includes(thing)) this.things.push(thing);
+    if (!this.things.includes(thing)) this.things = [...this.things, thing];
   }
 
   remove(thing: Serviced): void {
-    const at = this.things.indexOf(thing);
-    if (at >= 0) this.things.splice(at, 1);
+    this.things = this.things.filter((t) => t !== thing);
   }
 
   get size(): number {
     return this.things.length;
   }
 
-  /** A round is due at once. True when the host's timer must be brought forward (not inside a round). */
-  wake(): boolean {
-    this.woken = true;
-    return !this.running;
+  /**
+   * A round is due at once, or by `at` (uptime ms). True when the host's timer must be brought
+   * forward (to now, or to `next`). Inside a round a `wake(at)` needs nothing: the round's own
+   * answer asks every thing for its deadline. A wake by `at` costs no round before then, so
+   * an edge does not pay for a whole service round on its way to the siren.
+   */
+  wake(at?: number): boolean {
+    if (at === undefined) {
+      this.woken = true;
+      return !this.running;
+    }
+    if (this.running || this.woken || (this.next !== undefined && this.next <= at)) return false;
+    this.next = at;
+    return true;
   }
 
   /** The earliest deadline of all things (uptime ms), or undefined. */
@@ -69,7 +85,9 @@ export class Scheduler {
     this.woken = false;
     let failed = false;
     try {
-      for (const thing of [...this.things]) {
+      const things = this.things;
+      for (let i = 0; i < things.length; i++) {
+        const thing = things[i];
         if (!this.onError) {
           thing.service(now);
           continue;
@@ -84,7 +102,7 @@ export class Scheduler {
     } finally {
       this.running = false;
     }
-    if (failed) return now + RETRY_MS;
-    return this.woken ? now : this.nextDeadline();
+    this.next = failed ? now + RETRY_MS : this.woken ? now : this.nextDeadline();
+    return this.next;
   }
 }

@@ -84,7 +84,7 @@ const host: Host = {
   random: () => Math.random(),
   randomBytes: hardwareRandomBytes,
   log: serial,
-  wake: () => loop.wake(),
+  wake: (at?: number) => loop.wake(at),
 };
 
 let apSsid = "";

@@ -45,7 +45,7 @@ const host: Host = {
   random: () => Math.random(),
   randomBytes,
   log: serial,
-  wake: () => loop.wake(),
+  wake: (at?: number) => loop.wake(at),
 };
 
 /** Opens the panel on the config found on flash (src/boot.ts; no first boot here), or says why it cannot. */

@@ -26,10 +26,13 @@ export class ServiceLoop {
     this.schedule(0);
   }
 
-  /** Services as soon as possible (a wake while servicing runs another round right after). */
-  wake(): void {
+  /**
+   * Services as soon as possible (a wake while servicing runs another round right after), or
+   * by `at` (uptime ms): the timer is brought forward, no round runs before.
+   */
+  wake(at?: number): void {
     if (this.stopped || this.scheduler.size === 0) return; // the panel is still opening: `start` services it right away
-    if (this.scheduler.wake()) this.schedule(0);
+    if (this.scheduler.wake(at)) this.schedule(at === undefined ? 0 : at - this.uptime());
   }
 
   stop(): void {

@@ -91,8 +91,8 @@ export class NodeHost implements Host {
     this.logLine(line);
   }
 
-  wake(): void {
-    this.timer.wake();
+  wake(at?: number): void {
+    this.timer.wake(at);
   }
 
   /** Every input of `pins` not yet set, at its closed level (a tamper loop is NC: closed reads 0). */

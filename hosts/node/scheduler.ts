@@ -38,10 +38,14 @@ export class NodeTimer {
     else this.wake();
   }
 
-  /** A round on the next turn of the event loop (ignored before `start` and after `stop`). */
-  wake(): void {
+  /**
+   * A round on the next turn of the event loop, or by `at` (uptime ms: the timer is brought
+   * forward). Ignored before `start` and after `stop`.
+   */
+  wake(at?: number): void {
     if (this.stopped || this.scheduler.size === 0) return;
-    if (!this.scheduler.wake() || this.soon) return; // inside a round: it comes back at once
+    if (!this.scheduler.wake(at) || this.soon) return; // inside a round: it comes back at once
+    if (at !== undefined) return this.sleep(at);
     this.soon = true;
     setImmediate(this.round);
   }
@@ -61,7 +65,13 @@ export class NodeTimer {
     const due = this.scheduler.run(this.uptime());
     this.options.afterRound?.();
     if (due === undefined || this.stopped) return;
+    this.sleep(due);
+  };
+
+  /** The next round at uptime `due`. */
+  private sleep(due: number): void {
+    if (this.timer) clearTimeout(this.timer);
     const sleep = Math.ceil((due - this.uptime()) / this.speed);
     this.timer = setTimeout(this.round, Math.min(MAX_SLEEP_MS, Math.max(0, sleep)));
-  };
+  }
 }

@@ -61,7 +61,7 @@ export class SimHost implements Host {
   }
 
   log(line: string): void { this.lines.push(line); }
-  wake(): void { this.scheduler.wake(); }
+  wake(at?: number): void { this.scheduler.wake(at); }
 
   /** Opens a panel on this host (a boot), its sensors wired and closed unless set otherwise. */
   open(config: PanelConfig, options?: PanelOptions): Panel {
@@ -87,17 +87,17 @@ export class SimHost implements Host {
       if (this.serviced) s.remove(this.serviced);
       s.add(panel);
       this.serviced = panel;
+      s.wake();
     }
-    // Woken: service at once, as the ESP32's loop does, without asking for the next deadline
-    // first; after a round, the deadline it returns (asked once, as the device's timer does).
-    let due = s.woken ? this.uptimeMs : s.nextDeadline();
+    // As the device's one timer: a round when woken, else at the time the last round asked
+    // for (or a wake brought forward), and no round when nothing is due.
     for (let guard = 0; guard < 100_000; guard++) {
+      const due = s.woken ? this.uptimeMs : s.next;
       if (due === undefined || due > until) break;
       if (due > this.uptimeMs) this.uptimeMs = due;
-      due = s.run(this.uptimeMs);
+      s.run(this.uptimeMs);
     }
     this.uptimeMs = Math.max(this.uptimeMs, until);
-    s.run(this.uptimeMs);
   }
 
   /** Drives an input pin, as a door or PIR would. */

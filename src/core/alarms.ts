@@ -1,7 +1,8 @@
 // Zones opening and tampers: entry delays, alarms, the siren run, swinger shutdown.
-import { ContactId, type ContactIdCode } from './events';
+import { ContactId } from './events';
 import { log, refuse, zoneSettings, zoneState, type Draft } from './draft';
 import type { ZoneSettings } from './settings';
+import type { State } from './state';
 import { watched } from './zones';
 import { zoneType } from './zone-types';
 
@@ -50,17 +51,29 @@ export function entryEnd(d: Draft): void {
   raise(d, d.s.entryZone, ContactId.entryExit, true);
 }
 
-/** An open watched zone while armed, pending or triggered. */
-export function intrusion(d: Draft, z: ZoneSettings): void {
-  const mode = d.s.mode;
+/**
+ * What a zone opening does in a state (deadlines already run): nothing, a chime, the entry
+ * delay, or an alarm (with its Contact ID code; `silent_*` raise it without the siren). The
+ * step acts on it; the panel asks it ahead of the step, so the siren need not wait for the
+ * step, the journal and the uplink (see `opensToSiren` in ./machine).
+ */
+export type Opening = 'nothing' | 'chime' | 'entry' | 'burglary' | 'entry_alarm' | 'panic' | 'silent_panic' | 'tamper' | 'silent_tamper';
+
+/** A tamper sounds the siren while armed, and while disarmed for a 24h zone set to (else the keypad warns). */
+const tamperSounds = (s: State, z: ZoneSettings): boolean =>
+  s.mode !== 'disarmed' || (zoneType(z.type).sirenWhenDisarmed && z.sirenWhenDisarmed === true);
+
+export function opening(s: State, z: ZoneSettings): Opening {
   const rules = zoneType(z.type);
-  if (rules.entry) {
-    if (mode === 'pending') return;
-    if (mode === 'triggered') return raise(d, z.number, ContactId.entryExit, true);
-    return startEntry(d, z);
-  }
-  if (rules.followsEntry && mode === 'pending') return; // the way from the door to the keypad
-  raise(d, z.number, ContactId.burglary, true);
+  if (s.zones[z.number]?.bypassed) return 'nothing'; // a bypassed zone reports nothing
+  if (rules.opening === 'tamper') return tamperSounds(s, z) ? 'tamper' : 'silent_tamper';
+  if (rules.opening === 'panic') return z.silent ? 'silent_panic' : 'panic';
+  const mode = s.mode;
+  if (mode === 'disarmed') return z.chime ? 'chime' : 'nothing';
+  if (mode === 'arming' || !watched(z, s.armedMode)) return 'nothing'; // the exit delay tolerates everything but 24h and panic
+  if (rules.entry) return mode === 'pending' ? 'nothing' : mode === 'triggered' ? 'entry_alarm' : 'entry';
+  if (rules.followsEntry && mode === 'pending') return 'nothing'; // the way from the door to the keypad
+  return 'burglary';
 }
 
 /**
@@ -70,7 +83,7 @@ export function intrusion(d: Draft, z: ZoneSettings): void {
 function tamper(d: Draft, z: ZoneSettings, active: boolean): void {
   if (zoneState(d, z.number).bypassed) return; // a bypassed zone reports nothing
   if (!active) return log(d, ContactId.tamper, 3, { zone: z.number });
-  const audible = d.s.mode !== 'disarmed' || (zoneType(z.type).sirenWhenDisarmed && z.sirenWhenDisarmed === true);
+  const audible = tamperSounds(d.s, z);
   raise(d, z.number, ContactId.tamper, audible);
   if (!audible) d.cue = 'warning';
 }
@@ -82,20 +95,23 @@ export function zoneInput(d: Draft, n: number, open: boolean): void {
   const st = zoneState(d, n);
   if (st.open === open) return;
   st.open = open;
-  const opening = zoneType(z.type).opening;
-  if (opening === 'tamper') return tamper(d, z, open);
-  if (!open || st.bypassed) return;
-  if (opening === 'panic') {
-    const code: ContactIdCode = z.silent ? ContactId.silentPanic : ContactId.audiblePanic;
-    return raise(d, n, code as AlarmCode, !z.silent);
+  if (zoneType(z.type).opening === 'tamper') return tamper(d, z, open);
+  if (open) opened(d, z);
+}
+
+/** Zone `z` is open (it just opened, or the exit delay ended with it open): what `opening` says is done. */
+export function opened(d: Draft, z: ZoneSettings): void {
+  const n = z.number;
+  switch (opening(d.s, z)) {
+    case 'nothing': return;
+    case 'chime': d.cue = 'chime'; return;
+    case 'entry': return startEntry(d, z);
+    case 'entry_alarm': return raise(d, n, ContactId.entryExit, true);
+    case 'burglary': return raise(d, n, ContactId.burglary, true);
+    case 'panic': return raise(d, n, ContactId.audiblePanic, true);
+    case 'silent_panic': return raise(d, n, ContactId.silentPanic, false);
+    case 'tamper': case 'silent_tamper': return tamper(d, z, true);
   }
-  const mode = d.s.mode;
-  if (mode === 'disarmed') {
-    if (z.chime) d.cue = 'chime';
-    return;
-  }
-  if (mode === 'arming' || !watched(z, d.s.armedMode)) return; // the exit delay tolerates everything but 24h and panic
-  intrusion(d, z);
 }
 
 export function tamperInput(d: Draft, n: number, active: boolean): void {

@@ -1,6 +1,6 @@
 // Arming (with force), the end of the exit delay (exit error), disarming, silence and bypass.
 import { ContactId } from './events';
-import { intrusion, startEntry } from './alarms';
+import { opened, startEntry } from './alarms';
 import { log, ok, refuse, zoneSettings, zoneState, type Draft } from './draft';
 import type { ArmedMode, UserSettings } from './settings';
 import type { ZoneState } from './state';
@@ -57,7 +57,7 @@ export function exitEnd(d: Draft): void {
   const delayed = open.filter((z) => zoneType(z.type).entry);
   for (const z of delayed) log(d, ContactId.exitError, 1, { zone: z.number });
   if (delayed.length > 0) startEntry(d, delayed[0]);
-  for (const z of open) if (!zoneType(z.type).entry) intrusion(d, z);
+  for (const z of open) if (!zoneType(z.type).entry) opened(d, z); // a burglary (a follower waits for the entry delay)
 }
 
 /**

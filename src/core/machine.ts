@@ -4,7 +4,7 @@
 // input, calls it with `{ type: 'tick' }` at or after `nextDeadline`, saves `persisted`
 // and publishes `snapshot` after each `state_changed`, and carries out the effects.
 import { ContactId } from './events';
-import { entryEnd, tamperInput, zoneInput } from './alarms';
+import { entryEnd, opening, tamperInput, zoneInput } from './alarms';
 import { exitEnd } from './arming';
 import { begin, finish, log, ok, refuse, reshapeZones, type Draft } from './draft';
 import type { Input, Now, StepResult } from './io';
@@ -28,24 +28,24 @@ function bootUp(d: Draft): void {
 
 type Due = 'siren' | 'lock' | 'delay';
 
-/** The earliest deadline of a state, and what it ends. */
-function due(s: State): { at: number; what: Due } | undefined {
-  let next: { at: number; what: Due } | undefined;
-  const consider = (at: number | undefined, what: Due) => {
-    if (at !== undefined && (next === undefined || at < next.at)) next = { at, what };
-  };
-  consider(s.siren?.until, 'siren');
-  consider(s.lockedUntil, 'lock');
-  consider(s.deadline, 'delay');
-  return next;
+/** The earliest deadline of a state (uptime ms), or undefined. Asked on every round: no objects made. */
+function dueAt(s: State): number | undefined {
+  let at = s.siren?.until;
+  if (s.lockedUntil !== undefined && (at === undefined || s.lockedUntil < at)) at = s.lockedUntil;
+  if (s.deadline !== undefined && (at === undefined || s.deadline < at)) at = s.deadline;
+  return at;
 }
+
+/** What the deadline at `at` ends (the first of siren, lock, delay on a tie). */
+const ending = (s: State, at: number): Due => (s.siren?.until === at ? 'siren' : s.lockedUntil === at ? 'lock' : 'delay');
 
 /** Runs every deadline up to now, in time order, each at its own time. */
 function expire(d: Draft): void {
-  for (let next = due(d.s); next && next.at <= d.now.uptime; next = due(d.s)) {
-    d.at = next.at;
-    if (next.what === 'siren') d.s.siren = undefined; // the cap: never "until disarm"
-    else if (next.what === 'lock') unlock(d);
+  for (let at = dueAt(d.s); at !== undefined && at <= d.now.uptime; at = dueAt(d.s)) {
+    d.at = at;
+    const what = ending(d.s, at);
+    if (what === 'siren') d.s.siren = undefined; // the cap: never "until disarm"
+    else if (what === 'lock') unlock(d);
     else if (d.s.mode === 'arming') exitEnd(d);
     else if (d.s.mode === 'pending') entryEnd(d);
     else d.s.deadline = undefined;
@@ -87,7 +87,28 @@ function configChanged(d: Draft, user: number | undefined): void {
 
 /** Uptime (ms) at which the host must call `step` with a tick; undefined when nothing waits. 0 before the boot step. */
 export function nextDeadline(state: State): number | undefined {
-  return state.resume ? 0 : due(state)?.at;
+  return state.resume ? 0 : dueAt(state);
+}
+
+/**
+ * Would zone `zone` opening at `now` start the alarm siren (or keep it sounding)? The step's own
+ * rule (`opening`), asked ahead of the step so that the siren pin is written before the step,
+ * the journal and the uplink do their work; the step then asks for the same siren. False
+ * whenever the step could decide otherwise: a deadline due (the step runs it first), the boot
+ * step not yet taken, the zone already open or unknown. Then the step decides alone.
+ */
+export function opensToSiren(settings: Settings, state: State, zone: number, now: number): boolean {
+  const due = nextDeadline(state);
+  if ((due !== undefined && due <= now) || state.zones[zone]?.open) return false;
+  const zones = settings.zones;
+  let z;
+  for (let i = 0; i < zones.length && !z; i++) if (zones[i].number === zone) z = zones[i];
+  if (!z) return false;
+  switch (opening(state, z)) {
+    case 'burglary': case 'entry_alarm': case 'panic': case 'tamper': return true;
+    case 'entry': return settings.timers[state.armedMode!].entryDelay === 0;
+    default: return false;
+  }
 }
 
 export interface ZoneSnapshot {

@@ -3,7 +3,7 @@
 // deadline, as the real hosts do.
 import test from 'ava';
 import fc from 'fast-check';
-import { initialState, nextDeadline, persisted, restore, step, type Effect, type Input, type Mode, type State } from '../../src/core/machine.ts';
+import { initialState, nextDeadline, opensToSiren, persisted, restore, step, type Effect, type Input, type Mode, type State } from '../../src/core/machine.ts';
 import { isContactIdCode, type PanelEvent } from '../../src/core/events.ts';
 import { armedModes, makeUser, validateSettings, zoneTypes, type Settings } from '../../src/core/settings.ts';
 
@@ -264,4 +264,32 @@ test('every event has a valid Contact ID code, qualifier, zone, user, boot and u
   }), params);
   t.log(`codes seen: ${[...seen].sort().join(' ')}`);
   t.true(seen.size >= 15, 'the runs reach most of the vocabulary');
+});
+
+test('the siren played ahead of the step is the step\'s own: never one it would not sound, none it starts missed', (t) => {
+  // Every state a run passes through, every zone (and one unknown) opening, now and 5 s later
+  // (when a deadline may be due): `opensToSiren` against the step itself.
+  let ahead = 0;
+  let leftToStep = 0;
+  fc.assert(fc.property(runArb, ({ settings, acts }) => {
+    for (const r of steps(simulate(settings, acts))) {
+      for (const at of [r.t, r.t + 5_000]) {
+        for (const zone of [...settings.zones.map((z) => z.number), 99]) {
+          const sounds = opensToSiren(settings, r.after, zone, at);
+          const next = step(settings, r.after, { type: 'zone', zone, open: true }, { uptime: at });
+          const starts = next.effects.some((e) => e.type === 'siren' && e.on && e.pattern === 'alarm');
+          if (sounds && next.state.siren === undefined) return false; // the step would not sound it
+          const due = nextDeadline(r.after);
+          const stepDecides = due !== undefined && due <= at;
+          if (starts && !sounds && !stepDecides) return false; // a siren the step starts, not played ahead
+          if (sounds) ahead++;
+          if (starts && stepDecides) leftToStep++;
+        }
+      }
+    }
+    return true;
+  }), params);
+  t.log(`openings played ahead: ${ahead}; sirens left to the step (a deadline was due): ${leftToStep}`);
+  t.true(ahead > 1000, 'the rule said "siren" often');
+  t.true(leftToStep > 0, 'a deadline was due with a siren to start');
 });

@@ -44,8 +44,8 @@ class LiveHost extends SimHost {
     this.notify();
   }
 
-  override wake(): void {
-    this.timer.wake();
+  override wake(at?: number): void {
+    this.timer.wake(at);
   }
 
   notify(): void { for (const l of this.listeners) l(); }
