@@ -125,15 +125,14 @@ export class Drivers {
   start(): this {
     for (let i = 0; i < this.inputs.length; i++) {
       this.inputs[i].start();
-      this.edge(i); // a PIR's warm-up
+      if (this.inputs[i].nextDeadline() !== undefined) this.edge(i); // a PIR's warm-up, an edge while it opened
     }
     return this;
   }
 
-  /** Input `i` has a deadline now (an edge came): rounds poll it until it has none. */
+  /** Input `i` saw an edge (its debounce is a deadline): rounds poll it until it has none. */
   edge(i: number): void {
-    const input = this.inputs[i] as InputDriver | undefined; // undefined: an edge while it opens (start() asks again)
-    if (input?.nextDeadline() !== undefined && !this.due.includes(i)) this.due.push(i);
+    if (!this.due.includes(i)) this.due.push(i);
   }
 
   nextDeadline(): number | undefined {

@@ -343,10 +343,12 @@ export class Panel {
       this.remote.rotate(now);
       this.tickSession(now);
       // Commands arrive inside the session's tick; they run after it, so nothing re-enters it.
-      // A few per call: the alarm path (pins, deadlines) never waits behind a flood.
+      // A few per call: the alarm path (pins, deadlines) never waits behind a flood. The tick
+      // again for their replies and what they changed (or a link that came up in the first).
+      const commands = this.remote.queue.length + this.ha.queue.length;
       this.remote.run();
       this.ha.run();
-      this.tickSession(this.host.clock.uptime());
+      if (commands > 0 || this.statePending) this.tickSession(this.host.clock.uptime());
       this.tally.flush();
     } finally {
       this.servicing = false;

@@ -63,7 +63,15 @@ export default defineScenarios('app', {
     t.log('after', codes(after));
   },
   'siren first: the siren pin is already on when the alarm event is appended to the journal': (t) => {
-    const board = new SimBoard();
+    /** The core's mode and the last logged event at the siren pin's first write high, while `watching`. */
+    let atSiren: string | undefined;
+    class SirenWatch extends SimBoard {
+      override drive(pin: number, level: 0 | 1): void {
+        if (watching && pin === SIREN && level === 1 && atSiren === undefined) atSiren = `${panel.snapshot().mode}, last event ${codes(panel.events().slice(-1))}`;
+        super.drive(pin, level);
+      }
+    }
+    const board = new SirenWatch();
     /** Every append to flash while `watching`: the file, and the siren pin's level at that moment. */
     const appends: string[] = [];
     let watching = false;
@@ -91,7 +99,26 @@ export default defineScenarios('app', {
     t.ok(appends.length > 0, 'the alarm was written to flash');
     t.is(appends[0], 'log.0 siren=1', 'the first append (the event to the log) found the siren pin on');
     t.is(appends.filter((a) => a.endsWith('siren=0')), [], 'no append of that input came before the siren');
+    t.is(atSiren, 'armed_away, last event 401/3 u1', 'the siren pin went high before the core\'s step (still armed, nothing logged)');
     t.log('appends', appends);
+  },
+  'an input edge costs no service round before its debounce ends; the round at its end opens the zone': (t) => {
+    const { host, panel } = boot();
+    host.runTo(panel, 1 * s);
+    let rounds = 0;
+    const service = panel.service.bind(panel);
+    Object.defineProperty(panel, 'service', { value: () => { rounds++; service(); } }); // (not `=`: XS freezes the prototype)
+    host.runTo(panel, 10 * s); // an idle panel: rounds only at its own deadlines
+    const idle = rounds;
+    rounds = 0;
+    host.set(DOOR, 1);
+    host.runTo(panel, host.uptimeMs + 49);
+    t.is(rounds, 0, 'no round during the 50 ms debounce');
+    t.is(panel.snapshot().zones[0].open, false, 'not open yet');
+    host.runTo(panel, host.uptimeMs + 1);
+    t.is(rounds, 1, 'one round, at the end of the debounce');
+    t.is(panel.snapshot().zones[0].open, true, 'the zone is open');
+    t.log('rounds of an idle panel over 9 s', idle);
   },
   'wrong codes: the tenth locks the keypad': (t) => {
     const { host, first, panel } = boot();
