@@ -202,11 +202,17 @@ export function markdown(r: Report): string {
     out.push('The same metered edge as above, read at the moment the siren pin is first driven on (xsnap\'s meter read from inside the');
     out.push('call): the pin edge, the host\'s service loop through the 50 ms debounce, the drivers, the core\'s decision, the siren');
     out.push('driver. The siren comes before any event of that input is encoded, logged or sent. The comparison is written by hand on');
-    out.push('the same simulated pins: the edge handler reads the level, looks the zone up, decides, writes the siren pin (no debounce).', '');
+    out.push('the same simulated pins: the edge handler reads the level, looks the zone up, decides, writes the siren pin (no debounce);');
+    out.push('and again with the 50 ms debounce a panel must have (a glitch shorter than it must not sound the siren): the edge handler');
+    out.push('notes the time, the timer 50 ms later (called by hand) reads the level, decides, writes. The app\'s path since this round:');
+    out.push('the edge only tells the host\'s timer when its debounce ends (no service round); the round at that time polls the inputs');
+    out.push('with something due; the zone opening asks the core\'s own rule (`opensToSiren`) and plays the siren before the core\'s step.', '');
     out.push(table(['computrons', ...col], [
       ['**whole app**: edge → siren pin on', ...md('sirenApp')],
       ['hand-minimal: edge → decision → siren pin on', ...md('sirenMinimal')],
       ['app ÷ minimal', ...sizes.map((s) => times(s.median.sirenApp, s.median.sirenMinimal))],
+      ['hand-minimal with the 50 ms debounce: edge (time noted) → timer → decision → siren pin on', ...md('sirenDebounced')],
+      ['app ÷ debounced minimal', ...sizes.map((s) => times(s.median.sirenApp, s.median.sirenDebounced))],
       ['the core\'s step alone (above), ÷ minimal', ...sizes.map((s) => times(s.median.coreStep, s.median.sirenMinimal))],
     ]), '');
 

@@ -51,27 +51,46 @@ class MeteredBoard extends SimBoard {
 /**
  * The floor for edge → siren: the same simulated pins, an input whose edge handler reads the
  * level, looks the zone up, decides (armed, instant, opened) and writes the siren output. No
- * debounce, no core, no journal.
+ * core, no journal. `debounceMs` > 0: as a panel must (a glitch shorter than the debounce must
+ * not sound it), the edge handler only notes its time, and the timer (`fire`, called by hand
+ * when the debounce has run) reads the level, decides and writes: the app's 50 ms rule, by hand.
  */
 class MinimalSiren {
   readonly board: MeteredBoard;
   private readonly siren: SimDigital;
+  private readonly waiting: Array<{ edgeAt: number; read: () => number; openLevel: Level; instant: boolean }> = [];
   armed = true;
-  constructor(doors: Array<{ pin: number; openLevel: Level; instant: boolean }>, sirenPin: number) {
+  now = 0;
+  constructor(doors: Array<{ pin: number; openLevel: Level; instant: boolean }>, sirenPin: number, private readonly debounceMs = 0) {
     this.board = new MeteredBoard(sirenPin, 1);
     this.siren = new SimDigital(this.board, { pin: sirenPin, mode: SimDigital.Output });
     this.siren.write(0);
     for (const d of doors) {
       const self = this;
-      new SimDigital(this.board, {
+      const input = { edgeAt: 0, read: () => io.read(), openLevel: d.openLevel, instant: d.instant };
+      const io = new SimDigital(this.board, {
         pin: d.pin, mode: SimDigital.InputPullUp, edge: SimDigital.Rising | SimDigital.Falling,
-        onReadable() { if (self.armed && d.instant && this.read() === d.openLevel) self.siren.write(1); },
+        onReadable: debounceMs > 0
+          ? () => { input.edgeAt = self.now; if (!self.waiting.includes(input)) self.waiting.push(input); }
+          : function (this: SimDigital) { if (self.armed && d.instant && this.read() === d.openLevel) self.siren.write(1); },
       });
+    }
+  }
+  /** The debounce timer: every input whose edge is `debounceMs` old is read and decided. */
+  fire(now: number) {
+    this.now = now;
+    for (let i = 0; i < this.waiting.length;) {
+      const input = this.waiting[i];
+      if (now - input.edgeAt < this.debounceMs) { i++; continue; }
+      this.waiting.splice(i, 1);
+      if (this.armed && input.instant && input.read() === input.openLevel) this.siren.write(1);
     }
   }
   silence() { this.siren.write(0); }
 }
 let minimalSiren: MinimalSiren | undefined;
+let debouncedSiren: MinimalSiren | undefined;
+let sirenDebounced = -1;
 let sirenApp = -1;
 let sirenMinimal = -1;
 
@@ -277,8 +296,30 @@ const bench = {
     minimalSiren.silence();
     return sirenMinimal;
   },
-  /** Computrons from the start of the last `edge` to the app's siren pin write, and the minimal's (-1: none). */
-  sirenFigures() { return { app: sirenApp, minimal: sirenMinimal }; },
+  /** The same with the 50 ms debounce: the edge, then its timer 50 ms later (clock by hand), up to the siren write. */
+  debouncedSirenEdge(pin: number, level: 0 | 1) {
+    if (!debouncedSiren) {
+      const doors = (bp.config.pins.doors ?? []).map((d) => ({ pin: d.pin, openLevel: bp.openLevel, instant: d.zone >= 3 && d.zone <= bp.config.alarm.zones.length - 2 }));
+      debouncedSiren = new MinimalSiren(doors, bp.config.pins.siren.pin, 50);
+      for (const d of doors) debouncedSiren.board.set(d.pin, bp.openLevel ? 0 : 1);
+      debouncedSiren.fire(1_000);
+      return -1; // this call made it; the caller meters the next
+    }
+    const m = debouncedSiren;
+    const t0 = m.now + 1_000;
+    m.now = t0;
+    sirenAt = undefined;
+    sirenFrom = meter();
+    m.board.set(pin, level);
+    m.fire(t0 + 50);
+    sirenDebounced = sirenAt ?? -1;
+    m.board.set(pin, level ? 0 : 1);
+    m.fire(t0 + 100);
+    m.silence();
+    return sirenDebounced;
+  },
+  /** Computrons from the start of the last `edge` to the app's siren pin write, and the minimals' (-1: none). */
+  sirenFigures() { return { app: sirenApp, minimal: sirenMinimal, debounced: sirenDebounced }; },
   minimalEdge(pin: number, level: number) {
     minimal.edge(pin, level);
     return minimal.written.length;

@@ -55,6 +55,8 @@ export interface AlarmRun {
   sirenApp: number;
   /** Pin edge → zone looked up → decision → the siren pin written, by hand on the same simulated pins. */
   sirenMinimal: number;
+  /** The same by hand with the 50 ms debounce: the edge notes its time; the timer reads, decides, writes. */
+  sirenDebounced: number;
   sameBytes: boolean;
   packets: HarnessReport['packets'];
   eventFrameBytes: number;
@@ -83,8 +85,10 @@ async function meterAlarm(worker: Worker, pin: number, open: number, zone: numbe
   };
   await call(worker, `minimalSirenEdge(${pin}, ${open})`); // the first call only sets the minimal siren up
   await call(worker, `minimalSirenEdge(${pin}, ${open})`);
-  const sirenMinimal = (await ask<{ app: number; minimal: number }>(worker, 'sirenFigures')).minimal;
-  if (siren.app < 0 || sirenMinimal < 0) throw new Error(`the metered edge wrote no siren pin (app ${siren.app}, minimal ${sirenMinimal})`);
+  await call(worker, `debouncedSirenEdge(${pin}, ${open})`); // the same
+  await call(worker, `debouncedSirenEdge(${pin}, ${open})`);
+  const { minimal: sirenMinimal, debounced: sirenDebounced } = await ask<{ app: number; minimal: number; debounced: number }>(worker, 'sirenFigures');
+  if (siren.app < 0 || sirenMinimal < 0 || sirenDebounced < 0) throw new Error(`the metered edge wrote no siren pin (app ${siren.app}, minimal ${sirenMinimal}, debounced ${sirenDebounced})`);
   await call(worker, 'alignMinimal()', 1);
   const minimal = await cost(worker, `minimalEdge(${pin}, ${open})`);
   const r = await ask<HarnessReport>(worker, 'report');
@@ -92,7 +96,7 @@ async function meterAlarm(worker: Worker, pin: number, open: number, zone: numbe
   if (r.outbox !== 0) throw new Error(`${r.outbox} events still wait in the outbox after the PUBACK`);
   if (!r.packets.some((p) => p.topic?.endsWith('/event'))) throw new Error('the metered edge published no event');
   return {
-    app, puback, ...parts, minimal, sirenApp: siren.app, sirenMinimal, sameBytes: r.sameBytes, packets: r.packets,
+    app, puback, ...parts, minimal, sirenApp: siren.app, sirenMinimal, sirenDebounced, sameBytes: r.sameBytes, packets: r.packets,
     eventFrameBytes: r.eventFrameBytes, eventPayloadBytes: r.eventPayloadBytes,
   };
 }
@@ -146,7 +150,7 @@ export async function xsPanelBench(options: XsPanelOptions = {}) {
         /** The whole drive (keypad codes hashed, exit delays, alarms, siren, publishes, acks) per event. */
         mixedComputronsPerEvent: Math.round(drive.compute / events),
         alarm: runs,
-        median: Object.fromEntries((['app', 'puback', 'coreStep', 'encodeEvent', 'journalRecord', 'encodeState', 'stateDelta', 'encodePublish', 'handCbor', 'handPublish', 'minimal', 'sirenApp', 'sirenMinimal'] as const)
+        median: Object.fromEntries((['app', 'puback', 'coreStep', 'encodeEvent', 'journalRecord', 'encodeState', 'stateDelta', 'encodePublish', 'handCbor', 'handPublish', 'minimal', 'sirenApp', 'sirenMinimal', 'sirenDebounced'] as const)
           .map((k) => [k, median(runs.map((r) => r[k]))])) as Record<string, number>,
         driveMs: Math.round(drove),
         noopComputrons: compute.compute,
