@@ -57,7 +57,8 @@ export function digitalPins(Digital: DigitalClass): PinFactory {
   };
   return ({ pin, mode, edge, onReadable, initialValue }) => {
     if (!(mode in modes)) throw new Error(`GPIO ${pin}: unknown pin mode "${mode}"`);
-    if (onReadable) return new Digital({ pin, mode: modes[mode], edge: edges[edge ?? 'both'], onReadable: () => onReadable() });
+    // The driver's callback itself (drivers pass arrows: the Digital's `this` means nothing to them).
+    if (onReadable) return new Digital({ pin, mode: modes[mode], edge: edges[edge ?? 'both'], onReadable });
     if (mode === 'output' && initialValue !== undefined) return new Digital({ pin, mode: modes[mode], initialValue });
     return new Digital({ pin, mode: modes[mode] });
   };

@@ -105,6 +105,8 @@ export class Panel {
   /** The state changed since the snapshot was last handed to the session: encode it once, before its next tick. */
   private statePending = false;
   private servicing = false;
+  /** The core state as last saved (JSON), so an unchanged one is not written again. */
+  private savedCore: string | undefined;
 
   private constructor(
     private readonly host: Host,
@@ -282,8 +284,13 @@ export class Panel {
     }
     if (changed) {
       // After the events: a power cut between the two leaves the journal ahead, and
-      // restoreState moves the sequence counter past it.
-      this.journal.state.save('core', json(persisted(this.state)));
+      // restoreState moves the sequence counter past it. Only when what a restore reads changed:
+      // a door opening while disarmed is published, not written to flash.
+      const saved = JSON.stringify(persisted(this.state));
+      if (saved !== this.savedCore) {
+        this.journal.state.save('core', utf8(saved));
+        this.savedCore = saved;
+      }
       this.statePending = true;
       if (!this.servicing && this.session) this.host.wake(); // from outside service(): the next one publishes it
       this.ha.publish(false);

@@ -98,8 +98,8 @@ export function nextDeadline(state: State): number | undefined {
  * step not yet taken, the zone already open or unknown. Then the step decides alone.
  */
 export function opensToSiren(settings: Settings, state: State, zone: number, now: number): boolean {
-  const due = nextDeadline(state);
-  if ((due !== undefined && due <= now) || state.zones[zone]?.open) return false;
+  const due = dueAt(state);
+  if (state.resume || (due !== undefined && due <= now) || state.zones[zone]?.open) return false;
   const zones = settings.zones;
   let z;
   for (let i = 0; i < zones.length && !z; i++) if (zones[i].number === zone) z = zones[i];

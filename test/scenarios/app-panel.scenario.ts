@@ -120,6 +120,28 @@ export default defineScenarios('app', {
     t.is(panel.snapshot().zones[0].open, true, 'the zone is open');
     t.log('rounds of an idle panel over 9 s', idle);
   },
+  'a door opening and closing while disarmed is published, not written to flash (nothing a restore reads changed)': (t) => {
+    const writes: string[] = [];
+    class Counted extends MemoryStorage {
+      override replace(name: string, bytes: Uint8Array): void { writes.push(name); super.replace(name, bytes); }
+      override append(name: string, bytes: Uint8Array): void { writes.push(name); super.append(name, bytes); }
+    }
+    const host = new SimHost({ wallStart: 1_790_000_000, storage: new Counted() });
+    const first = firstBootConfig('sim1', (n) => host.randomBytes(n));
+    const panel = host.open(first.config);
+    host.runTo(panel, 1 * s);
+    writes.length = 0;
+    host.set(DOOR, 1);
+    host.runTo(panel, 2 * s);
+    t.is(panel.snapshot().zones[0].open, true, 'open');
+    host.set(DOOR, 0);
+    host.runTo(panel, 3 * s);
+    t.is(panel.snapshot().zones[0].open, false, 'closed again');
+    t.is(writes, [], 'no flash write');
+    panel.keypad('arm_away', first.masterCode);
+    host.runTo(panel, 4 * s);
+    t.ok(writes.includes('core.a') || writes.includes('core.b'), 'arming (a change a restore reads) is saved');
+  },
   'wrong codes: the tenth locks the keypad': (t) => {
     const { host, first, panel } = boot();
     host.runTo(panel, 1 * s);
