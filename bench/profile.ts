@@ -1,0 +1,32 @@
+// Where the computrons of one metered door edge go (a tool, not part of the report): the armed
+// bench panel of bench/xs-panel.ts, one alarm edge metered plain, then again with every method
+// of the panel's classes wrapped (bench/profile-harness.ts), printed as a table.
+//
+//   node --import tsx bench/profile.ts [zones] [rows]      (default 8 zones, 40 rows)
+import { bundle } from '../tools/build.ts';
+import { ask, cost, newWorker } from './xs.ts';
+import { benchPanel } from './panel-config.ts';
+
+const zones = Number(process.argv[2] ?? 8);
+const rows = Number(process.argv[3] ?? 40);
+const { code } = await bundle({ entry: 'bench/profile-harness.ts', format: 'iife' });
+const worker = await newWorker('profile');
+try {
+  await worker.evaluate(code);
+  await worker.evaluate(`bench.setup(${zones}); bench.arm(); bench.capture();`);
+  const p = benchPanel(zones);
+  const edge = `edge(${p.pinOf(p.instantZone)}, ${p.openLevel})`;
+  const next = 'bench.release(); bench.service(); bench.rearm(); bench.capture();';
+  await cost(worker, edge); // the first alarm after boot differs slightly from later ones
+  await worker.evaluate(next);
+  const plain = await cost(worker, edge);
+  await worker.evaluate(`${next} bench.profileOn();`);
+  const wrapped = await cost(worker, edge);
+  await worker.evaluate('bench.profileOff()');
+  const table = await ask<Array<{ method: string; calls: number; computrons: number }>>(worker, 'profile');
+  console.log(`${zones} zones, door edge → state + event PUBLISH: ${plain} computrons (${wrapped} with every method wrapped)`);
+  console.log('inclusive computrons  calls  method');
+  for (const r of table.slice(0, rows)) console.log(`${String(r.computrons).padStart(20)}  ${String(r.calls).padStart(5)}  ${r.method}`);
+} finally {
+  await worker.close();
+}
