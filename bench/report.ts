@@ -168,14 +168,16 @@ export function markdown(r: Report): string {
       ['   the same, @noble/hashes', ...nd('journalRecord')],
       ['   its SHA-256 alone (the chain link\'s input), firmware hash', ...md('sha256')],
       ['   the same, @noble/hashes', ...nd('sha256')],
-      ['— the state snapshot to CBOR: the panel\'s `StateEncoder` (snapshot + what changed since the last)', ...md('stateDelta')],
+      ['— the state snapshot to CBOR: the panel\'s `StateEncoder` (snapshot + what changed since the last; an encoder that met the earlier alarms)', ...md('stateDelta')],
       ['   against the whole snapshot encoded again (`encodeState`, as every event paid before)', ...md('encodeState')],
       ['after it: the PUBACK read, the event acked out of the outbox', ...md('puback')],
       ['mixed drive: computrons per event over the heap run (arm, alarm, disarm; codes hashed)', ...sizes.map((s) => int(s.mixedComputronsPerEvent))],
       ['   the same, @noble/hashes', ...(noble ? noble.map((s) => int(s.mixedComputronsPerEvent)) : sizes.map(() => '—'))],
     ]), '');
     const a = sizes[0].alarm[0];
+    const stateBytes = (s: typeof sizes[number]) => s.alarm[0].packets.find((p) => p.topic?.endsWith('/state'))?.bytes;
     out.push(`Packets of one metered edge (${sizes[0].zones} zones): ${a.packets.map((p) => `${p.topic} ${p.bytes} B`).join(', ')}; the event payload is ${a.eventPayloadBytes} B of CBOR.`);
+    out.push(`The retained state PUBLISH is ${sizes.map((s) => `${int(stateBytes(s) ?? 0)} B at ${s.zones} zones`).join(', ')}: every zone is in it, and XS counts about 2 computrons per byte copied.`);
     out.push(`Runs: ${r.xs.repeats} metered alarms per size (disarm and re-arm between, unmetered); app figures (firmware hash) ranged ${sizes.map((s) => `${int(Math.min(...s.alarm.map((x) => x.app)))}–${int(Math.max(...s.alarm.map((x) => x.app)))}`).join(' and ')}`);
     out.push('(the first alarm after boot differs slightly from later ones); the table shows medians. Each part is metered alone on the same');
     out.push('event; what the parts do not add up to is the drivers, the debounce, the session and the state PUBLISH.', '');
