@@ -138,8 +138,8 @@ export function markdown(r: Report): string {
     out.push('## XS: computrons per alarm event, door pin edge → PUBLISH bytes', '');
     out.push('An armed panel (`SimHost` + `Panel`, MQTT 5 up) inside xsnap-worker; an instant door zone opens. Metered from the pin');
     out.push('edge through the 50 ms debounce, the core, the journal (log + outbox), the state snapshot, to the bytes of the state and');
-    out.push('event PUBLISH packets handed to the transport. The in-memory broker is not counted (bytes are only captured during the');
-    out.push('metered call). The comparison is a hand-minimal panel (`bench/minimal.ts`): pin table → one decision → CBOR written by');
+    out.push('event PUBLISH packets handed to the transport. The in-memory broker is not counted (during the metered call the bytes are');
+    out.push('only kept, as given, as the Moddable transport queues them for the socket). The comparison is a hand-minimal panel (`bench/minimal.ts`): pin table → one decision → CBOR written by');
     out.push('hand → MQTT 5 PUBLISH frame written by hand, no libraries, metered the same way.', '');
     out.push('Two builds of the same harness, differing in `src/hash` (SHA-256 of the event log\'s hash chain, HMAC of codes and MACs)');
     out.push('only. **Firmware hash**: the file the Moddable manifest maps `src/hash` to (`hosts/moddable/src/hash.ts`), over bench');

@@ -111,7 +111,7 @@ const connect: Connect = (target, hooks) => {
   return {
     write(bytes) {
       if (!captured) return inner.write(bytes);
-      written.push(new Uint8Array(bytes));
+      written.push(bytes); // kept as given, as the Moddable transport queues them (hosts/moddable/transport.ts): no copy in XS
       return true;
     },
     close() { inner.close(); },
