@@ -47,8 +47,8 @@ export function readiness(settings: Settings, state: State, mode: ArmedMode): Re
   return readinessAll(settings, state)[mode];
 }
 
-/** `notNow` for every armed mode: made at the first use (not at load: preload), frozen, the same object each time. */
-let notNowEverywhere: Readonly<Record<ArmedMode, Readiness>> | undefined;
+/** `notNow` for every armed mode: one frozen answer, the same object each time. */
+const notNowEverywhere = Object.freeze(Object.fromEntries(armedModes.map((mode) => [mode, notNow])) as Record<ArmedMode, Readiness>);
 
 /**
  * `readiness` in every armed mode at once, deeply frozen: one walk over the zones (not one per
@@ -56,14 +56,7 @@ let notNowEverywhere: Readonly<Record<ArmedMode, Readiness>> | undefined;
  * `blockers` lists for its mode.
  */
 export function readinessAll(settings: Settings, state: State): Readonly<Record<ArmedMode, Readiness>> {
-  if (state.mode !== 'disarmed' || state.siren) {
-    if (!notNowEverywhere) {
-      const all = {} as Record<ArmedMode, Readiness>;
-      for (const mode of armedModes) all[mode] = notNow;
-      notNowEverywhere = Object.freeze(all);
-    }
-    return notNowEverywhere;
-  }
+  if (state.mode !== 'disarmed' || state.siren) return notNowEverywhere;
   const lists = armedModes.map((): number[] => []);
   const exitDelays = armedModes.map((mode) => settings.timers[mode].exitDelay > 0);
   for (const z of settings.zones) {
