@@ -14,5 +14,7 @@ declare module '@agoric/xsnap' {
     stdout?: 'ignore' | 'inherit' | 'pipe';
     stderr?: 'ignore' | 'inherit' | 'pipe';
     meteringLimit?: number;
+    /** Answers the worker's `issueCommand(bytes)`. */
+    handleCommand?: (request: Uint8Array) => Promise<Uint8Array>;
   }): Promise<XsnapWorker>;
 }

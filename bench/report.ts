@@ -138,14 +138,25 @@ export function markdown(r: Report): string {
     out.push('## XS: computrons per alarm event, door pin edge → PUBLISH bytes', '');
     out.push('An armed panel (`SimHost` + `Panel`, MQTT 5 up) inside xsnap-worker; an instant door zone opens. Metered from the pin');
     out.push('edge through the 50 ms debounce, the core, the journal (log + outbox), the state snapshot, to the bytes of the state and');
-    out.push('event PUBLISH packets handed to the transport. The in-memory broker is not counted (bytes are only captured during the');
-    out.push('metered call). The comparison is a hand-minimal panel (`bench/minimal.ts`): pin table → one decision → CBOR written by');
+    out.push('event PUBLISH packets handed to the transport. The in-memory broker is not counted (during the metered call the bytes are');
+    out.push('only kept, as given, as the Moddable transport queues them for the socket). The comparison is a hand-minimal panel (`bench/minimal.ts`): pin table → one decision → CBOR written by');
     out.push('hand → MQTT 5 PUBLISH frame written by hand, no libraries, metered the same way.', '');
+    out.push('Two builds of the same harness, differing in `src/hash` (SHA-256 of the event log\'s hash chain, HMAC of codes and MACs)');
+    out.push('only. **Firmware hash**: the file the Moddable manifest maps `src/hash` to (`hosts/moddable/src/hash.ts`), over bench');
+    out.push('stand-ins for Moddable\'s `crypt` and `hmac` (`bench/shims/`): each native `Digest` method is one xsnap host call');
+    out.push('(`issueCommand`) that Node answers with node:crypto, as the ESP32\'s SHA hardware takes the rounds off the XS engine;');
+    out.push('the computrons count the calls and their arguments, and HMAC is JS over that Digest as Moddable\'s `hmac` module is.');
+    out.push('**@noble/hashes**: `src/hash.ts`, SHA-256 rounds in JS, what the Node and xsnap builds run. Both builds give the same');
+    out.push('hashes on `bench/hash-vectors.ts` (checked in each worker before measuring). Every other row is the firmware hash build.', '');
     const same = sizes.every((s) => s.alarm.every((a) => a.sameBytes));
+    const noble = r.xs.noble;
+    const nd = (k: string) => (noble ? noble.map((s) => int(s.median[k])) : sizes.map(() => '—'));
     out.push(table(['computrons', ...col], [
-      ['**whole app**: edge → state + event PUBLISH', ...md('app')],
+      ['**whole app, firmware hash** (native Digest as a host call): edge → state + event PUBLISH', ...md('app')],
+      ['whole app, @noble/hashes in JS (xsnap/Node builds)', ...nd('app')],
       [`hand-minimal: edge → event PUBLISH (frame byte-identical to the app's: **${same ? 'yes' : 'NO'}**)`, ...md('minimal')],
-      ['app ÷ minimal', ...sizes.map((s) => times(s.median.app, s.median.minimal))],
+      ['app ÷ minimal, firmware hash', ...sizes.map((s) => times(s.median.app, s.median.minimal))],
+      ['app ÷ minimal, @noble/hashes', ...(noble ? noble.map((s) => times(s.median.app, s.median.minimal)) : sizes.map(() => '—'))],
       ['the app less its state snapshot (app − `StateEncoder` below)', ...sizes.map((s) => int(s.median.app - s.median.stateDelta))],
       ['that ÷ minimal', ...sizes.map((s) => times(s.median.app - s.median.stateDelta, s.median.minimal))],
       ['— of which: the core\'s step (decision)', ...md('coreStep')],
@@ -153,15 +164,21 @@ export function markdown(r: Report): string {
       ['   against the event to CBOR by hand', ...md('handCbor')],
       ['— the event PUBLISH frame: mqtt-packet', ...md('encodePublish')],
       ['   against the PUBLISH frame by hand', ...md('handPublish')],
-      ['— journal `record` (log append + SHA-256 chain link + outbox push)', ...md('journalRecord')],
-      ['— the state snapshot to CBOR: the panel\'s `StateEncoder` (snapshot + what changed since the last)', ...md('stateDelta')],
+      ['— journal `record` (log append + SHA-256 chain link + outbox push), firmware hash', ...md('journalRecord')],
+      ['   the same, @noble/hashes', ...nd('journalRecord')],
+      ['   its SHA-256 alone (the chain link\'s input), firmware hash', ...md('sha256')],
+      ['   the same, @noble/hashes', ...nd('sha256')],
+      ['— the state snapshot to CBOR: the panel\'s `StateEncoder` (snapshot + what changed since the last; an encoder that met the earlier alarms)', ...md('stateDelta')],
       ['   against the whole snapshot encoded again (`encodeState`, as every event paid before)', ...md('encodeState')],
       ['after it: the PUBACK read, the event acked out of the outbox', ...md('puback')],
       ['mixed drive: computrons per event over the heap run (arm, alarm, disarm; codes hashed)', ...sizes.map((s) => int(s.mixedComputronsPerEvent))],
+      ['   the same, @noble/hashes', ...(noble ? noble.map((s) => int(s.mixedComputronsPerEvent)) : sizes.map(() => '—'))],
     ]), '');
     const a = sizes[0].alarm[0];
+    const stateBytes = (s: typeof sizes[number]) => s.alarm[0].packets.find((p) => p.topic?.endsWith('/state'))?.bytes;
     out.push(`Packets of one metered edge (${sizes[0].zones} zones): ${a.packets.map((p) => `${p.topic} ${p.bytes} B`).join(', ')}; the event payload is ${a.eventPayloadBytes} B of CBOR.`);
-    out.push(`Runs: ${r.xs.repeats} metered alarms per size (disarm and re-arm between, unmetered); app figures ranged ${sizes.map((s) => `${int(Math.min(...s.alarm.map((x) => x.app)))}–${int(Math.max(...s.alarm.map((x) => x.app)))}`).join(' and ')}`);
+    out.push(`The retained state PUBLISH is ${sizes.map((s) => `${int(stateBytes(s) ?? 0)} B at ${s.zones} zones`).join(', ')}: every zone is in it, and XS counts about 2 computrons per byte copied.`);
+    out.push(`Runs: ${r.xs.repeats} metered alarms per size (disarm and re-arm between, unmetered); app figures (firmware hash) ranged ${sizes.map((s) => `${int(Math.min(...s.alarm.map((x) => x.app)))}–${int(Math.max(...s.alarm.map((x) => x.app)))}`).join(' and ')}`);
     out.push('(the first alarm after boot differs slightly from later ones); the table shows medians. Each part is metered alone on the same');
     out.push('event; what the parts do not add up to is the drivers, the debounce, the session and the state PUBLISH.', '');
 
@@ -219,7 +236,7 @@ export function markdown(r: Report): string {
     out.push('## XS: heap slots after gc, whole app', '');
     out.push(`Slots in use after \`gc()\`, relative to the realm with the code loaded (on an ESP32 the code sits in flash, not in`);
     out.push(`the heap). The in-memory broker's and the board's test records are cleared before each reading; the simulated flash`);
-    out.push(`(MemoryStorage) stays in the realm, held in chunks rather than slots.`, '');
+    out.push(`(MemoryStorage) stays in the realm, held in chunks rather than slots. The firmware hash build (above).`, '');
     const heapRows: Array<Array<string | number>> = [
       ['empty realm (absolute)', ...sizes.map((s) => int(s.heap.emptyRealm))],
       ['code loaded (app + libraries + harness)', ...sizes.map((s) => int(s.heap.codeLoaded))],

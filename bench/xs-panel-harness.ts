@@ -18,6 +18,10 @@ import { SimBoard, SimDigital, type Level } from '../hosts/xs/sim-digital';
 import { Journal } from '../src/store/journal';
 import { benchPanel, type BenchPanel } from './panel-config';
 import { MinimalPanel, minimalEventCbor, minimalPublish } from './minimal';
+// src/hash as this bundle has it: @noble/hashes, or (the firmware's) hosts/moddable/src/hash.ts
+// over the bench's `crypt` Digest whose hashing is a host call (bench/xs-panel.ts picks).
+import { hmacSha256, sha256 } from '../src/hash';
+import { hashVectors } from './hash-vectors';
 
 const WALL_START = 1_790_000_000;
 const s = 1000;
@@ -117,6 +121,8 @@ const zoneHints = (state: core.State) => panel['settings'].zones.map((z) => stat
 let lastPackets: Uint8Array[] = [];
 /** Topic and packet id of the last event PUBLISH, read outside any metered call. */
 let lastFrame = { topic: '', messageId: 0, payload: new Uint8Array(0) };
+/** What the event log hashes for the last event's chain link: previous hash (16 B), seq (8), flags (1), its bytes. */
+let chainInput = new Uint8Array(0);
 
 const connect: Connect = (target, hooks) => {
   const inner = broker.connect(target, hooks);
@@ -124,7 +130,7 @@ const connect: Connect = (target, hooks) => {
   return {
     write(bytes) {
       if (!captured) return inner.write(bytes);
-      written.push(new Uint8Array(bytes));
+      written.push(bytes); // kept as given, as the Moddable transport queues them (hosts/moddable/transport.ts): no copy in XS
       return true;
     },
     close() { inner.close(); },
@@ -211,6 +217,8 @@ const bench = {
     const frame = eventFrame();
     const head = frame ? decode([frame])[0] : undefined;
     lastFrame = { topic: head?.topic ?? '', messageId: head?.messageId ?? 0, payload: new Uint8Array(head?.payload ?? []) };
+    chainInput = new Uint8Array(25 + lastFrame.payload.length).fill(7, 0, 25);
+    chainInput.set(lastFrame.payload, 25);
     // The same journal work as the panel's: a log that has met as many events, and room for it.
     spare ??= { journal: Journal.open(new MemoryStorage()).journal, seq: 0 };
     spare.seq = Math.max(spare.seq, last().seq);
@@ -247,13 +255,21 @@ const bench = {
     return core.step(panel['settings'], before!, { type: 'zone', zone, open: true }, { uptime: e.uptime, time: e.time! }).effects.length;
   },
   encodeEvent() { return encodeEvent(last()).length; },
+  /** One SHA-256 of the last event's chain-link input (previous hash 16 B, seq 8 B, flags 1 B, its bytes). */
+  sha256() { return sha256(chainInput).length; },
+  /** SHA-256 and HMAC-SHA-256 of the shared test vectors, hex: Node checks them against src/hash.ts. */
+  hashVectors() { return hashVectors(sha256, hmacSha256); },
   record() {
     spare!.seq++;
     return spare!.journal.record(spare!.seq, lastFrame.payload, true).dropped.length;
   },
   encodeState() { return encodeState(panel.snapshot() as unknown as Record<string, unknown>).length; },
-  /** A state encoder that has encoded the snapshot from before the metered edge (unmetered: it comes before `stateDelta`). */
-  primeEncoder() { primed = new StateEncoder(); return primed.encode(snapBefore!, { zones: zoneHints(before!) }).length; },
+  /**
+   * A state encoder that has encoded the snapshot from before the metered edge (unmetered: it comes
+   * before `stateDelta`). The same one for every metered alarm: like the panel's, it has met those
+   * states before (its caches of keys, key orders and small values are warm), and the medians show it.
+   */
+  primeEncoder() { primed ??= new StateEncoder(); return primed.encode(snapBefore!, { zones: zoneHints(before!) }).length; },
   /** What the panel pays for the state after the metered edge: its snapshot, its hints, the encoder re-encoding what changed. */
   stateDelta() {
     return primed!.encode(panel.snapshot() as unknown as Record<string, unknown>, { zones: zoneHints(panel['state']) }).length;

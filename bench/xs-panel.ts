@@ -5,12 +5,28 @@
 //   against a hand-minimal encoder of the same event (bench/minimal.ts) measured the same way;
 //   and the parts of that path alone: the core's step, cbor-x, mqtt-packet.
 // - Heap slots after gc for the whole app: after boot, and after 1,000 events.
+// - In two builds of the same harness, differing in `src/hash` only: the firmware's
+//   (hosts/moddable/src/hash.ts, as manifest.json maps it, over bench/shims/crypt.ts: a `Digest`
+//   whose hashing is one xsnap host call per native method, answered by Node, as the ESP32's SHA
+//   hardware takes it off the XS engine), and @noble/hashes in JS (src/hash.ts: what the Node and
+//   xsnap builds run). Both must give src/hash.ts's results on bench/hash-vectors.ts.
 //
 //   node --import tsx bench/xs-panel.ts        (prints JSON)
 import { fileURLToPath } from 'node:url';
 import { bundle } from '../tools/build.ts';
-import { ask, cost, heapAfterGc, measure, newWorker, type Worker } from './xs.ts';
+import { ask, cost, digestHost, heapAfterGc, measure, newWorker, type Worker } from './xs.ts';
 import { benchPanel } from './panel-config.ts';
+import { hashVectors, known } from './hash-vectors.ts';
+import { hmacSha256, sha256 } from '../src/hash.ts';
+
+/** `src/hash` as the firmware has it on Moddable (manifest.json), with bench stand-ins for the natives. */
+export const firmwareHash = {
+  'src/hash': 'hosts/moddable/src/hash.ts',
+  crypt: 'bench/shims/crypt.ts',
+  hmac: 'bench/shims/hmac.ts',
+};
+
+export type HashBuild = 'firmware' | 'noble';
 
 export interface XsPanelOptions {
   zones?: number[];
@@ -42,6 +58,8 @@ export interface AlarmRun {
   encodeEvent: number;
   /** Log append (SHA-256 chain link) and outbox push of the event, on a journal of its own. */
   journalRecord: number;
+  /** One SHA-256 of the event's chain-link input, through `src/hash` as this build has it. */
+  sha256: number;
   /** The whole snapshot encoded from scratch (`encodeState`), as every event cost before the state encoder. */
   encodeState: number;
   /** The panel's snapshot after the edge, through a state encoder that has seen the one before it: what the app pays. */
@@ -77,6 +95,7 @@ async function meterAlarm(worker: Worker, pin: number, open: number, zone: numbe
     coreStep: await cost(worker, `step(${zone})`),
     encodeEvent: await cost(worker, 'encodeEvent()'),
     journalRecord: await cost(worker, 'record()'),
+    sha256: await cost(worker, 'sha256()'),
     encodeState: await cost(worker, 'encodeState()'),
     stateDelta: (await call(worker, 'primeEncoder()'), await cost(worker, 'stateDelta()')),
     encodePublish: await cost(worker, 'encodePublish()'),
@@ -103,18 +122,53 @@ async function meterAlarm(worker: Worker, pin: number, open: number, zone: numbe
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+const medianKeys = ['app', 'puback', 'coreStep', 'encodeEvent', 'journalRecord', 'sha256', 'encodeState', 'stateDelta', 'encodePublish', 'handCbor', 'handPublish', 'minimal', 'sirenApp', 'sirenMinimal', 'sirenDebounced'] as const;
+
+/** The harness bundled with `src/hash` as the firmware has it, or as @noble/hashes. */
+export function harnessBundle(hash: HashBuild) {
+  return bundle({ entry: 'bench/xs-panel-harness.ts', format: 'iife', modules: hash === 'firmware' ? firmwareHash : undefined });
+}
+
+/** Throws unless the worker's `src/hash` gives src/hash.ts's results (and the known answers). */
+async function checkHash(worker: Worker, hash: HashBuild): Promise<void> {
+  const inXs = await ask<Record<string, string>>(worker, 'hashVectors');
+  const onNode = hashVectors(sha256, hmacSha256);
+  for (const [name, hex] of Object.entries({ ...onNode, ...known })) {
+    if (inXs[name] !== hex) throw new Error(`${hash} src/hash in XS: ${name} is ${inXs[name]}, src/hash.ts gives ${hex}`);
+  }
+}
+
 export async function xsPanelBench(options: XsPanelOptions = {}) {
+  const firmware = await harnessBundle('firmware');
+  const noble = await harnessBundle('noble');
+  const run = async (hash: HashBuild, code: string) => ({ hash, sizes: await sizesOf(hash, code, options) });
+  const [fw, nb] = [await run('firmware', firmware.code), await run('noble', noble.code)];
+  return {
+    /** The harness bundle with the firmware's `src/hash` (`sizes`), and with @noble/hashes (`noble`). */
+    harnessBundleBytes: firmware.bytes,
+    nobleHarnessBundleBytes: noble.bytes,
+    events: options.events ?? 1000,
+    repeats: options.repeats ?? 5,
+    /** The firmware's `src/hash` (native Digest as a host call). */
+    sizes: fw.sizes,
+    /** The same with `src/hash` on @noble/hashes in JS (the xsnap and Node builds). */
+    noble: nb.sizes,
+  };
+}
+
+async function sizesOf(hash: HashBuild, code: string, options: XsPanelOptions) {
   const zones = options.zones ?? [8, 32];
   const eventCount = options.events ?? 1000;
   const repeats = options.repeats ?? 5;
-  const { code, bytes } = await bundle({ entry: 'bench/xs-panel-harness.ts', format: 'iife' });
   const results = [];
   for (const n of zones) {
-    const worker = await newWorker(`panel-${n}`); // a fresh realm per size: heap figures do not mix
+    // A fresh realm per size: heap figures do not mix.
+    const worker = await newWorker(`panel-${n}-${hash}`, hash === 'firmware' ? { handleCommand: digestHost() } : {});
     try {
       const empty = await heapAfterGc(worker);
       await worker.evaluate(code);
       const loaded = await heapAfterGc(worker);
+      await checkHash(worker, hash);
       await call(worker, `setup(${n})`, 1);
       await call(worker, 'forget()', 1);
       const booted = await heapAfterGc(worker);
@@ -150,8 +204,7 @@ export async function xsPanelBench(options: XsPanelOptions = {}) {
         /** The whole drive (keypad codes hashed, exit delays, alarms, siren, publishes, acks) per event. */
         mixedComputronsPerEvent: Math.round(drive.compute / events),
         alarm: runs,
-        median: Object.fromEntries((['app', 'puback', 'coreStep', 'encodeEvent', 'journalRecord', 'encodeState', 'stateDelta', 'encodePublish', 'handCbor', 'handPublish', 'minimal', 'sirenApp', 'sirenMinimal', 'sirenDebounced'] as const)
-          .map((k) => [k, median(runs.map((r) => r[k]))])) as Record<string, number>,
+        median: Object.fromEntries(medianKeys.map((k) => [k, median(runs.map((r) => r[k]))])) as Record<string, number>,
         driveMs: Math.round(drove),
         noopComputrons: compute.compute,
       });
@@ -159,7 +212,7 @@ export async function xsPanelBench(options: XsPanelOptions = {}) {
       await worker.close();
     }
   }
-  return { harnessBundleBytes: bytes, events: eventCount, repeats, sizes: results };
+  return results;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -4,6 +4,7 @@
 // ("computrons"), `currentHeapCount` the heap slots in use. Machine noise moves neither,
 // so the figures here are exact and repeatable.
 import { spawn } from 'node:child_process';
+import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import type { XsnapWorker } from '@agoric/xsnap';
@@ -16,13 +17,13 @@ let xsnapModule: typeof import('@agoric/xsnap') | undefined;
  * A fresh XS realm. @agoric/xsnap needs SES (`@endo/init`), which locks the realm down:
  * build every bundle with esbuild *before* the first worker starts.
  */
-export async function newWorker(name: string): Promise<Worker> {
+export async function newWorker(name: string, options: { handleCommand?: (request: Uint8Array) => Promise<Uint8Array> } = {}): Promise<Worker> {
   if (!xsnapModule) {
     await import('@endo/init/debug.js');
     xsnapModule = await import('@agoric/xsnap');
   }
   // No metering limit: a long drive (1,000 events) in one call is more than the default 10^8.
-  return xsnapModule.xsnap({ name, os: os.type(), spawn, fs: { ...fs, ...fs.promises }, stderr: 'inherit', stdout: 'inherit', meteringLimit: 0 });
+  return xsnapModule.xsnap({ name, os: os.type(), spawn, fs: { ...fs, ...fs.promises }, stderr: 'inherit', stdout: 'inherit', meteringLimit: 0, ...options });
 }
 
 export interface Metered { compute: number; heap: number }
@@ -53,4 +54,32 @@ export const heapAfterGc = async (worker: Worker): Promise<number> => (await mea
 export async function ask<T>(worker: Worker, request: string): Promise<T> {
   const { reply } = await worker.issueStringCommand(request);
   return JSON.parse(reply) as T;
+}
+
+/**
+ * The Node side of the bench's `crypt` Digest (bench/shims/crypt.ts): answers the worker's
+ * `issueCommand` requests with SHA-256 from node:crypto, one digest state per id, as the native
+ * Digest keeps its own. Pass it as `newWorker(name, { handleCommand: digestHost() })`.
+ */
+export function digestHost(): (request: Uint8Array) => Promise<Uint8Array> {
+  const digests = new Map<number, Hash>();
+  const none = new Uint8Array(0);
+  return async (request) => {
+    const op = request[0];
+    const id = (request[1] | (request[2] << 8) | (request[3] << 16)) + request[4] * 0x1000000;
+    if (op === 1 || op === 4) { digests.set(id, createHash('sha256')); return none; } // new, reset
+    if (op === 2) {
+      const hash = digests.get(id);
+      if (!hash) throw new Error(`bench Digest ${id}: write after close without reset`);
+      hash.update(request.subarray(5));
+      return none;
+    }
+    if (op === 3) {
+      const hash = digests.get(id);
+      if (!hash) throw new Error(`bench Digest ${id}: close twice without reset`);
+      digests.delete(id);
+      return new Uint8Array(hash.digest());
+    }
+    throw new Error(`bench Digest: unknown request ${op}`);
+  };
 }

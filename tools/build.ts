@@ -99,6 +99,12 @@ export interface BundleOptions {
   bufferPackage?: boolean;
   /** Also return esbuild's metafile (which input contributed how many bytes). */
   metafile?: boolean;
+  /**
+   * Modules bundled in place of others, as manifest.json's `modules` map does on Moddable builds:
+   * a bare specifier (`crypt`) or a module path from the root without extension (`src/hash`) →
+   * the file (from the root) that stands in for it. The benchmark bundles the Moddable `src/hash`.
+   */
+  modules?: Record<string, string>;
 }
 
 export interface Bundle {
@@ -106,6 +112,20 @@ export interface Bundle {
   bytes: number;
   metafile?: esbuild.Metafile;
 }
+
+/** Resolves the modules named in `BundleOptions.modules` to their stand-ins. */
+const substitutes = (root: string, modules: Record<string, string>): esbuild.Plugin => ({
+  name: 'substitutes',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      const key = args.path.startsWith('.')
+        ? path.relative(root, path.resolve(args.resolveDir, args.path)).replace(/\.(ts|js)$/, '').split(path.sep).join('/')
+        : args.path;
+      return Object.hasOwn(modules, key) ? { path: path.resolve(root, modules[key]) } : undefined;
+    });
+  },
+});
 
 /** One firmware bundle; throws esbuild's error (with every message) on failure. */
 export async function bundle(opts: BundleOptions): Promise<Bundle> {
@@ -123,7 +143,7 @@ export async function bundle(opts: BundleOptions): Promise<Bundle> {
     conditions: ['import', 'default'],
     resolveExtensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
     inject: opts.buffer === false ? [] : [path.join(repoRoot, 'tools/buffer-shim.js')],
-    plugins: [xsShims, noNodeBuiltins(root, opts.bufferPackage ?? false), deviceEditsPlugin],
+    plugins: [...opts.modules ? [substitutes(root, opts.modules)] : [], xsShims, noNodeBuiltins(root, opts.bufferPackage ?? false), deviceEditsPlugin],
     minify: opts.minify ?? false,
     legalComments: 'none',
     logLevel: 'silent',

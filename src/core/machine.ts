@@ -8,10 +8,10 @@ import { entryEnd, opening, tamperInput, zoneInput } from './alarms';
 import { exitEnd } from './arming';
 import { begin, finish, log, ok, refuse, reshapeZones, type Draft } from './draft';
 import type { Input, Now, StepResult } from './io';
-import { armedModes, lockout, type ArmedMode, type Settings, type ZoneType } from './settings';
+import { lockout, type ArmedMode, type Settings, type ZoneType } from './settings';
 import { closedZone, type Mode, type State, type ZoneState } from './state';
 import { keypad, remote, unlock } from './users';
-import { readiness, type Readiness } from './zones';
+import { readinessAll, type Readiness } from './zones';
 
 export { initialState, restore, persisted, type State, type Persisted, type Mode } from './state';
 export type { Input, Effect, Now, Reason, Result, SirenPattern, StepResult } from './io';
@@ -147,10 +147,8 @@ export function snapshot(settings: Settings, state: State, now: Now): Snapshot {
     const st = state.zones[z.number] ?? closedZone();
     return { zone: z.number, name: z.name, type: z.type, open: st.open, fault: st.fault, bypassed: st.bypassed, memory: st.memory };
   });
-  const ready = {} as Record<ArmedMode, Readiness>;
-  for (const mode of armedModes) ready[mode] = readiness(settings, state, mode);
   const snap: Snapshot = {
-    mode: state.mode, zones, ready, siren: state.siren !== undefined || !!state.resume?.siren,
+    mode: state.mode, zones, ready: readinessAll(settings, state) as Record<ArmedMode, Readiness>, siren: state.siren !== undefined || !!state.resume?.siren,
     lockout: state.lockedUntil !== undefined ? secondsLeft(state.lockedUntil, now) : state.resume?.lock ? lockout.seconds : 0,
   };
   if (state.armedMode) snap.armedMode = state.armedMode;

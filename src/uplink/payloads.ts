@@ -3,6 +3,7 @@
 import { encodeCbor, decodeCbor, CborError } from './cbor';
 import { isContactIdCode, type PanelEvent } from '../core/events';
 import { concat } from '../store/record';
+import { utf8 } from '../text';
 
 /** The `v` every CBOR payload carries. A consumer refuses a version it does not know. */
 export const WIRE_VERSION = 1;
@@ -253,8 +254,8 @@ function sameData(kept: unknown, value: unknown): boolean {
 
 interface Kept { value: unknown; bytes: Uint8Array }
 
-/** A top-level array's items as last encoded: per item, its hint or its kept value, and its bytes. */
-interface KeptList { hints: unknown[]; values: unknown[]; bytes: Uint8Array[]; parts: Uint8Array[] }
+/** A top-level array's items as last encoded: per item, its hint or its kept value, and its bytes; the array's head and total length. */
+interface KeptList { hints: unknown[]; values: unknown[]; bytes: Uint8Array[]; head: Uint8Array; length: number }
 
 /** For each top-level array that has them: one object per item that stands for the item's content. */
 export type StateHints = Record<string, readonly unknown[]>;
@@ -264,11 +265,27 @@ const LEAVES_MAX = 32;
 const ORDERS_MAX = 8;
 
 /**
+ * A text as cbor-x writes it (shortest head, UTF-8), with nothing kept (zone names would fill a
+ * cache; a call to cbor-x costs several times this in XS): ASCII through the platform's
+ * TextEncoder (native), anything else by cbor-x.
+ */
+function text(value: string): Uint8Array {
+  const bytes = utf8(value);
+  if (bytes.length !== value.length) return encodeCbor(value).slice(); // not all ASCII
+  const head = cborHead(3, bytes.length);
+  const out = new Uint8Array(head.length + bytes.length);
+  out.set(head, 0);
+  out.set(bytes, head.length);
+  return out;
+}
+
+/**
  * State snapshots, byte for byte as `encodeState` writes them, at the cost of what changed: the
  * bytes of each top-level value, and of each item of a top-level array (the zones), are kept and
  * spliced into the next snapshot while the value stays the same. An item with a hint (see
  * `encode`) is unchanged while its hint is the very same object, and nothing else of it is kept;
- * anything else is compared field by field with a private copy. One encoder per publisher.
+ * anything else is compared field by field with a private copy (deeply frozen data is kept as it
+ * is, and is then the same while it is the same object). One encoder per publisher.
  */
 export class StateEncoder {
   private readonly keyBytes = new KeyBytes();
@@ -276,7 +293,7 @@ export class StateEncoder {
   private readonly lists = new Map<string, KeptList>();
   /** cbor-x's bytes of the few other primitives met (booleans, null, numbers), bounded: the heap is small. */
   private readonly leaves = new Map<unknown, Uint8Array>();
-  private readonly orders: Array<{ keys: string[]; order: number[] }> = [];
+  private readonly orders: Array<{ keys: string[]; order: number[]; keyBytes: Uint8Array[] }> = [];
   /** The last snapshot's keys, and the same with their bytes in wire order. */
   private keys: string[] = [];
   private order: Array<{ name: string; bytes: Uint8Array }> = [];
@@ -292,7 +309,8 @@ export class StateEncoder {
     if (this.values.size > KEPT_VALUES_MAX) this.values.clear();
     if (this.lists.size > KEPT_VALUES_MAX) this.lists.clear();
     const keys: string[] = [];
-    for (const k of Object.keys(state)) if (state[k] !== undefined) keys.push(k);
+    const names = Object.keys(state);
+    for (let i = 0; i < names.length; i++) if (state[names[i]] !== undefined) keys.push(names[i]);
     if (!sameData(this.keys, keys)) {
       const order = [{ name: 'v', bytes: this.keyBytes.of('v') }];
       for (const k of keys) order.push({ name: k, bytes: this.keyBytes.of(k) });
@@ -300,14 +318,38 @@ export class StateEncoder {
       this.keys = keys;
       this.order = order;
     }
-    const parts = [cborHead(5, this.order.length)];
-    for (const { name, bytes } of this.order) {
+    // Each value's bytes (a list: its kept items), then all of it written once into the result.
+    const head = cborHead(5, this.order.length);
+    const values: Array<Uint8Array | KeptList> = [];
+    let length = head.length;
+    for (let i = 0; i < this.order.length; i++) {
+      const { name, bytes } = this.order[i];
       const v = name === 'v' ? WIRE_VERSION : state[name];
-      parts.push(bytes);
-      if (Array.isArray(v)) for (const p of this.array(name, v, hints?.[name])) parts.push(p);
-      else parts.push(this.value(name, v));
+      const value = Array.isArray(v) ? this.array(name, v, hints?.[name]) : this.value(name, v);
+      values.push(value);
+      length += bytes.length + value.length;
     }
-    return concat(parts); // the one copy of every byte (XS counts bytes copied)
+    const out = new Uint8Array(length); // the one copy of every byte (XS counts bytes copied)
+    out.set(head, 0);
+    let at = head.length;
+    for (let i = 0; i < values.length; i++) {
+      const key = this.order[i].bytes;
+      out.set(key, at);
+      at += key.length;
+      const value = values[i];
+      if (value instanceof Uint8Array) {
+        out.set(value, at);
+        at += value.length;
+        continue;
+      }
+      out.set(value.head, at);
+      at += value.head.length;
+      for (let j = 0; j < value.bytes.length; j++) {
+        out.set(value.bytes[j], at);
+        at += value.bytes[j].length;
+      }
+    }
+    return out;
   }
 
   private value(key: string, value: unknown): Uint8Array {
@@ -318,58 +360,81 @@ export class StateEncoder {
     return bytes;
   }
 
+  /** A text (written here), a boolean, null or a finite number (from a small cache): its bytes; undefined for anything else. */
+  private leaf(value: unknown): Uint8Array | undefined {
+    if (typeof value === 'string') return text(value);
+    if (value !== null && typeof value !== 'boolean' && (typeof value !== 'number' || !Number.isFinite(value))) return undefined;
+    const hit = this.leaves.get(value);
+    if (hit) return hit;
+    const bytes = encodeCbor(toWire(value, '', 0, this.keyBytes)).slice();
+    if (this.leaves.size >= LEAVES_MAX) this.leaves.clear();
+    this.leaves.set(value, bytes);
+    return bytes;
+  }
+
   /**
    * One value's bytes, as toWire + cbor-x write them: plain objects and arrays assembled from
-   * their fields' bytes (an object's key order kept per key list), strings by cbor-x, other
-   * primitives from a small cache of cbor-x's bytes, anything else (byte strings, maps, what is
-   * refused) by toWire and cbor-x.
-   * The result is a copy, never a view into cbor-x's shared buffer (it is kept).
+   * their fields' bytes (an object's key order kept per key list), texts and other primitives by
+   * `leaf`, anything else (byte strings, maps, what is refused) by toWire and cbor-x.
+   * The result is never a view into cbor-x's shared buffer (it is kept).
    */
   private encodeValue(value: unknown, path: string, depth: number): Uint8Array {
     if (depth > MAX_DEPTH) throw new PayloadError(`${path}: nested deeper than ${MAX_DEPTH}`);
-    if (typeof value === 'string') return encodeCbor(value).slice();
-    if (value === null || typeof value === 'boolean' || typeof value === 'number') {
-      const hit = this.leaves.get(value);
-      if (hit) return hit;
-      const bytes = encodeCbor(toWire(value, path, depth, this.keyBytes)).slice();
-      if (this.leaves.size >= LEAVES_MAX) this.leaves.clear();
-      this.leaves.set(value, bytes);
-      return bytes;
-    }
+    const leaf = this.leaf(value);
+    if (leaf) return leaf;
+    if (typeof value !== 'object' || value === null) return encodeCbor(toWire(value, path, depth, this.keyBytes)).slice(); // refused there
+    // Below, a leaf's bytes are taken straight from `leaf` (one call less per field), within the depth limit.
     if (Array.isArray(value)) {
       const parts = [cborHead(4, value.length)];
-      for (let i = 0; i < value.length; i++) parts.push(this.encodeValue(value[i], `${path}[${i}]`, depth + 1));
+      for (let i = 0; i < value.length; i++) parts.push((depth < MAX_DEPTH && this.leaf(value[i])) || this.encodeValue(value[i], `${path}[${i}]`, depth + 1));
       return concat(parts);
     }
-    const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+    const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) return encodeCbor(toWire(value, path, depth, this.keyBytes)).slice();
     const object = value as Record<string, unknown>;
+    const names = Object.keys(object);
     const keys: string[] = [];
-    for (const k of Object.keys(object)) if (object[k] !== undefined) keys.push(k);
     // Fields in their own order first, as toWire checks them (the same first error), then in wire order.
     const fields: Uint8Array[] = [];
-    for (const k of keys) fields.push(this.encodeValue(object[k], `${path}.${k}`, depth + 1));
-    const order = this.keyOrder(keys);
-    const parts = [cborHead(5, keys.length)];
-    for (const i of order) parts.push(this.keyBytes.of(keys[i]), fields[i]);
-    return concat(parts);
+    for (let i = 0; i < names.length; i++) {
+      const v = object[names[i]];
+      if (v === undefined) continue;
+      keys.push(names[i]);
+      fields.push((depth < MAX_DEPTH && this.leaf(v)) || this.encodeValue(v, `${path}.${names[i]}`, depth + 1));
+    }
+    const { order, keyBytes } = this.keyOrder(keys);
+    const head = cborHead(5, keys.length);
+    let length = head.length;
+    for (let i = 0; i < fields.length; i++) length += keyBytes[i].length + fields[i].length;
+    const bytes = new Uint8Array(length); // written in place: no array of parts
+    bytes.set(head, 0);
+    let at = head.length;
+    for (let i = 0; i < order.length; i++) {
+      const key = keyBytes[order[i]];
+      const field = fields[order[i]];
+      bytes.set(key, at);
+      bytes.set(field, at + key.length);
+      at += key.length + field.length;
+    }
+    return bytes;
   }
 
-  /** Indexes of `keys` in wire order (by their encoded bytes), kept for the last few key lists. */
-  private keyOrder(keys: string[]): number[] {
-    for (const o of this.orders) if (sameData(o.keys, keys)) return o.order;
+  /** Indexes of `keys` in wire order (by their encoded bytes), and the keys' bytes, kept for the last few key lists. */
+  private keyOrder(keys: string[]): { order: number[]; keyBytes: Uint8Array[] } {
+    for (let i = 0; i < this.orders.length; i++) if (sameData(this.orders[i].keys, keys)) return this.orders[i];
     const order = keys.map((_, i) => i);
-    const bytes = keys.map((k) => this.keyBytes.of(k));
-    order.sort((a, b) => compareBytes(bytes[a], bytes[b])); // distinct text keys: distinct bytes
+    const keyBytes = keys.map((k) => this.keyBytes.of(k));
+    order.sort((a, b) => compareBytes(keyBytes[a], keyBytes[b])); // distinct text keys: distinct bytes
     if (this.orders.length >= ORDERS_MAX) this.orders.shift();
-    this.orders.push({ keys: keys.slice(), order });
-    return order;
+    const kept = { keys: keys.slice(), order, keyBytes };
+    this.orders.push(kept);
+    return kept;
   }
 
-  /** The array's bytes in parts (its head, then each item's), spliced by `encode`. */
-  private array(key: string, list: unknown[], hints: readonly unknown[] | undefined): Uint8Array[] {
+  /** The array's bytes, kept: its head, then each item's (the items' total with the head in `length`). */
+  private array(key: string, list: unknown[], hints: readonly unknown[] | undefined): KeptList {
     const before = this.lists.get(key);
-    const kept: KeptList = before ?? { hints: [], values: [], bytes: [], parts: [] };
+    const kept: KeptList = before ?? { hints: [], values: [], bytes: [], head: cborHead(4, 0), length: 1 };
     let changed = !before || kept.bytes.length !== list.length;
     for (let i = 0; i < list.length; i++) {
       const hint = hints?.[i];
@@ -382,10 +447,13 @@ export class StateEncoder {
       changed = true;
     }
     kept.hints.length = kept.values.length = kept.bytes.length = list.length;
-    if (!changed) return kept.parts;
-    kept.parts = [cborHead(4, list.length), ...kept.bytes];
     this.lists.set(key, kept);
-    return kept.parts;
+    if (changed) {
+      kept.head = cborHead(4, list.length);
+      kept.length = kept.head.length;
+      for (let i = 0; i < kept.bytes.length; i++) kept.length += kept.bytes[i].length;
+    }
+    return kept;
   }
 }
 

@@ -31,13 +31,15 @@ function deterministicShape(t: import('ava').ExecutionContext, r: Report) {
   for (const size of r.xs!.sizes) {
     t.true(positive(size.median.app) && positive(size.median.minimal), `${size.zones} zones: app and minimal computrons`);
     t.true(size.median.app > size.median.minimal, 'the app costs more than the hand-minimal path');
-    for (const k of ['coreStep', 'encodeEvent', 'journalRecord', 'encodeState', 'stateDelta', 'encodePublish', 'handCbor', 'handPublish', 'puback', 'sirenApp', 'sirenMinimal']) {
+    for (const k of ['coreStep', 'encodeEvent', 'journalRecord', 'sha256', 'encodeState', 'stateDelta', 'encodePublish', 'handCbor', 'handPublish', 'puback', 'sirenApp', 'sirenMinimal']) {
       t.true(positive(size.median[k]), `${size.zones} zones: ${k}`);
     }
     t.true(size.alarm.every((a) => a.sameBytes), 'the minimal panel writes the very PUBLISH frame the app wrote');
     t.true(size.alarm.every((a) => a.packets.some((p) => p.topic?.endsWith('/event'))), 'each metered edge published its event');
     t.true(positive(size.heap.afterBoot) && size.heap.afterEvents >= size.heap.afterBoot, 'heap after boot and after events');
     t.true(size.heap.events >= 1, 'events were driven');
+    const noble = r.xs!.noble.find((s) => s.zones === size.zones);
+    t.true(!!noble && positive(noble.median.app) && positive(noble.median.sha256), `${size.zones} zones: the @noble/hashes build measured too`);
   }
 
   const { bundles, payloads, outbox } = r.sizes!;

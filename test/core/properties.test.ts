@@ -3,7 +3,8 @@
 // deadline, as the real hosts do.
 import test from 'ava';
 import fc from 'fast-check';
-import { initialState, nextDeadline, opensToSiren, persisted, restore, step, type Effect, type Input, type Mode, type State } from '../../src/core/machine.ts';
+import { initialState, nextDeadline, opensToSiren, persisted, restore, snapshot, step, type Effect, type Input, type Mode, type State } from '../../src/core/machine.ts';
+import { blockers, readiness, readinessAll } from '../../src/core/zones.ts';
 import { isContactIdCode, type PanelEvent } from '../../src/core/events.ts';
 import { armedModes, makeUser, validateSettings, zoneTypes, type Settings } from '../../src/core/settings.ts';
 
@@ -135,6 +136,33 @@ function simulate(settings: Settings, acts: Array<[number, Act]>): Record_[] {
 const steps = (trace: Record_[]) => trace.filter((r): r is StepRecord => r.kind === 'step');
 const events = (effects: Effect[]) => effects.flatMap((e) => (e.type === 'event' ? [e.event] : []));
 const params = { numRuns: 150 };
+
+test('readiness in every mode from one walk: the zones arming checks, and what an arm command answers', (t) => {
+  const zoneStateArb = fc.record({ open: fc.boolean(), fault: fc.boolean(), bypassed: fc.boolean() });
+  fc.assert(fc.property(settingsArb, fc.array(zoneStateArb, { minLength: 6, maxLength: 6 }), fc.constantFrom<Mode>('disarmed', 'disarmed', 'armed_away', 'triggered'), fc.boolean(), (settings, zs, mode, siren) => {
+    const booted = step(settings, initialState(settings, 1), { type: 'boot' }, { uptime: 0 }).state;
+    const zones = { ...booted.zones };
+    settings.zones.forEach((z, i) => { zones[z.number] = { ...zones[z.number], ...zs[i] }; });
+    const state: State = { ...booted, mode, zones, ...(siren ? { siren: { from: 0, until: 60_000 } } : {}) };
+    const all = readinessAll(settings, state);
+    if (!Object.isFrozen(all)) throw new Error('not frozen');
+    if (JSON.stringify(snapshot(settings, state, { uptime: 0 }).ready) !== JSON.stringify(all)) throw new Error('the snapshot has other readiness');
+    for (const m of armedModes) {
+      const r = all[m];
+      if (JSON.stringify(r) !== JSON.stringify(readiness(settings, state, m)) || !Object.isFrozen(r) || !Object.isFrozen(r.zones)) throw new Error(`${m}: not the frozen answer readiness gives`);
+      const expected = mode !== 'disarmed' || siren ? { ready: false, reason: 'invalid_state', zones: [] }
+        : blockers(settings, state, m).length > 0 ? { ready: false, reason: 'zones_open', zones: blockers(settings, state, m) } : { ready: true, zones: [] };
+      if (JSON.stringify(r) !== JSON.stringify(expected)) throw new Error(`${m}: ${JSON.stringify(r)}, blockers say ${JSON.stringify(expected)}`);
+      // An arm command without force (a master's code) succeeds exactly when ready, refused for the same reason and zones.
+      const action = m === 'armed_away' ? 'arm_away' : m === 'armed_home' ? 'arm_home' : 'arm_night';
+      const answer = step(settings, state, { type: 'keypad', action, code: '1234' }, { uptime: 1000 }).effects.find((e) => e.type === 'result');
+      const said = answer?.type === 'result' ? (answer.ok ? { ok: true } : { ok: false, reason: answer.reason, zones: answer.zones ?? [] }) : undefined;
+      const predicted = r.ready ? { ok: true } : { ok: false, reason: r.reason, zones: r.zones };
+      if (JSON.stringify(said) !== JSON.stringify(predicted)) throw new Error(`${m}: arming said ${JSON.stringify(said)}, readiness ${JSON.stringify(predicted)}`);
+    }
+  }), { numRuns: 500 });
+  t.pass();
+});
 
 test('the siren never runs longer than its cap', (t) => {
   fc.assert(fc.property(runArb, ({ settings, acts }) => {

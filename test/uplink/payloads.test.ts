@@ -221,6 +221,23 @@ test('the state encoder with hints (the panel\'s zones): a new hint for every ch
   t.pass();
 });
 
+test('the state encoder writes texts as cbor-x does: ASCII of every head size, and any other text', (t) => {
+  // ASCII is written by the encoder itself (head + bytes); anything else goes to cbor-x.
+  const same = (state: Record<string, unknown>, encoder = new StateEncoder()) =>
+    Buffer.compare(Buffer.from(encoder.encode(state)), Buffer.from(encodeState(state))) === 0;
+  for (const n of [0, 1, 23, 24, 255, 256, 300, 65535, 65536]) {
+    const text = 'x'.repeat(n);
+    t.true(same({ mode: text, zones: [{ name: text }] }), `${n} ASCII characters`);
+  }
+  for (const text of ['é', 'Küche', '日本', '🚪 door', '\u0000', '\u007f', '\u0080', '\ud800', 'a\udfffb']) {
+    t.true(same({ mode: text, zones: [{ name: text }], ready: { [text]: [text] } }), JSON.stringify(text));
+  }
+  fc.assert(fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { minLength: 1, maxLength: 5 }), (texts) => {
+    const encoder = new StateEncoder();
+    for (const text of texts) if (!same({ mode: text, zones: texts.map((name) => ({ name })) }, encoder)) throw new Error(`bytes differ for ${JSON.stringify(texts)}`);
+  }), { numRuns: 300 });
+});
+
 test('bad states are refused with a specific error', (t) => {
   t.throws(() => encodeState({ v: 2 }), { message: /must not carry its own "v"/ });
   t.throws(() => encodeState({ x: () => 1 }), { message: /state.x: a function cannot go on the wire/ });
