@@ -4,13 +4,15 @@
 //
 //   node --import tsx bench/profile.ts [zones] [rows]      (default 8 zones, 40 rows)
 import { bundle } from '../tools/build.ts';
-import { ask, cost, newWorker } from './xs.ts';
+import { ask, cost, digestHost, newWorker } from './xs.ts';
+import { firmwareHash } from './xs-panel.ts';
 import { benchPanel } from './panel-config.ts';
 
 const zones = Number(process.argv[2] ?? 8);
 const rows = Number(process.argv[3] ?? 40);
-const { code } = await bundle({ entry: 'bench/profile-harness.ts', format: 'iife' });
-const worker = await newWorker('profile');
+// The firmware's src/hash, as the report's first rows: SHA-256 is a native call on the device.
+const { code } = await bundle({ entry: 'bench/profile-harness.ts', format: 'iife', modules: firmwareHash });
+const worker = await newWorker('profile', { handleCommand: digestHost() });
 try {
   await worker.evaluate(code);
   await worker.evaluate(`bench.setup(${zones}); bench.arm(); bench.capture();`);

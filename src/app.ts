@@ -29,7 +29,6 @@ import { fromUtf8, utf8 } from './text';
 import { LogTally } from './tally';
 import { openDrivers, zoneKinds, type Drivers, type PinConfig } from '../drivers/config';
 import type { PinFactory } from '../drivers/pin';
-import { earliest } from '../drivers/input';
 
 /** What a host provides: time, flash, pins, sockets, randomness and a console. */
 export interface Host {
@@ -75,6 +74,8 @@ const HOUR = 3_600_000;
 const untouchedZone = Object.freeze({});
 
 const json = (value: unknown) => utf8(JSON.stringify(value));
+/** The sooner of two optional deadlines. */
+const sooner = (a: number | undefined, b: number | undefined) => (a === undefined || (b !== undefined && b < a) ? b : a);
 const unjson = (bytes: Uint8Array): unknown => JSON.parse(fromUtf8(bytes));
 
 export class Panel {
@@ -366,7 +367,11 @@ export class Panel {
   /** When `service()` is due next (uptime ms). */
   nextDeadline(): number | undefined {
     if (this.remote.queue.length > 0 || this.ha.queue.length > 0 || (this.statePending && this.session)) return this.host.clock.uptime();
-    return earliest(this.drivers?.nextDeadline(), nextDeadline(this.state), this.session?.nextDeadline(), this.nextTestReport, this.remote.nextDeadline());
+    // Asked after every round: one at a time, no array of them made.
+    let due = sooner(this.drivers?.nextDeadline(), nextDeadline(this.state));
+    due = sooner(due, this.session?.nextDeadline());
+    due = sooner(due, this.nextTestReport);
+    return sooner(due, this.remote.nextDeadline());
   }
 
   // ---- what keypads, the portal and hosts use ------------------------------------------------
