@@ -612,10 +612,18 @@ export class PersistentOutbox implements Outbox {
     target.bytes = entry.end;
     if (target.first === 0) target.first = seq;
     target.last = seq;
-    // A cached copy of the segment grows with the file (cheaper than reading it again).
+    // A cached copy of the segment grows with the file (cheaper than reading it again): room for
+    // the whole segment is made once, then each record is written in place. (A copy of the
+    // segment per push was up to 4 KB copied and a new chunk on the heap for every event.)
     const cached = this.cache.find((p) => p.no === target.no);
     if (cached) {
-      cached.data = concat([cached.data.subarray(0, start), bytes.subarray(bytes.length - record.length)]);
+      const from = entry.end - bytes.length; // what was written (a new segment's header too) goes where it went in the file
+      if (cached.data.length < entry.end) {
+        const grown = new Uint8Array(Math.max(entry.end, this.segmentBytes));
+        grown.set(cached.data.subarray(0, from));
+        cached.data = grown;
+      }
+      cached.data.set(bytes, from);
       cached.entries.push(entry);
       cached.end = entry.end;
     }
