@@ -82,7 +82,9 @@ export function sirenProblems(c: SirenConfig, at = 'siren'): string[] {
 }
 
 export class Siren {
-  readonly history: SirenChange[] = [];
+  /** The last output changes, a ring (a shift of a full array is a move of every entry, on every change). */
+  private readonly changes: SirenChange[] = [];
+  private changed = 0;
   private readonly io: DigitalLike;
   private readonly onLevel: Level;
   private readonly maxOnMs: number;
@@ -103,6 +105,13 @@ export class Siren {
     this.onLevel = offLevel ? 0 : 1;
     this.maxOnMs = (config.maxOnS ?? sirenMaxOnS) * 1000;
     this.since = clock.uptime();
+  }
+
+  /** The last `sirenHistoryLength` output changes, oldest first (for tests and the simulator). */
+  get history(): SirenChange[] {
+    const n = this.changes.length;
+    const from = this.changed % n || 0;
+    return [...this.changes.slice(from), ...this.changes.slice(0, from)];
   }
 
   state(): SirenState {
@@ -179,7 +188,7 @@ export class Siren {
     if (on === this.on) return;
     this.on = on;
     this.io.write(this.level(on));
-    this.history.push({ at: now, on, pattern: this.pattern });
-    if (this.history.length > sirenHistoryLength) this.history.shift();
+    this.changes[this.changed % sirenHistoryLength] = { at: now, on, pattern: this.pattern };
+    this.changed++;
   }
 }

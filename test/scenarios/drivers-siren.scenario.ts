@@ -1,6 +1,6 @@
 // The siren output under simulated pins: off at boot, its own cap, each pattern's schedule.
 import { defineScenarios } from '../../hosts/xs/probe';
-import { Siren, sirenPatterns, type SirenConfig, type SirenPattern } from '../../drivers/siren/siren';
+import { Siren, sirenHistoryLength, sirenPatterns, type SirenConfig, type SirenPattern } from '../../drivers/siren/siren';
 import { Bench } from '../drivers/bench';
 
 const SIREN = 25;
@@ -141,6 +141,18 @@ export default defineScenarios('drivers: siren', {
     bench.runTo(5000);
     t.is(out.history.map((h) => `${h.at} ${h.on ? 'on' : 'off'} ${h.pattern}`),
       ['0 on exit_beep', '150 off exit_beep', '600 on chirp_arm', '750 off off'], 'the arm chirp, then silence');
+  },
+
+  'the history keeps the last 64 output changes, oldest first, once more have come': (t) => {
+    const bench = new Bench();
+    const out = siren(bench);
+    bench.at(0, () => out.play('exit_beep', 0));
+    bench.runTo(40_000); // a beep a second: 80 changes
+    const history = out.history;
+    t.is(history.length, sirenHistoryLength, 'full');
+    t.is(history.map((h) => `${h.at} ${h.on ? 'on' : 'off'}`).slice(0, 2), ['8150 off', '9000 on'], 'the oldest kept first');
+    t.is(history.map((h) => `${h.at} ${h.on ? 'on' : 'off'}`).slice(-2), ['39150 off', '40000 on'], 'the newest last');
+    t.ok(history.every((h, i) => i === 0 || h.at > history[i - 1].at), 'in time order');
   },
 
   'bad siren configs: a clear error, and the pin is held off': (t) => {
