@@ -103,6 +103,8 @@ export class Panel {
    */
   private stateEncoder = new StateEncoder();
   private encoderSettings: Settings | undefined;
+  /** Each zone's core state, the encoder's hints (it copies them: this array is filled anew each time). */
+  private readonly stateHints: object[] = [];
   /** The state changed since the snapshot was last handed to the session: encode it once, before its next tick. */
   private statePending = false;
   private servicing = false;
@@ -248,7 +250,11 @@ export class Panel {
       this.stateEncoder = new StateEncoder();
       this.encoderSettings = this.settings;
     }
-    const zones = this.settings.zones.map((z) => this.state.zones[z.number] ?? untouchedZone);
+    // The hints, filled in place: no array nor closure call per zone on every publish.
+    const zones = this.stateHints;
+    const settings = this.settings.zones;
+    zones.length = settings.length;
+    for (let i = 0; i < settings.length; i++) zones[i] = this.state.zones[settings[i].number] ?? untouchedZone;
     this.session.publishState(this.sealer.seal('state', this.stateEncoder.encode(this.snapshot() as unknown as Record<string, unknown>, { zones })));
   }
 

@@ -98,9 +98,11 @@ export function persisted(state: State): Persisted {
   if (state.user !== undefined) p.user = state.user;
   if (state.entryZone !== undefined) p.entryZone = state.entryZone;
   p.siren = state.siren !== undefined || !!state.resume?.siren;
-  for (const key of Object.keys(state.zones)) {
+  // Most zones have nothing to keep: looked at without an array of their keys made.
+  for (const key in state.zones) {
+    const z = state.zones[key];
+    if (!z.memory && !z.bypassed && !(z.alarms > 0)) continue;
     const n = Number(key);
-    const z = state.zones[n];
     if (z.memory) p.memory.push([n, z.restore]);
     if (z.bypassed) p.bypassed.push(n);
     if (z.alarms > 0) p.swinger.push([n, z.alarms]);
