@@ -19,8 +19,11 @@ export interface DriverEvents extends SirenEvents {
   onTamper?(zone: number, active: boolean, now: number): void;
   /** A PIR's warm-up is over. */
   onReady?(zone: number, now: number): void;
-  /** An input edge arrived: `nextDeadline()` has moved to `due` (uptime ms); a host that sleeps comes back by then. */
-  onEdge?(due: number): void;
+  /**
+   * An edge arrived at `input`: its `nextDeadline()` has moved to `due` (uptime ms); a host that
+   * sleeps comes back by then.
+   */
+  onEdge?(due: number, input: InputDriver): void;
 }
 
 /** What every input entry has, whatever its kind: a zone, a GPIO, how it is wired. */

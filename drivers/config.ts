@@ -115,8 +115,8 @@ export class PinConfigError extends Error {
  * panel of 32 zones does not wait behind 31 quiet ones on its way to the siren.
  */
 export class Drivers {
-  /** The inputs with a deadline, by index into `inputs`: after an edge, until they settle. */
-  private readonly due: number[] = [];
+  /** The inputs with a deadline: after an edge, until they settle. */
+  private readonly due: InputDriver[] = [];
 
   /** `inputs`: every input's driver, in the order they opened (kinds in table order). */
   constructor(readonly siren: Siren, readonly inputs: InputDriver[] = []) {}
@@ -125,21 +125,21 @@ export class Drivers {
   start(): this {
     for (let i = 0; i < this.inputs.length; i++) {
       this.inputs[i].start();
-      if (this.inputs[i].nextDeadline() !== undefined) this.edge(i); // a PIR's warm-up, an edge while it opened
+      if (this.inputs[i].nextDeadline() !== undefined) this.edge(this.inputs[i]); // a PIR's warm-up, an edge while it opened
     }
     return this;
   }
 
-  /** Input `i` saw an edge (its debounce is a deadline): rounds poll it until it has none. */
-  edge(i: number): void {
-    if (!this.due.includes(i)) this.due.push(i);
+  /** `input` saw an edge (its debounce is a deadline): rounds poll it until it has none. */
+  edge(input: InputDriver): void {
+    if (!this.due.includes(input)) this.due.push(input);
   }
 
   nextDeadline(): number | undefined {
     // Asked after every service round: plain loops, no arrays made (XS counts every one).
     let due = this.siren.nextDeadline();
     for (let k = 0; k < this.due.length; k++) {
-      const d = this.inputs[this.due[k]].nextDeadline();
+      const d = this.due[k].nextDeadline();
       if (d !== undefined && (due === undefined || d < due)) due = d;
     }
     return due;
@@ -147,7 +147,7 @@ export class Drivers {
 
   poll(now: number): void {
     for (let k = 0; k < this.due.length;) {
-      const input = this.inputs[this.due[k]];
+      const input = this.due[k];
       input.poll(now);
       if (input.nextDeadline() === undefined) this.due.splice(k, 1);
       else k++;
@@ -176,13 +176,10 @@ export function openDrivers(
   if (problems.length) throw new PinConfigError(problems);
   const c = config as PinConfig;
   const drivers = new Drivers(components.siren.open(pins, clock, c.siren, events));
-  const inputs = drivers.inputs;
+  // An input names itself with its edge, so that rounds poll it alone (one events object for all).
+  const inputEvents: DriverEvents = { ...events, onEdge: (due, input) => { drivers.edge(input); events.onEdge?.(due, input); } };
   try {
-    eachInput(c, (entry, kind) => {
-      const i = inputs.length;
-      // Each input says which it is when an edge comes, so that rounds poll it alone.
-      inputs.push(kind.open(pins, clock, entry, { ...events, onEdge: (due) => { drivers.edge(i); events.onEdge?.(due); } }));
-    });
+    eachInput(c, (entry, kind) => { drivers.inputs.push(kind.open(pins, clock, entry, inputEvents)); });
   } catch (err) {
     // Leave nothing half-open; the siren is closed off (the gate pull-down holds it off).
     drivers.close(clock.uptime());

@@ -103,8 +103,6 @@ export class Panel {
    */
   private stateEncoder = new StateEncoder();
   private encoderSettings: Settings | undefined;
-  /** Each zone's core state, the encoder's hints (it copies them: this array is filled anew each time). */
-  private readonly stateHints: object[] = [];
   /** The state changed since the snapshot was last handed to the session: encode it once, before its next tick. */
   private statePending = false;
   private servicing = false;
@@ -250,10 +248,9 @@ export class Panel {
       this.stateEncoder = new StateEncoder();
       this.encoderSettings = this.settings;
     }
-    // The hints, filled in place: no array nor closure call per zone on every publish.
-    const zones = this.stateHints;
+    // The hints: a plain loop, no closure called per zone on every publish.
     const settings = this.settings.zones;
-    zones.length = settings.length;
+    const zones: object[] = new Array(settings.length);
     for (let i = 0; i < settings.length; i++) zones[i] = this.state.zones[settings[i].number] ?? untouchedZone;
     this.session.publishState(this.sealer.seal('state', this.stateEncoder.encode(this.snapshot() as unknown as Record<string, unknown>, { zones })));
   }

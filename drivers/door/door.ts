@@ -21,8 +21,8 @@ export interface DoorConfig extends InputPolarity {
 export interface DoorEvents {
   onChange(zone: number, open: boolean, now: number): void;
   onTamper?(zone: number, active: boolean, now: number): void;
-  /** An input edge arrived: `nextDeadline()` has moved to `due` (uptime ms); a host that sleeps comes back by then. */
-  onEdge?(due: number): void;
+  /** An edge arrived: `nextDeadline()` has moved to `due` (uptime ms); a host that sleeps comes back by then. */
+  onEdge?(due: number, input: Door): void;
 }
 
 export const doorProblems = (c: DoorConfig, at = 'door'): string[] => inputProblems(c, at);
@@ -40,7 +40,7 @@ export class Door {
     this.zone = zone;
     this.clock = clock;
     this.events = events;
-    const edge = (due: number) => events.onEdge?.(due);
+    const edge = (due: number) => events.onEdge?.(due, this);
     this.contact = new DebouncedInput(pins, clock, config, (open, at) => events.onChange(zone, open, at), edge);
     if (config.tamperPin !== undefined) {
       try {

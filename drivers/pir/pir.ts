@@ -43,8 +43,8 @@ export interface MotionEvents {
   onChange(zone: number, open: boolean, now: number): void;
   onReady?(zone: number, now: number): void;
   onTamper?(zone: number, active: boolean, now: number): void;
-  /** An input edge arrived: `nextDeadline()` has moved to `due` (uptime ms); a host that sleeps comes back by then. */
-  onEdge?(due: number): void;
+  /** An edge arrived: `nextDeadline()` has moved to `due` (uptime ms); a host that sleeps comes back by then. */
+  onEdge?(due: number, input: Motion): void;
 }
 
 export function motionProblems(c: MotionConfig, at = 'motion'): string[] {
@@ -85,7 +85,7 @@ export class Motion {
     this.pulsesNeeded = c.pulses ?? d.pulses;
     this.windowMs = (c.pulseWindowS ?? d.pulseWindowS) * 1000;
     this.minOpenMs = (c.minOpenS ?? d.minOpenS) * 1000;
-    const edge = (due: number) => events.onEdge?.(due);
+    const edge = (due: number) => events.onEdge?.(due, this);
     this.pir = new DebouncedInput(pins, clock, c, (active, at) => this.settled(active, at), edge);
     if (c.tamperPin !== undefined) {
       try {
