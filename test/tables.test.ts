@@ -25,7 +25,18 @@ const edits: Record<string, { from: RegExp; to: string }[]> = {
   ],
 };
 
-async function load(extended: boolean): Promise<Probe> {
+/**
+ * Each variant bundled once per process: the tests of this file run at once, and two builds
+ * writing the same file while the other imports it gave a module cut short (no exports).
+ */
+const loaded = new Map<boolean, Promise<Probe>>();
+function load(extended: boolean): Promise<Probe> {
+  let probe = loaded.get(extended);
+  if (!probe) loaded.set(extended, (probe = build(extended)));
+  return probe;
+}
+
+async function build(extended: boolean): Promise<Probe> {
   const dir = path.join(repoRoot, '.tmp', 'tables');
   mkdirSync(dir, { recursive: true });
   const outfile = path.join(dir, `${extended ? 'extended' : 'as-is'}-${process.pid}.mjs`);
