@@ -1,7 +1,7 @@
 // Inside XS (bundled by bench/profile.ts): the xs-panel harness, and a method profiler over the
 // panel's classes — each prototype method wrapped to add up the computrons spent inside it
 // (inclusive; a wrapped call costs a few hundred more, so read the figures as shares).
-import './xs-panel-harness';
+import { meter } from './xs-panel-harness';
 import { Panel } from '../src/app';
 import { Journal } from '../src/store/journal';
 import { EventLog } from '../src/store/event-log';
@@ -20,15 +20,6 @@ import { Drivers } from '../drivers/config';
 import { DebouncedInput } from '../drivers/input';
 import { Door } from '../drivers/door/door';
 import { Siren } from '../drivers/siren/siren';
-
-declare const resetMeter: (limit: number, index: number) => number;
-declare const currentMeterLimit: () => number;
-function meter(): number {
-  const limit = currentMeterLimit();
-  const at = resetMeter(limit, 0);
-  resetMeter(limit, at);
-  return at;
-}
 
 const totals = new Map<string, { calls: number; computrons: number }>();
 /** The methods as they were, while wrapped: put back by `profileOff`, so unprofiled calls cost what they cost. */

@@ -30,7 +30,7 @@ const s = 1000;
 // sets a new one, so it is set straight back. What two reads in a row cost is taken off.
 declare const resetMeter: (limit: number, index: number) => number;
 declare const currentMeterLimit: () => number;
-function meter(): number {
+export function meter(): number {
   const limit = currentMeterLimit();
   const at = resetMeter(limit, 0);
   resetMeter(limit, at);

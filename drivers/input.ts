@@ -81,6 +81,24 @@ export class DebouncedInput {
   close(): void { this.io.close(); }
 }
 
+/**
+ * A sensor's tamper loop, if one is wired: always NC (a cut or opened loop reads as tamper),
+ * with the sensor's own pull and polarity, debounced. If it cannot open, `sensor` (the
+ * sensor's input, already open) is closed before the error goes on: nothing is left half-open.
+ */
+export function openTamperLoop(
+  pins: PinFactory, clock: Uptime, config: DebouncedInputOptions & { tamperPin?: number }, sensor: DebouncedInput,
+  onSettled: (active: boolean, now: number) => void, onEdge: (due: number) => void,
+): DebouncedInput | undefined {
+  if (config.tamperPin === undefined) return undefined;
+  try {
+    return new DebouncedInput(pins, clock, { ...config, wiring: 'NC', pin: config.tamperPin }, onSettled, onEdge);
+  } catch (err) {
+    sensor.close();
+    throw err;
+  }
+}
+
 /** The earliest of some optional deadlines. */
 export function earliest(...deadlines: Array<number | undefined>): number | undefined {
   let min: number | undefined;

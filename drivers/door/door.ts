@@ -5,7 +5,7 @@
 // NC: a loop that is cut or opened reads as tamper, which an NO loop could not detect.
 import type { Uptime } from '../pin';
 import type { PinFactory } from '../pin';
-import { DebouncedInput, assertNoProblems, inputProblems, type InputPolarity } from '../input';
+import { DebouncedInput, assertNoProblems, inputProblems, openTamperLoop, type InputPolarity } from '../input';
 
 export interface DoorConfig extends InputPolarity {
   /** Zone number (1-based), as the core knows it. */
@@ -42,15 +42,7 @@ export class Door {
     this.events = events;
     const edge = (due: number) => events.onEdge?.(due, this);
     this.contact = new DebouncedInput(pins, clock, config, (open, at) => events.onChange(zone, open, at), edge);
-    if (config.tamperPin !== undefined) {
-      try {
-        this.loop = new DebouncedInput(pins, clock, { ...config, wiring: 'NC', pin: config.tamperPin },
-          (active, at) => events.onTamper?.(zone, active, at), edge);
-      } catch (err) {
-        this.contact.close();
-        throw err;
-      }
-    }
+    this.loop = openTamperLoop(pins, clock, config, this.contact, (active, at) => events.onTamper?.(zone, active, at), edge);
   }
 
   /** Reports the boot readings (the constructor reports nothing: its caller is not ready yet). */

@@ -15,7 +15,7 @@
 import type { Uptime } from '../pin';
 import type { PinFactory } from '../pin';
 import {
-  DebouncedInput, assertNoProblems, earliest, inputProblems, isIntegerIn, isNumberIn, optional,
+  DebouncedInput, assertNoProblems, earliest, inputProblems, isIntegerIn, isNumberIn, openTamperLoop, optional,
   type InputPolarity,
 } from '../input';
 
@@ -87,15 +87,7 @@ export class Motion {
     this.minOpenMs = (c.minOpenS ?? d.minOpenS) * 1000;
     const edge = (due: number) => events.onEdge?.(due, this);
     this.pir = new DebouncedInput(pins, clock, c, (active, at) => this.settled(active, at), edge);
-    if (c.tamperPin !== undefined) {
-      try {
-        this.loop = new DebouncedInput(pins, clock, { ...c, wiring: 'NC', pin: c.tamperPin },
-          (active, at) => events.onTamper?.(zone, active, at), edge);
-      } catch (err) {
-        this.pir.close();
-        throw err;
-      }
-    }
+    this.loop = openTamperLoop(pins, clock, c, this.pir, (active, at) => events.onTamper?.(zone, active, at), edge);
     this.clock = clock;
   }
 

@@ -109,8 +109,7 @@ export class Siren {
 
   /** The last `sirenHistoryLength` output changes, oldest first (for tests and the simulator). */
   get history(): SirenChange[] {
-    const n = this.changes.length;
-    const from = this.changed % n || 0;
+    const from = this.changed % sirenHistoryLength; // the oldest (before the ring is full: past the end, nothing)
     return [...this.changes.slice(from), ...this.changes.slice(0, from)];
   }
 

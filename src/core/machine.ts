@@ -100,9 +100,7 @@ export function nextDeadline(state: State): number | undefined {
 export function opensToSiren(settings: Settings, state: State, zone: number, now: number): boolean {
   const due = dueAt(state);
   if (state.resume || (due !== undefined && due <= now) || state.zones[zone]?.open) return false;
-  const zones = settings.zones;
-  let z;
-  for (let i = 0; i < zones.length && !z; i++) if (zones[i].number === zone) z = zones[i];
+  const z = settings.zones.find((s) => s.number === zone);
   if (!z) return false;
   switch (opening(state, z)) {
     case 'burglary': case 'entry_alarm': case 'panic': case 'tamper': return true;
