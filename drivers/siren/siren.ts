@@ -26,7 +26,8 @@ export interface Schedule {
 
 const pattern = (steps: number[], repeat: boolean): Schedule => Object.freeze({ steps: Object.freeze(steps), repeat });
 
-export const sirenPatterns: Readonly<Record<SirenPattern, Schedule>> = Object.freeze({
+// Without a prototype: a name from outside ("toString", "__proto__") finds nothing.
+export const sirenPatterns: Readonly<Record<SirenPattern, Schedule>> = Object.freeze(Object.assign(Object.create(null), {
   alarm: pattern([Infinity], true),               // continuous, until stop() or the cap
   chirp_arm: pattern([150], false),               // one short chirp
   chirp_disarm: pattern([150, 150, 150], false),  // two short chirps
@@ -34,7 +35,7 @@ export const sirenPatterns: Readonly<Record<SirenPattern, Schedule>> = Object.fr
   exit_beep: pattern([150, 850], true),           // slow: 1 beep a second while the exit delay runs
   entry_beep: pattern([150, 350], true),          // faster: 2 beeps a second while the entry delay runs
   warning: pattern([100, 100, 100, 100, 100, 100, 100], false), // 4 quick beeps: tamper while disarmed
-});
+}));
 
 export const sirenMaxOnS = 900;
 
@@ -119,7 +120,7 @@ export class Siren {
 
   /** Starts a pattern; a looping pattern already playing goes on undisturbed. False when capped. */
   play(pattern: SirenPattern, now: number): boolean {
-    const schedule = Object.prototype.hasOwnProperty.call(sirenPatterns, pattern) ? sirenPatterns[pattern] : undefined;
+    const schedule: Schedule | undefined = sirenPatterns[pattern];
     if (!schedule) throw new Error(`unknown siren pattern "${pattern}"`);
     if (this.capped) return false;
     if (pattern === this.pattern && schedule.repeat) return true;

@@ -64,13 +64,13 @@ const tamperSounds = (s: State, z: ZoneSettings): boolean =>
   s.mode !== 'disarmed' || (zoneType(z.type).sirenWhenDisarmed && z.sirenWhenDisarmed === true);
 
 export function opening(s: State, z: ZoneSettings): Opening {
-  const rules = zoneType(z.type);
   if (s.zones[z.number]?.bypassed) return 'nothing'; // a bypassed zone reports nothing
+  const rules = zoneType(z.type);
   if (rules.opening === 'tamper') return tamperSounds(s, z) ? 'tamper' : 'silent_tamper';
   if (rules.opening === 'panic') return z.silent ? 'silent_panic' : 'panic';
   const mode = s.mode;
   if (mode === 'disarmed') return z.chime ? 'chime' : 'nothing';
-  if (mode === 'arming' || !watched(z, s.armedMode)) return 'nothing'; // the exit delay tolerates everything but 24h and panic
+  if (mode === 'arming' || !watched(z, s.armedMode, rules)) return 'nothing'; // the exit delay tolerates everything but 24h and panic
   if (rules.entry) return mode === 'pending' ? 'nothing' : mode === 'triggered' ? 'entry_alarm' : 'entry';
   if (rules.followsEntry && mode === 'pending') return 'nothing'; // the way from the door to the keypad
   return 'burglary';

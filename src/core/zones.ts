@@ -3,9 +3,12 @@ import { armedModes, type ArmedMode, type Settings, type ZoneSettings } from './
 import { closedZone, type State } from './state';
 import { zoneType } from './zone-types';
 
-/** 24-hour types (24h, panic) are watched in every state; the others in the armed modes they list. */
-export const watched = (z: ZoneSettings, mode: ArmedMode | undefined): boolean =>
-  zoneType(z.type).always || (mode !== undefined && z.modes.includes(mode));
+/**
+ * 24-hour types (24h, panic) are watched in every state; the others in the armed modes they list.
+ * (`rules`: the zone's type rules, when the caller has them already.)
+ */
+export const watched = (z: ZoneSettings, mode: ArmedMode | undefined, rules = zoneType(z.type)): boolean =>
+  rules.always || (mode !== undefined && z.modes.includes(mode));
 
 /**
  * Zones that keep the panel from arming in `mode`, ascending: any zone with a fault, and any
@@ -27,7 +30,7 @@ const ascending = (a: number, b: number) => a - b;
 /** Does this zone, open and not bypassed, keep the panel from arming in `mode`? */
 function blocksWhenOpen(z: ZoneSettings, mode: ArmedMode, exitDelay: boolean): boolean {
   const rules = zoneType(z.type);
-  return watched(z, mode) && rules.blocksArming && !(rules.entry && exitDelay);
+  return watched(z, mode, rules) && rules.blocksArming && !(rules.entry && exitDelay);
 }
 
 export interface Readiness {
