@@ -10,7 +10,7 @@ import type { PanelEvent } from './core/events';
 import { isAlarmEvent } from './core/events';
 import type { Input, Result, Snapshot, State } from './core/machine';
 import type { KeypadAction } from './core/io';
-import type { Settings, ZoneSettings } from './core/settings';
+import type { Settings } from './core/settings';
 import { hashCode, isValidCode, sameHash } from './core/settings';
 import type { PanelConfig } from './config';
 import { parseBrokerUrl, type Counters } from './config';
@@ -79,9 +79,7 @@ const sooner = (a: number | undefined, b: number | undefined) => (a === undefine
 const unjson = (bytes: Uint8Array): unknown => JSON.parse(fromUtf8(bytes));
 
 export class Panel {
-  private settings!: Settings;
-  /** The settings' zones by number: an opening finds its zone without a walk on its way to the siren. */
-  private zoneByNumber = new Map<number, ZoneSettings>();
+  private settings: Settings;
   private state: State;
   private drivers: Drivers | undefined;
   private session: Uplink | undefined;
@@ -119,7 +117,7 @@ export class Panel {
     readonly boot: number,
     private readonly options: { testReportHours: number; pinRules?: (config: PinConfig) => string[] },
   ) {
-    this.useSettings(cfg.alarm);
+    this.settings = cfg.alarm;
     this.tally = new LogTally((line) => host.log(line), () => host.clock.uptime());
     this.sealer = new Sealer(() => this.cfg, boot, (n) => host.randomBytes(n));
     const port: PanelPort = {
@@ -166,11 +164,6 @@ export class Panel {
       this.host.log(`state: ${name} is unreadable; starting from defaults`);
       return fallback;
     }
-  }
-
-  private useSettings(settings: Settings): void {
-    this.settings = settings;
-    this.zoneByNumber = new Map(settings.zones.map((z) => [z.number, z]));
   }
 
   /** The saved core state, restored (never lower), with the sequence counter past the journal's. */
@@ -336,8 +329,7 @@ export class Panel {
    * more) and does the rest; when the rule cannot tell, the step decides alone.
    */
   private sirenFirst(zone: number, now: number): void {
-    const z = this.zoneByNumber.get(zone);
-    if (z && this.drivers && opensToSiren(this.settings, this.state, z, now)) this.sound('alarm', now);
+    if (this.drivers && opensToSiren(this.settings, this.state, zone, now)) this.sound('alarm', now);
   }
 
   private sound(pattern: SirenPattern | undefined, now: number): void {
@@ -475,7 +467,7 @@ export class Panel {
     const before = this.cfg;
     saveConfig(this.journal.state, config);
     this.cfg = config;
-    this.useSettings(config.alarm);
+    this.settings = config.alarm;
     this.remote.rekeyed(before, config);
     this.input({ type: 'config_changed', user });
     if (JSON.stringify(before.pins) !== JSON.stringify(config.pins)) {

@@ -3,6 +3,7 @@
 import type { ContactIdCode, PanelEvent, Qualifier } from './events';
 import type { Effect, Now, Reason, Result, StepResult } from './io';
 import type { Settings, ZoneSettings } from './settings';
+import { zoneOf } from './settings';
 import { closedZone, type State, type ZoneState } from './state';
 
 /** One-shot sounds; they never interrupt an alarm, an exit or an entry beep. */
@@ -79,7 +80,7 @@ export const refuse = (d: Draft, reason: Reason, zones?: number[]): void => {
   d.result = zones ? { type: 'result', ok: false, reason, zones } : { type: 'result', ok: false, reason };
 };
 
-export const zoneSettings = (d: Draft, n: number): ZoneSettings | undefined => d.settings.zones.find((z) => z.number === n);
+export const zoneSettings = (d: Draft, n: number): ZoneSettings | undefined => zoneOf(d.settings, n);
 
 /** What the siren should be doing in a state: the alarm run, exit or entry beeps, or nothing. */
 function sound(s: State): string {

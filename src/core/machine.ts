@@ -8,7 +8,7 @@ import { entryEnd, opening, tamperInput, zoneInput } from './alarms';
 import { exitEnd } from './arming';
 import { begin, finish, log, ok, refuse, reshapeZones, type Draft } from './draft';
 import type { Input, Now, StepResult } from './io';
-import { lockout, type ArmedMode, type Settings, type ZoneSettings, type ZoneType } from './settings';
+import { lockout, zoneOf, type ArmedMode, type Settings, type ZoneType } from './settings';
 import { closedZone, type Mode, type State, type ZoneState } from './state';
 import { keypad, remote, unlock } from './users';
 import { readinessAll, type Readiness } from './zones';
@@ -91,16 +91,17 @@ export function nextDeadline(state: State): number | undefined {
 }
 
 /**
- * Would zone `z` opening at `now` start the alarm siren (or keep it sounding)? The step's own
+ * Would zone `zone` opening at `now` start the alarm siren (or keep it sounding)? The step's own
  * rule (`opening`), asked ahead of the step so that the siren pin is written before the step,
  * the journal and the uplink do their work; the step then asks for the same siren. False
  * whenever the step could decide otherwise: a deadline due (the step runs it first), the boot
- * step not yet taken, the zone already open. Then the step decides alone.
+ * step not yet taken, the zone already open or unknown. Then the step decides alone.
  */
-export function opensToSiren(settings: Settings, state: State, z: ZoneSettings, now: number): boolean {
-  if (state.resume || state.zones[z.number]?.open) return false;
+export function opensToSiren(settings: Settings, state: State, zone: number, now: number): boolean {
   const due = dueAt(state);
-  if (due !== undefined && due <= now) return false;
+  if (state.resume || (due !== undefined && due <= now) || state.zones[zone]?.open) return false;
+  const z = zoneOf(settings, zone);
+  if (!z) return false;
   switch (opening(state, z)) {
     case 'burglary': case 'entry_alarm': case 'panic': case 'tamper': return true;
     case 'entry': return settings.timers[state.armedMode!].entryDelay === 0;

@@ -72,6 +72,13 @@ export const limits = Object.freeze({
   name: 32,
 } as const);
 
+/** Zone `n`'s settings, or undefined. A plain loop: asked on the siren's path, no closure called per zone. */
+export function zoneOf(settings: Settings, n: number): ZoneSettings | undefined {
+  const zones = settings.zones;
+  for (let i = 0; i < zones.length; i++) if (zones[i].number === n) return zones[i];
+  return undefined;
+}
+
 /** Wrong codes in a row that lock every code entry point, and for how long. */
 export const lockout = Object.freeze({ attempts: 10, seconds: 90 } as const);
 
