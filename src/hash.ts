@@ -12,6 +12,9 @@ export function sha256(bytes: Uint8Array): Uint8Array {
   return nobleSha256(bytes);
 }
 
-export function hmacSha256(key: Uint8Array, bytes: Uint8Array): Uint8Array {
-  return hmac(nobleSha256, key, bytes);
+/** HMAC-SHA-256 over `parts` one after the other (as over their concatenation, without making it). */
+export function hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
+  const mac = hmac.create(nobleSha256, key);
+  for (const part of parts) mac.update(part);
+  return mac.digest();
 }

@@ -26,6 +26,15 @@ export function encodeCbor(value: CborValue): Uint8Array {
   return new Uint8Array(out);
 }
 
+/** A CBOR head: major type and a length below 2^32, shortest form (cbor-x writes no head alone). */
+export function cborHead(major: number, n: number): Uint8Array {
+  const m = major << 5;
+  if (n < 24) return new Uint8Array([m | n]);
+  if (n < 0x100) return new Uint8Array([m | 24, n]);
+  if (n < 0x10000) return new Uint8Array([m | 25, n >> 8, n & 0xff]);
+  return new Uint8Array([m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+}
+
 export class CborError extends Error {}
 
 /** Decodes exactly one CBOR item; trailing bytes or a truncated item are an error. */

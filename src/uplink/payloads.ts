@@ -1,6 +1,6 @@
 // What the panel publishes, byte for byte: the event, the state snapshot and the status.
 // src/uplink/wire.cddl is the contract; these are its only encoders and decoders.
-import { encodeCbor, decodeCbor, CborError } from './cbor';
+import { encodeCbor, decodeCbor, cborHead, CborError } from './cbor';
 import { isContactIdCode, type PanelEvent } from '../core/events';
 import { concat } from '../store/record';
 import { utf8 } from '../text';
@@ -176,16 +176,6 @@ export function encodeState(state: Record<string, unknown>): Uint8Array {
   checkState(state);
   return encodeCbor(toWire({ v: WIRE_VERSION, ...state }, 'state', 0, new KeyBytes()));
 }
-
-/** A CBOR head: major type and a length below 2^32, shortest form (cbor-x writes no head alone). */
-function cborHead(major: number, n: number): Uint8Array {
-  const m = major << 5;
-  if (n < 24) return new Uint8Array([m | n]);
-  if (n < 0x100) return new Uint8Array([m | 24, n]);
-  if (n < 0x10000) return new Uint8Array([m | 25, n >> 8, n & 0xff]);
-  return new Uint8Array([m | 26, n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-}
-
 
 /** Kept in place of what is not plain data: the same as nothing a caller can hand in. */
 const UNKEPT = Symbol('unkept');

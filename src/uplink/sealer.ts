@@ -3,7 +3,20 @@
 import type { PanelConfig } from '../config';
 import { decodeKey } from './keys';
 import type { Outbox } from '../store/outbox';
-import { encryptUplinkFor, sealedKey, sealUplink, UplinkIvs, type UplinkKind } from './uplink-auth';
+import { encryptUplink, macUplink } from './cose';
+import { sealedKey, uplinkAad, UplinkIvs, type UplinkKind } from './uplink-auth';
+
+/**
+ * What a config's uplink key gives, made once per config: the key decoded, the sealed key derived,
+ * the AAD of each kind (a reply's and a log chunk's name their command: made per message). Made
+ * per message they were most of an alarm's cost in XS (a base64 decode, an HMAC, CBOR encodes).
+ */
+interface Keys {
+  config: PanelConfig;
+  key: Uint8Array | undefined;
+  sealed: Uint8Array | undefined;
+  aad: Partial<Record<UplinkKind, Uint8Array>>;
+}
 
 /** At most this many events are kept sealed; more means events left the outbox unacknowledged. */
 const SEALED_EVENTS = 64;
@@ -13,6 +26,7 @@ export class Sealer {
   private ivs: UplinkIvs | undefined;
   /** Sealed events by seq: an event waiting for its PUBACK is peeked on every pump, sealed once. */
   private readonly events = new Map<number, Uint8Array>();
+  private keys: Keys | undefined;
 
   constructor(
     private readonly config: () => PanelConfig,
@@ -26,12 +40,15 @@ export class Sealer {
    */
   seal(kind: UplinkKind, bytes: Uint8Array, command?: Uint8Array): Uint8Array {
     const cfg = this.config();
-    const key = cfg.uplink === undefined ? undefined : decodeKey(cfg.uplink);
+    if (cfg.uplink === undefined) return bytes;
+    if (this.keys?.config !== cfg) this.keys = keysOf(cfg);
+    const { key, aad } = this.keys;
     if (!key) return bytes;
-    if (!cfg.sealed) return sealUplink(bytes, key, cfg.panel.id, kind, command);
+    const external = command === undefined ? (aad[kind] ??= uplinkAad(cfg.panel.id, kind)) : uplinkAad(cfg.panel.id, kind, command);
+    if (!this.keys.sealed) return macUplink(bytes, key, external);
     // One IV sequence per boot, whatever the key: the rule in uplink-auth.ts holds across re-keying too.
     this.ivs ??= new UplinkIvs(this.boot, this.randomBytes(4));
-    return encryptUplinkFor(bytes, sealedKey(key, cfg.panel.id), this.ivs.next(), cfg.panel.id, kind, command);
+    return encryptUplink(bytes, this.keys.sealed, this.ivs.next(), external);
   }
 
   /** `outbox` as the session sees it: the stored event bytes, sealed on the way out. */
@@ -58,4 +75,9 @@ export class Sealer {
   rekeyed(): void {
     this.events.clear();
   }
+}
+
+function keysOf(config: PanelConfig): Keys {
+  const key = config.uplink === undefined ? undefined : decodeKey(config.uplink);
+  return { config, key, sealed: key && config.sealed ? sealedKey(key, config.panel.id) : undefined, aad: {} };
 }

@@ -4,13 +4,45 @@
 import { defineScenarios } from '../../hosts/xs/probe';
 import { signCommand, decodeReply } from '../../src/uplink/commands';
 import { decodeEvent, encodeEvent, decodeState } from '../../src/uplink/payloads';
-import { openUplink, sealUplink } from '../../src/uplink/uplink-auth';
+import { openUplink, sealUplink, uplinkAad, type UplinkKind } from '../../src/uplink/uplink-auth';
+import { COSE_MAC0_TAG, macStructure } from '../../src/uplink/cose';
+import { encodeCbor } from '../../src/uplink/cbor';
+import { hmacSha256 } from '../../src/hash';
+import { Tag } from 'cbor-x';
 import { decodeNonceMessage } from '../../src/uplink/nonce';
 import { bootUplinkPanel, exportLongLog, NOW, T, remoteKey, uplinkKey } from './uplink-panel';
 
 const boot = () => bootUplinkPanel();
 
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => (b < 16 ? '0' : '') + b.toString(16)).join('');
+/** Where two byte strings first differ (their lengths, if one is the other's start); -1: the same. */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < a.length && i < b.length; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : Math.min(a.length, b.length);
+}
+
 export default defineScenarios('uplink auth', {
+  'the COSE_Mac0 framed by hand is cbor-x\'s own encoding, its MAC over cbor-x\'s MAC_structure, at every head size': (t) => {
+    const key = uplinkKey();
+    const command = new Uint8Array(300).fill(7); // a reply's AAD past 256 bytes
+    const cases: Array<[string, UplinkKind, Uint8Array | undefined]> = [['p1', 'event', undefined], ['x'.repeat(40), 'state', undefined], ['p1', 'reply', command]];
+    let compared = 0;
+    for (const length of [0, 1, 23, 24, 255, 256, 65_535, 65_536]) {
+      const payload = new Uint8Array(length);
+      for (let i = 0; i < length; i++) payload[i] = (i * 31 + 7) & 0xff;
+      for (const [panel, kind, cmd] of cases) {
+        const aad = uplinkAad(panel, kind, cmd);
+        const tag = hmacSha256(key, macStructure(new Uint8Array(0), payload, aad)).slice(0, 8);
+        const expected = encodeCbor(new Tag([new Uint8Array(0), new Map(), payload, tag], COSE_MAC0_TAG));
+        const sealed = sealUplink(payload, key, panel, kind, cmd);
+        if (firstDifference(sealed, expected) !== -1) return t.is(firstDifference(sealed, expected), -1, `${length} bytes, ${kind}: the first byte that differs`);
+        compared++;
+      }
+    }
+    t.is(compared, 24, 'every payload size and AAD gave cbor-x\'s bytes');
+    t.is(hex(hmacSha256(key, Uint8Array.of(1, 2), Uint8Array.of(3))), hex(hmacSha256(key, Uint8Array.of(1, 2, 3))), 'an HMAC over parts is the HMAC of their concatenation');
+  },
+
   'every event, the state and the nonce verify with the uplink key, bound to the panel and the topic': (t) => {
     const s = boot();
     const events = s.broker.eventsOn(T('event'));

@@ -11,6 +11,7 @@ export function sha256(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(digest.close());
 }
 
-export function hmacSha256(key: Uint8Array, bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(new HMAC(new Digest("SHA256"), key).process(bytes));
+/** HMAC-SHA-256 over `parts` one after the other (as over their concatenation, without making it). */
+export function hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(new HMAC(new Digest("SHA256"), key).process(...parts));
 }
