@@ -6,6 +6,8 @@ import { defaultPinConfig } from '../drivers/config';
 import { openLevel } from '../drivers/input';
 
 export const MASTER_CODE = '1234';
+/** 32 bytes 0x00…0x1f in base64url: the bench panels' uplink key when they authenticate. */
+export const BENCH_UPLINK_KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8';
 const USER_CODE = '2580';
 const ARM_ONLY_CODE = '1111';
 
@@ -26,7 +28,9 @@ export interface BenchPanel {
  * doors, a panic button (n − 1) and a 24h tamper loop (n). Every zone has its own GPIO on the
  * simulated board, from 100 up (an ESP32 has too few for 32; expanders would carry them).
  */
-export function benchPanel(n: number, options: { panelId?: string; brokerUrl?: string; exitDelay?: number } = {}): BenchPanel {
+export function benchPanel(
+  n: number, options: { panelId?: string; brokerUrl?: string; exitDelay?: number; uplink?: 'keyed' | 'sealed' } = {},
+): BenchPanel {
   if (!(n >= 5)) throw new RangeError('a bench panel has at least 5 zones');
   const pinOf = (zone: number) => 100 + zone;
   const zones = [];
@@ -58,6 +62,9 @@ export function benchPanel(n: number, options: { panelId?: string; brokerUrl?: s
     remote: {},
     installer: { salt: salts[0], codeHash: hashCode('987654', salts[0]) },
     homeAssistant: { enabled: false },
+    // The uplink key (fixed: the bench is deterministic): everything published is authenticated, and sealed if asked.
+    ...(options.uplink ? { uplink: BENCH_UPLINK_KEY } : {}),
+    ...(options.uplink === 'sealed' ? { sealed: true } : {}),
   };
   const checked = validateConfig(raw);
   if (!checked.ok) throw new Error(`bench config: ${checked.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);

@@ -2,8 +2,8 @@
 // bench panel of bench/xs-panel.ts, one alarm edge metered plain, then again with every method
 // of the panel's classes wrapped (bench/profile-harness.ts), printed as a table.
 //
-//   node --import tsx bench/profile.ts [zones] [rows] [events]   (default 8 zones, 40 rows; `events` driven first, as
-//   bench/xs-panel.ts drives 1,000 before its metered alarms)
+//   node --import tsx bench/profile.ts [zones] [rows] [events] [keyed|sealed]   (default 8 zones, 40 rows; `events`
+//   driven first, as bench/xs-panel.ts drives 1,000 before its metered alarms; keyed/sealed: with the uplink key)
 import { bundle } from '../tools/build.ts';
 import { ask, cost, digestHost, newWorker } from './xs.ts';
 import { firmwareHash } from './xs-panel.ts';
@@ -12,12 +12,13 @@ import { benchPanel } from './panel-config.ts';
 const zones = Number(process.argv[2] ?? 8);
 const rows = Number(process.argv[3] ?? 40);
 const events = Number(process.argv[4] ?? 0);
+const uplink = process.argv[5] === 'keyed' || process.argv[5] === 'sealed' ? process.argv[5] : undefined;
 // The firmware's src/hash, as the report's first rows: SHA-256 is a native call on the device.
 const { code } = await bundle({ entry: 'bench/profile-harness.ts', format: 'iife', modules: firmwareHash });
 const worker = await newWorker('profile', { handleCommand: digestHost() });
 try {
   await worker.evaluate(code);
-  await worker.evaluate(`bench.setup(${zones}); ${events > 0 ? `bench.events(${events});` : ''} bench.arm(); bench.capture();`);
+  await worker.evaluate(`bench.setup(${zones}${uplink ? `, '${uplink}'` : ''}); ${events > 0 ? `bench.events(${events});` : ''} bench.arm(); bench.capture();`);
   const p = benchPanel(zones);
   const edge = `edge(${p.pinOf(p.instantZone)}, ${p.openLevel})`;
   const next = 'bench.release(); bench.service(); bench.rearm(); bench.capture();';

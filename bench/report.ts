@@ -147,16 +147,24 @@ export function markdown(r: Report): string {
     out.push('(`issueCommand`) that Node answers with node:crypto, as the ESP32\'s SHA hardware takes the rounds off the XS engine;');
     out.push('the computrons count the calls and their arguments, and HMAC is JS over that Digest as Moddable\'s `hmac` module is.');
     out.push('**@noble/hashes**: `src/hash.ts`, SHA-256 rounds in JS, what the Node and xsnap builds run. Both builds give the same');
-    out.push('hashes on `bench/hash-vectors.ts` (checked in each worker before measuring). Every other row is the firmware hash build.', '');
+    out.push('hashes on `bench/hash-vectors.ts` (checked in each worker before measuring). Every other row is the firmware hash build.');
+    out.push('The rows with the uplink key are the same alarm on a panel whose config has one (as the portal sets it): the state and');
+    out.push('the event each leave in a COSE_Mac0; in sealed mode in a COSE_Encrypt0 (median of three alarms on a fresh panel).', '');
     const same = sizes.every((s) => s.alarm.every((a) => a.sameBytes));
     const noble = r.xs.noble;
     const nd = (k: string) => (noble ? noble.map((s) => int(s.median[k])) : sizes.map(() => '—'));
+    const keyedRow = (n: number) => r.xs!.authenticated?.find((a) => a.zones === n);
+    const authenticated = (k: 'keyed' | 'sealed') => sizes.map((s) => { const a = keyedRow(s.zones); return a ? int(a[k]) : '—'; });
+    const authenticatedTimes = (k: 'keyed' | 'sealed') => sizes.map((s) => { const a = keyedRow(s.zones); return a ? times(a[k], s.median.minimal) : '—'; });
     out.push(table(['computrons', ...col], [
       ['**whole app, firmware hash** (native Digest as a host call): edge → state + event PUBLISH', ...md('app')],
       ['whole app, @noble/hashes in JS (xsnap/Node builds)', ...nd('app')],
       [`hand-minimal: edge → event PUBLISH (frame byte-identical to the app's: **${same ? 'yes' : 'NO'}**)`, ...md('minimal')],
       ['app ÷ minimal, firmware hash', ...sizes.map((s) => times(s.median.app, s.median.minimal))],
       ['app ÷ minimal, @noble/hashes', ...(noble ? noble.map((s) => times(s.median.app, s.median.minimal)) : sizes.map(() => '—'))],
+      ['whole app **with the uplink key** (every message a COSE_Mac0, HMAC 256/64), firmware hash', ...authenticated('keyed')],
+      ['   ÷ minimal (which authenticates nothing)', ...authenticatedTimes('keyed')],
+      ['whole app in **sealed mode** (COSE_Encrypt0: ChaCha20-Poly1305 of @noble/ciphers, in JS)', ...authenticated('sealed')],
       ['the app less its state snapshot (app − `StateEncoder` below)', ...sizes.map((s) => int(s.median.app - s.median.stateDelta))],
       ['that ÷ minimal', ...sizes.map((s) => times(s.median.app - s.median.stateDelta, s.median.minimal))],
       ['— of which: the core\'s step (decision)', ...md('coreStep')],

@@ -159,8 +159,8 @@ const bench = {
   noop(..._args: unknown[]) { return 0; },
 
   /** A panel of n zones, booted, connected (MQTT 5) and armed away. */
-  setup(n: number) {
-    bp = benchPanel(n, { brokerUrl: 'mqtt://broker.sim:1883' });
+  setup(n: number, uplink?: 'keyed' | 'sealed') {
+    bp = benchPanel(n, { brokerUrl: 'mqtt://broker.sim:1883', uplink });
     const sirenPin = bp.config.pins.siren;
     host = new SimHost({ wallStart: WALL_START, connect, board: new MeteredBoard(sirenPin.pin, sirenPin.activeLow ? 0 : 1) });
     broker = new MemoryBroker();

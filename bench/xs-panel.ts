@@ -143,6 +143,7 @@ export async function xsPanelBench(options: XsPanelOptions = {}) {
   const noble = await harnessBundle('noble');
   const run = async (hash: HashBuild, code: string) => ({ hash, sizes: await sizesOf(hash, code, options) });
   const [fw, nb] = [await run('firmware', firmware.code), await run('noble', noble.code)];
+  const authenticated = await authenticatedAlarms(firmware.code, options);
   return {
     /** The harness bundle with the firmware's `src/hash` (`sizes`), and with @noble/hashes (`noble`). */
     harnessBundleBytes: firmware.bytes,
@@ -153,7 +154,46 @@ export async function xsPanelBench(options: XsPanelOptions = {}) {
     sizes: fw.sizes,
     /** The same with `src/hash` on @noble/hashes in JS (the xsnap and Node builds). */
     noble: nb.sizes,
+    /** The alarm edge with the uplink key set (firmware hash): authenticated, and sealed. */
+    authenticated,
   };
+}
+
+/**
+ * The same alarm edge (edge → state + event PUBLISH) on a panel with the uplink key, as the portal
+ * sets it: every message in a COSE_Mac0 (`keyed`), and in sealed mode a COSE_Encrypt0 (`sealed`,
+ * ChaCha20-Poly1305 from @noble/ciphers in JS). The firmware hash build; the median of three alarms.
+ */
+async function authenticatedAlarms(code: string, options: XsPanelOptions) {
+  const results = [];
+  for (const n of options.zones ?? [8, 32]) {
+    const p = benchPanel(n);
+    const edge = `edge(${p.pinOf(p.instantZone)}, ${p.openLevel})`;
+    const row = { zones: n, keyed: 0, sealed: 0 };
+    for (const uplink of ['keyed', 'sealed'] as const) {
+      const worker = await newWorker(`panel-${n}-${uplink}`, { handleCommand: digestHost() });
+      try {
+        await worker.evaluate(code);
+        await call(worker, `setup(${n}, '${uplink}')`, 1);
+        await call(worker, 'arm()', 1);
+        const runs: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          if (i > 0) await call(worker, 'rearm()', 1);
+          await call(worker, 'capture()', 1);
+          runs.push(await cost(worker, edge));
+          await call(worker, 'release()');
+          await call(worker, 'service()', 0); // the PUBACK read: nothing waits
+          const r = await ask<HarnessReport>(worker, 'report');
+          if (r.mode !== 'triggered' || !r.packets.some((q) => q.topic?.endsWith('/event'))) throw new Error(`${uplink}: the metered edge left the panel ${r.mode} or published no event`);
+        }
+        row[uplink] = median(runs);
+      } finally {
+        await worker.close();
+      }
+    }
+    results.push(row);
+  }
+  return results;
 }
 
 async function sizesOf(hash: HashBuild, code: string, options: XsPanelOptions) {
