@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decode } from 'cbor2';
 import { encodeKey } from '../../src/uplink/keys.ts';
+import { openUplink } from '../../src/uplink/uplink-auth.ts';
+import { decodeState } from '../../src/uplink/payloads.ts';
 import { signCommand, decodeReply, type Command } from '../../src/uplink/commands.ts';
 import { Mosquitto } from '../support/brokers.ts';
 import { Subscriber, readEvent, firstArrivals, range } from '../uplink/subscriber.ts';
@@ -59,9 +61,12 @@ if (unavailable) {
     checkLink(t, 'esp32/esp32c3', c3);
   });
 
+  /** The lin build, made once (the C of the SDK is compiled every time: about a minute) for both runs. */
+  let linBuild: ReturnType<typeof buildLin> | undefined;
+
   test.serial('lin: the panel runs under mcsim, survives SIGKILL, loses no event and never lowers its state', async (t) => {
     t.timeout(600_000); // a whole build, then the run
-    const lin = await buildLin();
+    const lin = await (linBuild ??= buildLin());
     t.is(lin.code, 0, lin.output.slice(-4000));
 
     const broker = await Mosquitto.start();
@@ -147,5 +152,60 @@ if (unavailable) {
     t.true(last > seqBeforeCut);
     t.deepEqual([...seqs].sort((a, b) => a - b), range(last), `events seen: ${seqs.join(',')}`);
     t.true(events().some((e) => e.code === 401 && e.q === 1 && e.boot === 2), 'the disarm (401, opening) of boot 2');
+  });
+
+  test.serial('lin: with the uplink key, what the panel publishes opens with it: authenticated (COSE_Mac0), then sealed (COSE_Encrypt0)', async (t) => {
+    // The product's own configuration, on the real runtime: the MACs over Moddable's native Digest and `hmac`
+    // (src/hash as the manifest maps it), and ChaCha20-Poly1305 of @noble/ciphers preloaded and frozen.
+    t.timeout(600_000);
+    const lin = await (linBuild ??= buildLin());
+    t.is(lin.code, 0, lin.output.slice(-4000));
+    const broker = await Mosquitto.start();
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const sub = await Subscriber.connect(url, ['alarm/lin1/#']);
+    const display = await Display.start();
+    const server = await LinPanel.listen();
+    const flash = mkdtempSync(path.join(tmpdir(), 'lin-keyed-'));
+    let panel: LinPanel | undefined;
+    t.teardown(async () => {
+      await panel?.kill();
+      server.close();
+      await display.stop();
+      await sub.close();
+      await broker.stop();
+    });
+    const key = new Uint8Array(32).map((_, i) => (i * 7 + 3) & 0xff);
+    const controlPort = (server.address() as { port: number }).port;
+    // What arrived on `topic` since this boot began (a retained state of the boot before is not this boot's), opened.
+    const since = { state: 0, event: 0 };
+    const opened = (topic: 'state' | 'event') => sub.on(`alarm/lin1/${topic}`).slice(since[topic])
+      .map((m) => ({ bytes: m.payload, open: openUplink(m.payload, key, 'lin1', topic) }));
+
+    for (const [boot, sealed] of [[1, false], [2, true]] as const) {
+      since.state = sub.on('alarm/lin1/state').length;
+      since.event = sub.on('alarm/lin1/event').length;
+      provisionLin(flash, { brokerUrl: url, controlPort, uplink: encodeKey(key), sealed });
+      panel = LinPanel.start(lin.so, flash, display, server);
+      await panel.line(/^hello$/, 'the control link');
+      for (const gpio of linInputPins()) panel.pin(gpio, 0);
+      panel.send('power');
+      await panel.line(new RegExp(`^boot ${boot}$`), `boot ${boot}`);
+      const kind = sealed ? 'sealed' : 'authenticated';
+      // The restart event (305) of this boot, and a state published after it, both open with the key.
+      const restart = () => opened('event').find((m) => m.open.ok && readEvent(m.open.payload).boot === boot && readEvent(m.open.payload).code === 305);
+      await sub.until(() => restart() !== undefined, `boot ${boot}: the restart event, ${kind}`, 20_000);
+      const envelope = restart()!.bytes[0]; // CBOR tag 17 (COSE_Mac0) is 0xd1, tag 16 (COSE_Encrypt0) 0xd0
+      t.is(envelope, sealed ? 0xd0 : 0xd1, `boot ${boot}: the event is a ${sealed ? 'COSE_Encrypt0' : 'COSE_Mac0'}`);
+      await sub.until(() => opened('state').length > 0, `boot ${boot}: a state`, 20_000);
+      const state = opened('state').at(-1)!;
+      t.is(state.bytes[0], envelope, `boot ${boot}: the state in the same envelope`);
+      t.is(state.open.ok && decodeState(state.open.payload).mode, 'disarmed', `boot ${boot}: the state opens with the key (${kind})`);
+      const plain = Buffer.from(state.bytes).includes('disarmed');
+      t.is(plain, !sealed, sealed ? 'sealed: the broker sees no plaintext of the state' : 'authenticated: the payload is readable CBOR');
+      await panel.kill();
+      panel = undefined;
+    }
+    const forged = sub.on('alarm/lin1/event').map((m) => openUplink(m.payload, new Uint8Array(32), 'lin1', 'event'));
+    t.true(forged.length > 0 && forged.every((o) => !o.ok), 'no event opens with another key');
   });
 }

@@ -154,6 +154,9 @@ export interface LinProvision {
   doors?: number;
   /** Exit and entry delays of armed_away (default 0: tests do not wait). */
   delays?: number;
+  /** The uplink key (base64url): everything the panel publishes is authenticated; `sealed` encrypts it too. */
+  uplink?: string;
+  sealed?: boolean;
 }
 
 /** GPIOs for N simulated doors: any but the siren's (25); lin has no strapping rules. */
@@ -170,6 +173,8 @@ export function provisionLin(dir: string, p: LinProvision): string {
   raw.alarm.zones[0].type = 'instant';
   raw.alarm.timers = { armed_away: { exitDelay: p.delays ?? 0, entryDelay: p.delays ?? 0 } };
   if (p.remoteKey) raw.remote = { 1: p.remoteKey };
+  if (p.uplink) raw.uplink = p.uplink;
+  if (p.sealed) raw.sealed = true;
   if (p.doors !== undefined) {
     raw.alarm.zones = Array.from({ length: p.doors }, (_, i) => ({ number: i + 1, name: `Door ${i + 1}`, type: 'instant' }));
     raw.pins = { siren: raw.pins.siren, doors: raw.alarm.zones.map((z: { number: number }, i: number) => ({ zone: z.number, pin: doorPins[i], wiring: 'NC', pull: 'up' })), motion: [] };
