@@ -5,8 +5,8 @@
 //   node --import tsx bench/profile.ts [zones] [rows] [events] [keyed|sealed]   (default 8 zones, 40 rows; `events`
 //   driven first, as bench/xs-panel.ts drives 1,000 before its metered alarms; keyed/sealed: with the uplink key)
 import { bundle } from '../tools/build.ts';
-import { ask, cost, digestHost, newWorker } from './xs.ts';
-import { firmwareHash } from './xs-panel.ts';
+import { ask, cost, cryptHost, newWorker } from './xs.ts';
+import { firmwareNatives } from './xs-panel.ts';
 import { benchPanel } from './panel-config.ts';
 
 const zones = Number(process.argv[2] ?? 8);
@@ -14,8 +14,8 @@ const rows = Number(process.argv[3] ?? 40);
 const events = Number(process.argv[4] ?? 0);
 const uplink = process.argv[5] === 'keyed' || process.argv[5] === 'sealed' ? process.argv[5] : undefined;
 // The firmware's src/hash, as the report's first rows: SHA-256 is a native call on the device.
-const { code } = await bundle({ entry: 'bench/profile-harness.ts', format: 'iife', modules: firmwareHash });
-const worker = await newWorker('profile', { handleCommand: digestHost() });
+const { code } = await bundle({ entry: 'bench/profile-harness.ts', format: 'iife', modules: firmwareNatives });
+const worker = await newWorker('profile', { handleCommand: cryptHost() });
 try {
   await worker.evaluate(code);
   await worker.evaluate(`bench.setup(${zones}${uplink ? `, '${uplink}'` : ''}); ${events > 0 ? `bench.events(${events});` : ''} bench.arm(); bench.capture();`);

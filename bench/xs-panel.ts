@@ -14,14 +14,15 @@
 //   node --import tsx bench/xs-panel.ts        (prints JSON)
 import { fileURLToPath } from 'node:url';
 import { bundle } from '../tools/build.ts';
-import { ask, cost, digestHost, heapAfterGc, measure, newWorker, type Worker } from './xs.ts';
+import { ask, cost, cryptHost, heapAfterGc, measure, newWorker, type Worker } from './xs.ts';
 import { benchPanel } from './panel-config.ts';
 import { hashVectors, known } from './hash-vectors.ts';
 import { hmacSha256, sha256 } from '../src/hash.ts';
 
-/** `src/hash` as the firmware has it on Moddable (manifest.json), with bench stand-ins for the natives. */
-export const firmwareHash = {
+/** `src/hash` and `src/aead` as the firmware has them on Moddable (manifest.json), with bench stand-ins for the natives. */
+export const firmwareNatives = {
   'src/hash': 'hosts/moddable/src/hash.ts',
+  'src/aead': 'hosts/moddable/src/aead.ts',
   crypt: 'bench/shims/crypt.ts',
   hmac: 'bench/shims/hmac.ts',
 };
@@ -126,7 +127,7 @@ const medianKeys = ['app', 'puback', 'coreStep', 'encodeEvent', 'journalRecord',
 
 /** The harness bundled with `src/hash` as the firmware has it, or as @noble/hashes. */
 export function harnessBundle(hash: HashBuild) {
-  return bundle({ entry: 'bench/xs-panel-harness.ts', format: 'iife', modules: hash === 'firmware' ? firmwareHash : undefined });
+  return bundle({ entry: 'bench/xs-panel-harness.ts', format: 'iife', modules: hash === 'firmware' ? firmwareNatives : undefined });
 }
 
 /** Throws unless the worker's `src/hash` gives src/hash.ts's results (and the known answers). */
@@ -171,7 +172,7 @@ async function authenticatedAlarms(code: string, options: XsPanelOptions) {
     const edge = `edge(${p.pinOf(p.instantZone)}, ${p.openLevel})`;
     const row = { zones: n, keyed: 0, sealed: 0 };
     for (const uplink of ['keyed', 'sealed'] as const) {
-      const worker = await newWorker(`panel-${n}-${uplink}`, { handleCommand: digestHost() });
+      const worker = await newWorker(`panel-${n}-${uplink}`, { handleCommand: cryptHost() });
       try {
         await worker.evaluate(code);
         await call(worker, `setup(${n}, '${uplink}')`, 1);
@@ -203,7 +204,7 @@ async function sizesOf(hash: HashBuild, code: string, options: XsPanelOptions) {
   const results = [];
   for (const n of zones) {
     // A fresh realm per size: heap figures do not mix.
-    const worker = await newWorker(`panel-${n}-${hash}`, hash === 'firmware' ? { handleCommand: digestHost() } : {});
+    const worker = await newWorker(`panel-${n}-${hash}`, hash === 'firmware' ? { handleCommand: cryptHost() } : {});
     try {
       const empty = await heapAfterGc(worker);
       await worker.evaluate(code);

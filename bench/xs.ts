@@ -4,7 +4,7 @@
 // ("computrons"), `currentHeapCount` the heap slots in use. Machine noise moves neither,
 // so the figures here are exact and repeatable.
 import { spawn } from 'node:child_process';
-import { createHash, type Hash } from 'node:crypto';
+import { createCipheriv, createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import type { XsnapWorker } from '@agoric/xsnap';
@@ -57,11 +57,11 @@ export async function ask<T>(worker: Worker, request: string): Promise<T> {
 }
 
 /**
- * The Node side of the bench's `crypt` Digest (bench/shims/crypt.ts): answers the worker's
- * `issueCommand` requests with SHA-256 from node:crypto, one digest state per id, as the native
- * Digest keeps its own. Pass it as `newWorker(name, { handleCommand: digestHost() })`.
+ * The Node side of the bench's `crypt` (bench/shims/crypt.ts): answers the worker's `issueCommand`
+ * requests with node:crypto: SHA-256 for the Digest, one digest state per id, as the native Digest
+ * keeps its own; ChaCha20 for the StreamCipher. Pass it as `newWorker(name, { handleCommand: cryptHost() })`.
  */
-export function digestHost(): (request: Uint8Array) => Promise<Uint8Array> {
+export function cryptHost(): (request: Uint8Array) => Promise<Uint8Array> {
   const digests = new Map<number, Hash>();
   const none = new Uint8Array(0);
   return async (request) => {
@@ -80,6 +80,12 @@ export function digestHost(): (request: Uint8Array) => Promise<Uint8Array> {
       digests.delete(id);
       return new Uint8Array(hash.digest());
     }
-    throw new Error(`bench Digest: unknown request ${op}`);
+    if (op === 5) { // ChaCha20 (RFC 8439): key (32), nonce (12), block counter (u32 LE), the data
+      const body = request.subarray(5);
+      const iv = Buffer.concat([body.subarray(44, 48), body.subarray(32, 44)]); // OpenSSL's: counter (LE) ‖ nonce
+      const cipher = createCipheriv('chacha20', body.subarray(0, 32), iv);
+      return new Uint8Array(Buffer.concat([cipher.update(body.subarray(48)), cipher.final()]));
+    }
+    throw new Error(`bench crypt: unknown request ${op}`);
   };
 }

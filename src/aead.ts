@@ -6,8 +6,9 @@
 // the hardware. One zone alarm is one 64-byte ChaCha block plus a few Poly1305 blocks.
 //
 // This file is the seam (like src/hash.ts): the only place firmware code imports @noble/ciphers.
-// Moddable has no native ChaCha20-Poly1305, so Moddable builds take this same file, with
-// @noble/ciphers/chacha.js built as a Moddable module.
+// Moddable builds take hosts/moddable/src/aead.ts instead (the manifest maps `src/aead` to it):
+// the ChaCha20 keystream from Moddable's native `crypt`, Poly1305 of @noble/ciphers (built as a
+// Moddable module); the same bytes.
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 
 export const AEAD_KEY_BYTES = 32;

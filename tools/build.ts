@@ -179,12 +179,13 @@ export const moddableLibs: Record<string, { file: string; source: string; types:
     types: `export * from '../../node_modules/mqtt-packet/types/index';`,
     buffer: true,
   },
-  // Named without `.js`: XS drops the extension of `@noble/ciphers/chacha.js` (src/aead.ts's import)
-  // when it resolves it, and finds a module of this name; mcconfig's tsc takes the types from node_modules.
-  '@noble/ciphers/chacha': {
-    file: 'noble-chacha',
-    source: `export { chacha20poly1305 } from '@noble/ciphers/chacha.js';`,
-    types: `export { chacha20poly1305 } from '../../node_modules/@noble/ciphers/chacha.js';`,
+  // Named without `.js`: XS drops the extension of `@noble/ciphers/_poly1305.js` (hosts/moddable/src/aead.ts's
+  // import) when it resolves it, and finds a module of this name; mcconfig's tsc takes the types from node_modules.
+  // Poly1305 only: ChaCha20 is Moddable's native `crypt` StreamCipher.
+  '@noble/ciphers/_poly1305': {
+    file: 'noble-poly1305',
+    source: `export { poly1305 } from '@noble/ciphers/_poly1305.js';`,
+    types: `export { poly1305 } from '../../node_modules/@noble/ciphers/_poly1305.js';`,
     buffer: false,
   },
 };

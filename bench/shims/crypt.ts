@@ -1,13 +1,15 @@
 // Stands in for Moddable's `crypt` module inside xsnap (bench/xs-panel.ts bundles it as `crypt`
-// for hosts/moddable/src/hash.ts, the firmware's `src/hash`). On the device `Digest` is native
-// (the ESP32's SHA hardware): each method is one host call, no JS hashing. Here each method is
-// one host call too: xsnap's `issueCommand`, answered by the Node parent (`digestHost` in
-// bench/xs.ts) with node:crypto. So computrons count the calls and their arguments, not SHA rounds.
+// for hosts/moddable/src/hash.ts and hosts/moddable/src/aead.ts, the firmware's `src/hash` and
+// `src/aead`). On the device `Digest` and `StreamCipher` are native (the ESP32's SHA hardware, C
+// ChaCha): each method is one host call, no JS rounds. Here each method is one host call too:
+// xsnap's `issueCommand`, answered by the Node parent (`cryptHost` in bench/xs.ts) with
+// node:crypto. So computrons count the calls and their arguments, not the rounds.
 //
-// A request: op (1 byte), digest id (u32 little-endian), then the bytes written (op WRITE).
+// A request: op (1 byte), digest id (u32 little-endian), then the bytes written (op WRITE) or the
+// cipher's key, IV, counter and data (op CHACHA).
 declare const issueCommand: (request: ArrayBuffer) => ArrayBuffer;
 
-export const DigestOp = Object.freeze({ NEW: 1, WRITE: 2, CLOSE: 3, RESET: 4 });
+export const DigestOp = Object.freeze({ NEW: 1, WRITE: 2, CLOSE: 3, RESET: 4, CHACHA: 5 });
 
 let nextId = 1;
 
@@ -42,5 +44,42 @@ export class Digest {
     this.reset();
     for (const item of items) this.write(item);
     return this.close();
+  }
+}
+
+const asBytes = (data: ArrayBufferLike | ArrayBufferView) =>
+  ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+
+/**
+ * Moddable's `crypt` StreamCipher, ChaCha only (hosts/moddable/src/aead.ts, the firmware's
+ * `src/aead`): one host call per `encrypt`, as the native cipher is one call. It starts at the
+ * block counter given and does not carry a partial block to a second call: src/aead makes one
+ * cipher per call, and a second call here throws rather than give other bytes than the device's.
+ */
+export class StreamCipher {
+  private used = false;
+  private readonly head: Uint8Array;
+  constructor(cipher: string, key: ArrayBuffer, iv: ArrayBuffer, private readonly counter = 0) {
+    if (cipher !== 'ChaCha') throw new Error(`bench StreamCipher: only ChaCha, not ${cipher}`);
+    if (key.byteLength !== 32 || iv.byteLength !== 12) throw new Error('bench StreamCipher: a 32-byte key and a 12-byte IV');
+    this.head = new Uint8Array(44); // key ‖ IV; the counter and the data follow in each request
+    this.head.set(new Uint8Array(key), 0);
+    this.head.set(new Uint8Array(iv), 32);
+  }
+  encrypt(data: ArrayBufferLike | ArrayBufferView, result?: ArrayBufferView): ArrayBufferLike | ArrayBufferView {
+    if (this.used) throw new Error('bench StreamCipher: one encrypt per cipher (as src/aead uses it)');
+    this.used = true;
+    const input = asBytes(data);
+    const body = new Uint8Array(48 + input.length);
+    body.set(this.head, 0);
+    new DataView(body.buffer).setUint32(44, this.counter, true);
+    body.set(input, 48);
+    const out = new Uint8Array(call(DigestOp.CHACHA, 0, body));
+    if (!result) return out.buffer;
+    asBytes(result).set(out);
+    return result;
+  }
+  decrypt(data: ArrayBufferLike | ArrayBufferView, result?: ArrayBufferView): ArrayBufferLike | ArrayBufferView {
+    return this.encrypt(data, result);
   }
 }

@@ -1,6 +1,17 @@
 // Moddable modules with no typings of their own: `hmac` ($MODDABLE/modules/crypt/etc/hmac.js)
 // and the TLS engine `ssl/session` ($MODDABLE/modules/crypt/ssl/session_419.js, the calls
-// hosts/moddable/tls.ts makes). Both come with the TLS manifest (tls_419.json).
+// hosts/moddable/tls.ts makes). Both come with the TLS manifest (tls_419.json). And `crypt`'s
+// StreamCipher ($MODDABLE/modules/crypt/digest/crypt.js), which the SDK's crypt typings leave out
+// (merged into them: hosts/moddable/src/aead.ts uses its ChaCha).
+declare module "crypt" {
+  export class StreamCipher {
+    /** "ChaCha": a 32-byte key, a 12-byte IV (RFC 8439 nonce), the block counter to start at. Key and IV as buffers. */
+    constructor(cipher: "ChaCha" | "RC4", key: ArrayBuffer, iv?: ArrayBuffer, counter?: number);
+    encrypt(data: ArrayBuffer | ArrayBufferView, result?: ArrayBuffer | ArrayBufferView, count?: number): ArrayBuffer | ArrayBufferView;
+    decrypt(data: ArrayBuffer | ArrayBufferView, result?: ArrayBuffer | ArrayBufferView, count?: number): ArrayBuffer | ArrayBufferView;
+  }
+}
+
 declare module "hmac" {
   import type { Digest } from "crypt";
   export default class HMAC {
