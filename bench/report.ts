@@ -149,7 +149,9 @@ export function markdown(r: Report): string {
     out.push('**@noble/hashes**: `src/hash.ts`, SHA-256 rounds in JS, what the Node and xsnap builds run. Both builds give the same');
     out.push('hashes on `bench/hash-vectors.ts` (checked in each worker before measuring). Every other row is the firmware hash build.');
     out.push('The rows with the uplink key are the same alarm on a panel whose config has one (as the portal sets it): the state and');
-    out.push('the event each leave in a COSE_Mac0; in sealed mode in a COSE_Encrypt0 (median of three alarms on a fresh panel).', '');
+    out.push('the event each leave in a COSE_Mac0; in sealed mode in a COSE_Encrypt0 (median of three alarms on a fresh panel). The');
+    out.push('firmware build maps `src/aead` as the manifest does (`hosts/moddable/src/aead.ts`): the ChaCha20 keystream is `crypt`\'s');
+    out.push('native StreamCipher, here one host call answered by node:crypto, and Poly1305 runs in JS (@noble/ciphers).', '');
     const same = sizes.every((s) => s.alarm.every((a) => a.sameBytes));
     const noble = r.xs.noble;
     const nd = (k: string) => (noble ? noble.map((s) => int(s.median[k])) : sizes.map(() => '—'));
@@ -164,7 +166,7 @@ export function markdown(r: Report): string {
       ['app ÷ minimal, @noble/hashes', ...(noble ? noble.map((s) => times(s.median.app, s.median.minimal)) : sizes.map(() => '—'))],
       ['whole app **with the uplink key** (every message a COSE_Mac0, HMAC 256/64), firmware hash', ...authenticated('keyed')],
       ['   ÷ minimal (which authenticates nothing)', ...authenticatedTimes('keyed')],
-      ['whole app in **sealed mode** (COSE_Encrypt0: ChaCha20-Poly1305 of @noble/ciphers, in JS)', ...authenticated('sealed')],
+      ['whole app in **sealed mode** (COSE_Encrypt0: the firmware\'s ChaCha20 native, its Poly1305 in JS)', ...authenticated('sealed')],
       ['the app less its state snapshot (app − `StateEncoder` below)', ...sizes.map((s) => int(s.median.app - s.median.stateDelta))],
       ['that ÷ minimal', ...sizes.map((s) => times(s.median.app - s.median.stateDelta, s.median.minimal))],
       ['— of which: the core\'s step (decision)', ...md('coreStep')],

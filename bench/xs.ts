@@ -80,12 +80,14 @@ export function cryptHost(): (request: Uint8Array) => Promise<Uint8Array> {
       digests.delete(id);
       return new Uint8Array(hash.digest());
     }
-    if (op === 5) { // ChaCha20 (RFC 8439): key (32), nonce (12), block counter (u32 LE), the data
-      const body = request.subarray(5);
-      const iv = Buffer.concat([body.subarray(44, 48), body.subarray(32, 44)]); // OpenSSL's: counter (LE) ‖ nonce
-      const cipher = createCipheriv('chacha20', body.subarray(0, 32), iv);
-      return new Uint8Array(Buffer.concat([cipher.update(body.subarray(48)), cipher.final()]));
-    }
+    if (op === 5) return chachaReply(request.subarray(5));
     throw new Error(`bench crypt: unknown request ${op}`);
   };
+}
+
+/** ChaCha20 (RFC 8439) for the bench's StreamCipher: key (32), nonce (12), block counter (u32 LE), then the data. */
+function chachaReply(body: Uint8Array): Uint8Array {
+  const iv = Buffer.concat([body.subarray(44, 48), body.subarray(32, 44)]); // OpenSSL's: counter (LE) ‖ nonce
+  const cipher = createCipheriv('chacha20', body.subarray(0, 32), iv);
+  return new Uint8Array(Buffer.concat([cipher.update(body.subarray(48)), cipher.final()]));
 }
