@@ -102,6 +102,40 @@ export default defineScenarios('app', {
     t.is(atSiren, 'armed_away, last event 401/3 u1', 'the siren pin went high before the core\'s step (still armed, nothing logged)');
     t.log('appends', appends);
   },
+  'armed, a glitch on an instant zone shorter than the debounce sounds no siren and logs nothing; an opening held for it does': (t) => {
+    let sirenHigh = 0;
+    class SirenWatch extends SimBoard {
+      override drive(pin: number, level: 0 | 1): void {
+        if (pin === SIREN && level === 1) sirenHigh++;
+        super.drive(pin, level);
+      }
+    }
+    const host = new SimHost({ wallStart: 1_790_000_000, board: new SirenWatch() });
+    const first = firstBootConfig('sim1', (n) => host.randomBytes(n));
+    const alarm = { ...first.config.alarm, zones: first.config.alarm.zones.map((z) => (z.number === 1 ? { ...z, type: 'instant' as const } : z)) };
+    const panel = host.open({ ...first.config, alarm });
+    host.runTo(panel, 1 * s);
+    panel.keypad('arm_away', first.masterCode);
+    host.runTo(panel, 40 * s);
+    t.is(panel.snapshot().mode, 'armed_away', 'armed');
+    const logged = panel.events().length;
+    sirenHigh = 0;
+    host.set(DOOR, 1); // 30 ms open, a bounce, 10 ms closed, open 5 ms, then closed for good
+    host.runTo(panel, host.uptimeMs + 30);
+    host.set(DOOR, 0);
+    host.runTo(panel, host.uptimeMs + 10);
+    host.set(DOOR, 1);
+    host.runTo(panel, host.uptimeMs + 5);
+    host.set(DOOR, 0);
+    host.runTo(panel, host.uptimeMs + 2 * s);
+    t.is(sirenHigh, 0, 'the siren pin never went high');
+    t.is(panel.snapshot().mode, 'armed_away', 'still armed');
+    t.is(panel.events().length, logged, 'nothing logged');
+    host.set(DOOR, 1);
+    host.runTo(panel, host.uptimeMs + 50);
+    t.is(sirenHigh, 1, 'held open for the 50 ms debounce: the siren');
+    t.is(codes(panel.events().slice(-1)), ['130/1 z1'], 'and the burglary');
+  },
   'an input edge costs no service round before its debounce ends; the round at its end opens the zone': (t) => {
     const { host, panel } = boot();
     host.runTo(panel, 1 * s);
