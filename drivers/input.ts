@@ -99,12 +99,9 @@ export function openTamperLoop(
   }
 }
 
-/** The earliest of some optional deadlines. */
-export function earliest(...deadlines: Array<number | undefined>): number | undefined {
-  let min: number | undefined;
-  for (const d of deadlines) if (d !== undefined && (min === undefined || d < min)) min = d;
-  return min;
-}
+/** The sooner of two optional deadlines (two arguments, no array: asked after every service round). */
+export const sooner = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined || (b !== undefined && b < a) ? b : a;
 
 // Config checks. Each returns problems as readable sentences (empty when fine); `at`
 // names the entry ("doors[0]") so a message points at the offending line of a config.

@@ -28,6 +28,7 @@ import { HaBridge, haSubscriptions, homeAssistantOf } from './uplink/ha-bridge';
 import { fromUtf8, utf8 } from './text';
 import { LogTally } from './tally';
 import { openDrivers, zoneKinds, type Drivers, type PinConfig } from '../drivers/config';
+import { sooner } from '../drivers/input';
 import type { PinFactory } from '../drivers/pin';
 
 /** What a host provides: time, flash, pins, sockets, randomness and a console. */
@@ -74,8 +75,6 @@ const HOUR = 3_600_000;
 const untouchedZone = Object.freeze({});
 
 const json = (value: unknown) => utf8(JSON.stringify(value));
-/** The sooner of two optional deadlines. */
-const sooner = (a: number | undefined, b: number | undefined) => (a === undefined || (b !== undefined && b < a) ? b : a);
 const unjson = (bytes: Uint8Array): unknown => JSON.parse(fromUtf8(bytes));
 
 export class Panel {

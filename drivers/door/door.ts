@@ -5,7 +5,7 @@
 // NC: a loop that is cut or opened reads as tamper, which an NO loop could not detect.
 import type { Uptime } from '../pin';
 import type { PinFactory } from '../pin';
-import { DebouncedInput, assertNoProblems, inputProblems, openTamperLoop, type InputPolarity } from '../input';
+import { DebouncedInput, assertNoProblems, inputProblems, openTamperLoop, sooner, type InputPolarity } from '../input';
 
 export interface DoorConfig extends InputPolarity {
   /** Zone number (1-based), as the core knows it. */
@@ -59,9 +59,7 @@ export class Door {
   get tamper(): boolean | undefined { return this.loop?.active; }
 
   nextDeadline(): number | undefined {
-    const a = this.contact.nextDeadline();
-    const b = this.loop?.nextDeadline();
-    return a === undefined || (b !== undefined && b < a) ? b : a;
+    return sooner(this.contact.nextDeadline(), this.loop?.nextDeadline());
   }
 
   poll(now: number): void {

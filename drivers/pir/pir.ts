@@ -15,7 +15,7 @@
 import type { Uptime } from '../pin';
 import type { PinFactory } from '../pin';
 import {
-  DebouncedInput, assertNoProblems, earliest, inputProblems, isIntegerIn, isNumberIn, openTamperLoop, optional,
+  DebouncedInput, assertNoProblems, sooner, inputProblems, isIntegerIn, isNumberIn, openTamperLoop, optional,
   type InputPolarity,
 } from '../input';
 
@@ -107,12 +107,9 @@ export class Motion {
   get tamper(): boolean | undefined { return this.loop?.active; }
 
   nextDeadline(): number | undefined {
-    return earliest(
-      this.warm ? undefined : this.readyAt,
-      this.isOpen && !this.pir.active && this.pir.nextDeadline() === undefined ? this.openUntil : undefined,
-      this.pir.nextDeadline(),
-      this.loop?.nextDeadline(),
-    );
+    const holding = this.isOpen && !this.pir.active && this.pir.nextDeadline() === undefined ? this.openUntil : undefined;
+    const own = sooner(this.warm ? undefined : this.readyAt, holding);
+    return sooner(own, sooner(this.pir.nextDeadline(), this.loop?.nextDeadline()));
   }
 
   poll(now: number): void {
