@@ -17,7 +17,7 @@ import { Subscriber, readEvent, firstArrivals, range } from '../uplink/subscribe
 import { keyOf } from '../commands/fixtures.ts';
 import { unavailable, linkEsp32, buildLin, warningsByModule, type Esp32Link } from '../../tools/moddable/sdk.ts';
 import { buildModdableLibs } from '../../tools/build.ts';
-import { Display, LinPanel, provisionLin, linInputPins } from '../../tools/moddable/lin-panel.ts';
+import { Display, LinPanel, provisionLin } from '../../tools/moddable/lin-panel.ts';
 
 if (unavailable) {
   console.log(`moddable: skipped (${unavailable})`);
@@ -64,11 +64,14 @@ if (unavailable) {
   /** The lin build, made once (the C of the SDK is compiled every time: about a minute) for both runs. */
   let linBuild: ReturnType<typeof buildLin> | undefined;
 
-  test.serial('lin: the panel runs under mcsim, survives SIGKILL, loses no event and never lowers its state', async (t) => {
-    t.timeout(600_000); // a whole build, then the run
+  /**
+   * What a lin run needs, all stopped when the test ends: the build, mosquitto, an independent subscriber on the
+   * panel's topics, the display, the control link's port and an empty flash directory. `powerOn(boot)` starts mcsim
+   * on that flash (the last one started is killed at the end).
+   */
+  async function linRig(t: ExecutionContext) {
     const lin = await (linBuild ??= buildLin());
     t.is(lin.code, 0, lin.output.slice(-4000));
-
     const broker = await Mosquitto.start();
     const url = `mqtt://127.0.0.1:${broker.port}`;
     const sub = await Subscriber.connect(url, ['alarm/lin1/#']);
@@ -83,9 +86,18 @@ if (unavailable) {
       await sub.close();
       await broker.stop();
     });
+    return {
+      url, sub, flash, controlPort: (server.address() as { port: number }).port,
+      powerOn: (boot: number) => (panel = LinPanel.start(lin.so, flash, display, server)).powerOn(boot),
+    };
+  }
+
+  test.serial('lin: the panel runs under mcsim, survives SIGKILL, loses no event and never lowers its state', async (t) => {
+    t.timeout(600_000); // a whole build, then the run
+    const { url, sub, flash, controlPort, powerOn } = await linRig(t);
 
     // The config on "flash", as the portal would have saved it: an instant door, no delays, user 1's key.
-    provisionLin(flash, { brokerUrl: url, controlPort: (server.address() as { port: number }).port, remoteKey: encodeKey(keyOf(1)) });
+    provisionLin(flash, { brokerUrl: url, controlPort, remoteKey: encodeKey(keyOf(1)) });
 
     const events = () => sub.on('alarm/lin1/event').map((m) => readEvent(m.payload));
     const state = () => {
@@ -111,15 +123,7 @@ if (unavailable) {
     };
 
     // Boot 1: closed door and tamper loop, quiet PIR.
-    const powerOn = async (boot: number) => {
-      panel = LinPanel.start(lin.so, flash, display, server);
-      await panel.line(/^hello$/, 'the control link');
-      for (const gpio of linInputPins()) panel.pin(gpio, 0);
-      panel.send('power');
-      await panel.line(new RegExp(`^boot ${boot}$`), `boot ${boot}`);
-      return panel;
-    };
-    panel = await powerOn(1);
+    let panel = await powerOn(1);
     await sub.until(() => sub.on('alarm/lin1/status').some((m) => Buffer.from(m.payload).toString() === 'online'), 'online');
 
     t.like(await command('arm_away'), { ok: true });
@@ -156,26 +160,11 @@ if (unavailable) {
 
   test.serial('lin: with the uplink key, what the panel publishes opens with it: authenticated (COSE_Mac0), then sealed (COSE_Encrypt0)', async (t) => {
     // The product's own configuration, on the real runtime: the MACs over Moddable's native Digest and `hmac`
-    // (src/hash as the manifest maps it), and ChaCha20-Poly1305 of @noble/ciphers preloaded and frozen.
+    // (src/hash as the manifest maps it), and sealed mode's ChaCha20 from native `crypt` with Poly1305 of
+    // @noble/ciphers (src/aead), preloaded and frozen.
     t.timeout(600_000);
-    const lin = await (linBuild ??= buildLin());
-    t.is(lin.code, 0, lin.output.slice(-4000));
-    const broker = await Mosquitto.start();
-    const url = `mqtt://127.0.0.1:${broker.port}`;
-    const sub = await Subscriber.connect(url, ['alarm/lin1/#']);
-    const display = await Display.start();
-    const server = await LinPanel.listen();
-    const flash = mkdtempSync(path.join(tmpdir(), 'lin-keyed-'));
-    let panel: LinPanel | undefined;
-    t.teardown(async () => {
-      await panel?.kill();
-      server.close();
-      await display.stop();
-      await sub.close();
-      await broker.stop();
-    });
+    const { url, sub, flash, controlPort, powerOn } = await linRig(t);
     const key = new Uint8Array(32).map((_, i) => (i * 7 + 3) & 0xff);
-    const controlPort = (server.address() as { port: number }).port;
     // What arrived on `topic` since this boot began (a retained state of the boot before is not this boot's), opened.
     const since = { state: 0, event: 0 };
     const opened = (topic: 'state' | 'event') => sub.on(`alarm/lin1/${topic}`).slice(since[topic])
@@ -185,11 +174,7 @@ if (unavailable) {
       since.state = sub.on('alarm/lin1/state').length;
       since.event = sub.on('alarm/lin1/event').length;
       provisionLin(flash, { brokerUrl: url, controlPort, uplink: encodeKey(key), sealed });
-      panel = LinPanel.start(lin.so, flash, display, server);
-      await panel.line(/^hello$/, 'the control link');
-      for (const gpio of linInputPins()) panel.pin(gpio, 0);
-      panel.send('power');
-      await panel.line(new RegExp(`^boot ${boot}$`), `boot ${boot}`);
+      const panel = await powerOn(boot);
       const kind = sealed ? 'sealed' : 'authenticated';
       // The restart event (305) of this boot, and a state published after it, both open with the key.
       const restart = () => opened('event').find((m) => m.open.ok && readEvent(m.open.payload).boot === boot && readEvent(m.open.payload).code === 305);
@@ -203,7 +188,6 @@ if (unavailable) {
       const plain = Buffer.from(state.bytes).includes('disarmed');
       t.is(plain, !sealed, sealed ? 'sealed: the broker sees no plaintext of the state' : 'authenticated: the payload is readable CBOR');
       await panel.kill();
-      panel = undefined;
     }
     const forged = sub.on('alarm/lin1/event').map((m) => openUplink(m.payload, new Uint8Array(32), 'lin1', 'event'));
     t.true(forged.length > 0 && forged.every((o) => !o.ok), 'no event opens with another key');

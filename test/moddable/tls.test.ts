@@ -54,11 +54,7 @@ if (unavailable) {
     storage.replace('sim-control', new TextEncoder().encode(String((server.address() as { port: number }).port)));
     const panel = LinPanel.start(build.so, flash, display, server);
     t.teardown(async () => { await panel.kill(); server.close(); await display.stop(); });
-    await panel.line(/^hello$/, 'the control link');
-    for (const gpio of [32, 33, 27]) panel.pin(gpio, 0);
-    panel.send('power');
-    await panel.line(/^boot 1$/, 'boot 1');
-    return panel;
+    return panel.powerOn(1);
   }
 
   test.serial('lin: a broker certificate the panel does not trust is logged and retried; the panel stays up and sounds its siren', async (t) => {

@@ -9,10 +9,19 @@ const DOOR = 32;
 const SIREN = 25;
 const s = 1000;
 
-function boot() {
-  const host = new SimHost({ wallStart: 1_790_000_000 });
+/** A first-boot panel on a fresh simulated host (`board`, `storage`: watched ones); `instantDoor`: zone 1 made instant. */
+function boot(options: { board?: SimBoard; storage?: MemoryStorage; instantDoor?: boolean } = {}) {
+  const host = new SimHost({ wallStart: 1_790_000_000, board: options.board, storage: options.storage });
   const first = firstBootConfig('sim1', (n) => host.randomBytes(n));
-  return { host, first, panel: host.open(first.config) };
+  const zones = first.config.alarm.zones.map((z) => (options.instantDoor && z.number === 1 ? { ...z, type: 'instant' as const } : z));
+  return { host, first, panel: host.open({ ...first.config, alarm: { ...first.config.alarm, zones } }) };
+}
+
+/** Armed away from boot: the code at 1 s, the 30 s exit delay run out by 40 s. */
+function armAway({ host, first, panel }: ReturnType<typeof boot>): void {
+  host.runTo(panel, 1 * s);
+  panel.keypad('arm_away', first.masterCode);
+  host.runTo(panel, 40 * s);
 }
 
 const codes = (events: Array<{ code: number; q: number; zone?: number; user?: number }>) =>
@@ -81,13 +90,9 @@ export default defineScenarios('app', {
         super.append(name, bytes);
       }
     }
-    const host = new SimHost({ wallStart: 1_790_000_000, board, storage: new Watched() });
-    const first = firstBootConfig('sim1', (n) => host.randomBytes(n));
-    const alarm = { ...first.config.alarm, zones: first.config.alarm.zones.map((z) => (z.number === 1 ? { ...z, type: 'instant' as const } : z)) };
-    const panel = host.open({ ...first.config, alarm });
-    host.runTo(panel, 1 * s);
-    panel.keypad('arm_away', first.masterCode);
-    host.runTo(panel, 40 * s);
+    const booted = boot({ board, storage: new Watched(), instantDoor: true });
+    const { host, panel } = booted;
+    armAway(booted);
     t.is(panel.snapshot().mode, 'armed_away', 'armed');
     t.is(board.level(SIREN), 0, 'siren pin low while armed');
     watching = true;
@@ -110,13 +115,9 @@ export default defineScenarios('app', {
         super.drive(pin, level);
       }
     }
-    const host = new SimHost({ wallStart: 1_790_000_000, board: new SirenWatch() });
-    const first = firstBootConfig('sim1', (n) => host.randomBytes(n));
-    const alarm = { ...first.config.alarm, zones: first.config.alarm.zones.map((z) => (z.number === 1 ? { ...z, type: 'instant' as const } : z)) };
-    const panel = host.open({ ...first.config, alarm });
-    host.runTo(panel, 1 * s);
-    panel.keypad('arm_away', first.masterCode);
-    host.runTo(panel, 40 * s);
+    const booted = boot({ board: new SirenWatch(), instantDoor: true });
+    const { host, panel } = booted;
+    armAway(booted);
     t.is(panel.snapshot().mode, 'armed_away', 'armed');
     const logged = panel.events().length;
     sirenHigh = 0;
@@ -160,9 +161,7 @@ export default defineScenarios('app', {
       override replace(name: string, bytes: Uint8Array): void { writes.push(name); super.replace(name, bytes); }
       override append(name: string, bytes: Uint8Array): void { writes.push(name); super.append(name, bytes); }
     }
-    const host = new SimHost({ wallStart: 1_790_000_000, storage: new Counted() });
-    const first = firstBootConfig('sim1', (n) => host.randomBytes(n));
-    const panel = host.open(first.config);
+    const { host, first, panel } = boot({ storage: new Counted() });
     host.runTo(panel, 1 * s);
     writes.length = 0;
     host.set(DOOR, 1);

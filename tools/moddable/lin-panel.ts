@@ -91,6 +91,15 @@ export class LinPanel {
 
   get pid(): number | undefined { return this.child.pid; }
 
+  /** Once the control link is up: every input at rest (`inputs`, low), power on, and wait for boot `boot`. */
+  async powerOn(boot: number, inputs: number[] = linInputPins()): Promise<this> {
+    await this.line(/^hello$/, 'the control link');
+    for (const gpio of inputs) this.pin(gpio, 0);
+    this.send('power');
+    await this.line(new RegExp(`^boot ${boot}$`), `boot ${boot}`);
+    return this;
+  }
+
   private died = (): string | undefined => (this.exit ? `mcsim exited (${this.exit.code ?? this.exit.signal}):\n${this.stdout.slice(-2000)}` : undefined);
 
   /** Waits for a line on the console matching `pattern`. */
